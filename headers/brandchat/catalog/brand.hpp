@@ -1,0 +1,69 @@
+// A brand as the server hosts it: identity, welcome, persona, company information and its
+// product catalog, loaded from one JSON file per brand under resources/brands/.
+#pragma once
+
+#include "brandchat/language/language.hpp"
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace brandchat {
+
+struct Product {
+    std::string id;
+    std::string name;
+    std::string description;
+    std::string category;
+    double price = 0;
+    std::vector<std::string> features;
+    std::vector<std::pair<std::string, std::string>> specifications; // in file order
+    bool availability = true;
+
+    std::string json;         // the product as the protocol shows it, serialized once at load
+    std::string search_text;  // lowercased name, category, description, features and specs
+};
+
+struct CompanyInfo {
+    std::vector<std::pair<std::string, std::string>> fields; // about, address, phone, hours, ...
+    std::string get(std::string const& key) const;
+};
+
+struct Brand {
+    std::string id;
+    std::string name;
+    std::string description;
+    bool is_active = true;
+    Language language = Language::english;
+    std::string welcome_message;
+    std::string persona_prompt;
+    std::string system_prompt;
+    std::string model; // optional per-brand model override
+    CompanyInfo company;
+    std::string appearance_json; // passed through to front ends as it is
+    std::string created_at, updated_at;
+    std::vector<Product> products;
+};
+
+// All brands, by id. Immutable once loaded, so replies can hold a pointer while they stream.
+class BrandCatalog {
+public:
+    // Loads every *.json under dir. Throws std::runtime_error naming the file on bad data.
+    static BrandCatalog load_directory(std::string const& dir);
+    static Brand parse_brand(std::string_view json_text); // throws std::runtime_error
+
+    void add(Brand brand);
+    std::shared_ptr<Brand const> find(std::string const& id) const;           // any brand
+    std::shared_ptr<Brand const> find_active(std::string const& id) const;    // null if inactive
+    std::vector<std::shared_ptr<Brand const>> active() const;                 // sorted by id
+    std::size_t size() const { return brands_.size(); }
+
+private:
+    std::map<std::string, std::shared_ptr<Brand const>> brands_;
+};
+
+// The JSON a front end needs to show a brand (GET /brands/active, GET /brands/{id}).
+std::string brand_summary_json(Brand const& brand);
+
+} // namespace brandchat

@@ -1,0 +1,51 @@
+// What a customer's message asks for, read without a model: the product concepts it names
+// (with English/Indonesian synonyms folded together), price limits ("under 15 million",
+// "di bawah 10 juta", "budget Rp 8.000.000"), ordering ("cheapest", "termurah") and the kind of
+// question (greeting, company, price, availability, specs, comparison).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace brandchat {
+
+// A group of words that mean the same thing to a shopper ("laptop", "notebook", "ultrabook").
+struct Concept {
+    std::string_view name;                  // canonical word
+    std::vector<std::string_view> words;    // every word that names it, lowercase
+    bool is_category = false;               // names a kind of product, not a quality of one
+};
+
+struct Query {
+    std::vector<Concept const*> categories; // kinds of product asked for
+    std::vector<Concept const*> qualities;  // concepts that are not categories ("gaming", "business")
+    std::vector<std::string> other_terms;   // remaining content words (brand names, model names)
+    std::optional<double> max_price;
+    std::optional<double> min_price;
+    bool cheapest = false;
+    bool priciest = false;
+    bool in_stock_only = false;
+    bool asks_price = false;
+    bool asks_availability = false;
+    bool asks_specs = false;
+    bool asks_compare = false;
+    bool greeting = false;
+    bool thanks = false;
+    bool asks_company = false;
+    bool shopping_words = false;            // "need", "looking for", "recommend", "cari", "butuh"
+
+    bool has_product_terms() const { return !categories.empty() || !qualities.empty() || !other_terms.empty(); }
+    bool has_price_limit() const { return max_price || min_price; }
+};
+
+Query parse_query(std::string_view message);
+
+// An amount of rupiah written by a customer: "15 million", "15 juta", "15jt", "1.5 juta",
+// "Rp 8.000.000", "8,000,000", "500 ribu", "500rb", "500k", "15m". nullopt when not an amount.
+std::optional<double> parse_rupiah_amount(std::string_view number, std::string_view unit);
+
+Concept const* find_concept(std::string_view word);
+
+} // namespace brandchat

@@ -1,0 +1,45 @@
+// What every connection of one server shares: settings, brands, conversations, the per-address
+// rate limiter, the responder and the message handlers, plus counters for logs and /health.
+#pragma once
+
+#include "brandchat/catalog/brand.hpp"
+#include "brandchat/chat/conversation.hpp"
+#include "brandchat/chat/rate_limiter.hpp"
+#include "brandchat/config/options.hpp"
+#include "brandchat/handlers/registry.hpp"
+#include "brandchat/reply/responder.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <unordered_set>
+
+namespace brandchat {
+
+class Session;
+
+struct ServerStats {
+    std::uint64_t connections_total = 0;
+    std::uint64_t replies_total = 0;
+    std::uint64_t replies_failed = 0;
+    std::uint64_t chunks_total = 0;
+    std::uint64_t errors_sent = 0;
+    std::uint64_t prompt_tokens = 0, completion_tokens = 0;
+    std::map<std::string, TokenUsage> usage_by_brand;
+};
+
+struct ServerContext {
+    Options options;
+    BrandCatalog brands;
+    ConversationStore conversations;
+    KeyedRateLimiter address_limiter{options.address_rate};
+    std::unique_ptr<Responder> responder;
+    std::unique_ptr<Responder> fallback_responder; // built-in, when the model fails early
+    HandlerRegistry handlers;
+    std::unordered_set<Session*> sessions;         // live WebSocket sessions, for shutdown
+    ServerStats stats;
+    std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+    bool stopping = false;
+};
+
+} // namespace brandchat

@@ -1,0 +1,83 @@
+// One WebSocket connection: where a client's frames enter and where replies leave.
+//   run(): accept → welcome → loop { read frame → decode → dispatch to handler }.
+// Outgoing frames go through an outbox drained by one writer, so handlers, the reply in
+// progress and pongs never write concurrently. Chats are answered one at a time, in order,
+// from a small bounded queue. When the client leaves, the reply in progress is cancelled
+// (its upstream request closed, its timers stopped) before the session ends.
+#pragma once
+
+#include "brandchat/catalog/brand.hpp"
+#include "brandchat/chat/rate_limiter.hpp"
+#include "brandchat/protocol/client_message.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
+#include <deque>
+#include <memory>
+#include <string>
+
+namespace brandchat {
+
+struct ServerContext;
+class ChunkStream;
+
+class Session : public std::enable_shared_from_this<Session> {
+public:
+    struct Transport; // the Beast WebSocket stream, kept out of this header
+
+    Session(ServerContext& server, std::unique_ptr<Transport> transport, std::shared_ptr<Brand const> brand,
+            std::string requested_brand, bool voice_forced, std::string remote_address);
+    ~Session();
+
+    // Runs the connection to its end. `upgrade` is the HTTP upgrade request (Transport-owned).
+    boost::asio::awaitable<void> run();
+
+    // For handlers.
+    void send(std::string frame);                  // queue a text frame
+    void send_error(std::string_view message);
+    boost::asio::awaitable<bool> wait_for_room();  // false once the connection is closing
+    void queue_chat(protocol::ChatRequest request);
+    void cancel_reply();                           // the `cancel` message
+    void shutdown();                               // server stopping: cancel, close with 1001
+
+    ServerContext& server() { return server_; }
+    Brand const& brand() const { return *brand_; }
+    std::shared_ptr<Brand const> const& brand_ptr() const { return brand_; }
+    bool voice_forced() const { return voice_forced_; }
+    bool open() const { return !closing_; }
+    std::string const& remote_address() const { return remote_address_; }
+    SlidingWindow& chat_window() { return chat_window_; }
+    boost::asio::any_io_executor executor() const;
+    void set_active_stream(ChunkStream* stream) { active_stream_ = stream; }
+    bool reply_cancelled() const { return reply_cancelled_; }
+
+private:
+    boost::asio::awaitable<void> write_pump();
+    boost::asio::awaitable<void> reply_pump();
+    boost::asio::awaitable<void> dispatch(std::string_view frame);
+    void close_soon(std::uint16_t code, std::string reason);
+    void wake_room_waiters();
+
+    ServerContext& server_;
+    std::unique_ptr<Transport> transport_;
+    std::shared_ptr<Brand const> brand_;
+    std::string requested_brand_;
+    bool voice_forced_;
+    std::string remote_address_;
+
+    std::deque<std::string> outbox_;
+    std::size_t outbox_bytes_ = 0;
+    bool writing_ = false;
+    bool closing_ = false;              // no more input is handled; replies stop
+    std::uint16_t close_code_ = 0;      // nonzero: send a close frame after the outbox drains
+    std::string close_reason_;
+
+    std::deque<protocol::ChatRequest> chats_;
+    bool replying_ = false;
+    bool reply_cancelled_ = false;
+    ChunkStream* active_stream_ = nullptr;
+    SlidingWindow chat_window_;
+};
+
+} // namespace brandchat

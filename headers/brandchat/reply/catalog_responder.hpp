@@ -1,0 +1,25 @@
+// The built-in responder: streams compose_catalog_answer() word by word, `word_delay` apart,
+// so the typing effect shows without any model or network.
+#pragma once
+
+#include "brandchat/reply/responder.hpp"
+
+#include <chrono>
+
+namespace brandchat {
+
+class CatalogResponder final : public Responder {
+public:
+    explicit CatalogResponder(std::chrono::milliseconds word_delay) : word_delay_(word_delay) {}
+    std::string_view name() const override { return "built-in catalog responder"; }
+    std::unique_ptr<ChunkStream> start(boost::asio::any_io_executor executor, ReplyRequest const& request) override;
+
+private:
+    std::chrono::milliseconds word_delay_;
+};
+
+// Splits text into pieces of one word each, every piece after the first keeping its leading
+// whitespace, so that concatenating the pieces gives the text back exactly.
+std::vector<std::string> split_words(std::string_view text);
+
+} // namespace brandchat

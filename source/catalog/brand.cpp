@@ -1,0 +1,175 @@
+#include "brandchat/catalog/brand.hpp"
+
+#include "brandchat/language/text.hpp"
+
+#include <boost/json.hpp>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+namespace brandchat {
+
+namespace json = boost::json;
+
+namespace {
+
+std::string required_string(json::object const& o, std::string_view key, std::string_view where) {
+    auto const* v = o.if_contains(key);
+    if (!v || !v->is_string())
+        throw std::runtime_error(std::string(where) + ": \"" + std::string(key) + "\" must be a string");
+    return std::string(v->get_string());
+}
+
+std::string optional_string(json::object const& o, std::string_view key) {
+    auto const* v = o.if_contains(key);
+    return v && v->is_string() ? std::string(v->get_string()) : std::string();
+}
+
+Product parse_product(json::value const& v, std::string const& brand_id) {
+    if (!v.is_object()) throw std::runtime_error("brand " + brand_id + ": a product is not an object");
+    auto const& o = v.get_object();
+    Product p;
+    p.id = required_string(o, "id", "brand " + brand_id + " product");
+    std::string where = "brand " + brand_id + " product " + p.id;
+    p.name = required_string(o, "name", where);
+    p.description = optional_string(o, "description");
+    p.category = required_string(o, "category", where);
+    auto const* price = o.if_contains("price");
+    if (!price || !price->is_number()) throw std::runtime_error(where + ": \"price\" must be a number");
+    p.price = price->to_number<double>();
+    if (auto const* f = o.if_contains("features"); f && f->is_array())
+        for (auto const& item : f->get_array())
+            if (item.is_string()) p.features.emplace_back(item.get_string());
+    if (auto const* s = o.if_contains("specifications"); s && s->is_object())
+        for (auto const& [key, value] : s->get_object())
+            p.specifications.emplace_back(std::string(key),
+                                          value.is_string() ? std::string(value.get_string()) : json::serialize(value));
+    if (auto const* a = o.if_contains("availability"); a && a->is_bool()) p.availability = a->get_bool();
+
+    json::object out;
+    out["id"] = p.id;
+    out["name"] = p.name;
+    out["description"] = p.description;
+    out["category"] = p.category;
+    out["price"] = p.price;
+    json::array features;
+    for (auto const& f : p.features) features.emplace_back(f);
+    out["features"] = std::move(features);
+    json::object specs;
+    for (auto const& [k, val] : p.specifications) specs[k] = val;
+    out["specifications"] = std::move(specs);
+    out["availability"] = p.availability;
+    p.json = json::serialize(out);
+
+    std::string text = p.name + " " + p.category + " " + p.description;
+    for (auto const& f : p.features) text += " " + f;
+    for (auto const& [k, val] : p.specifications) text += " " + k + " " + val;
+    p.search_text = to_lower_ascii(text);
+    return p;
+}
+
+} // namespace
+
+std::string CompanyInfo::get(std::string const& key) const {
+    for (auto const& [k, v] : fields)
+        if (k == key) return v;
+    return {};
+}
+
+Brand BrandCatalog::parse_brand(std::string_view text) {
+    boost::system::error_code ec;
+    json::value doc = json::parse(text, ec);
+    if (ec) throw std::runtime_error("not valid JSON: " + ec.message());
+    if (!doc.is_object()) throw std::runtime_error("a brand file must hold one JSON object");
+    auto const& o = doc.get_object();
+    Brand b;
+    b.id = required_string(o, "id", "brand");
+    b.name = required_string(o, "name", "brand " + b.id);
+    b.description = optional_string(o, "description");
+    if (auto const* a = o.if_contains("is_active"); a && a->is_bool()) b.is_active = a->get_bool();
+    if (auto lang = parse_language_code(optional_string(o, "language"))) b.language = *lang;
+    b.welcome_message = optional_string(o, "welcome_message");
+    if (b.welcome_message.empty()) b.welcome_message = "Welcome to " + b.name + "! How can I help you today?";
+    b.persona_prompt = optional_string(o, "persona_prompt");
+    b.system_prompt = optional_string(o, "system_prompt");
+    b.model = optional_string(o, "model");
+    if (auto const* c = o.if_contains("company_info"); c && c->is_object())
+        for (auto const& [k, v] : c->get_object())
+            if (v.is_string()) b.company.fields.emplace_back(std::string(k), std::string(v.get_string()));
+    if (auto const* a = o.if_contains("appearance"); a && a->is_object()) b.appearance_json = json::serialize(*a);
+    else b.appearance_json = "{}";
+    b.created_at = optional_string(o, "created_at");
+    b.updated_at = optional_string(o, "updated_at");
+    if (auto const* ps = o.if_contains("products"); ps && ps->is_array())
+        for (auto const& p : ps->get_array()) b.products.push_back(parse_product(p, b.id));
+    return b;
+}
+
+BrandCatalog BrandCatalog::load_directory(std::string const& dir) {
+    namespace fs = std::filesystem;
+    BrandCatalog catalog;
+    std::vector<fs::path> files;
+    for (auto const& entry : fs::directory_iterator(dir))
+        if (entry.is_regular_file() && entry.path().extension() == ".json") files.push_back(entry.path());
+    std::sort(files.begin(), files.end());
+    for (auto const& path : files) {
+        std::ifstream in(path, std::ios::binary);
+        std::stringstream buffer;
+        buffer << in.rdbuf();
+        try {
+            catalog.add(parse_brand(buffer.str()));
+        } catch (std::exception const& e) {
+            throw std::runtime_error(path.string() + ": " + e.what());
+        }
+    }
+    return catalog;
+}
+
+void BrandCatalog::add(Brand brand) {
+    auto id = brand.id;
+    brands_[id] = std::make_shared<Brand const>(std::move(brand));
+}
+
+std::shared_ptr<Brand const> BrandCatalog::find(std::string const& id) const {
+    auto it = brands_.find(id);
+    return it == brands_.end() ? nullptr : it->second;
+}
+
+std::shared_ptr<Brand const> BrandCatalog::find_active(std::string const& id) const {
+    auto b = find(id);
+    return b && b->is_active ? b : nullptr;
+}
+
+std::vector<std::shared_ptr<Brand const>> BrandCatalog::active() const {
+    std::vector<std::shared_ptr<Brand const>> out;
+    for (auto const& [id, b] : brands_)
+        if (b->is_active) out.push_back(b);
+    return out;
+}
+
+std::string brand_summary_json(Brand const& b) {
+    json::object o;
+    o["id"] = b.id;
+    o["name"] = b.name;
+    o["description"] = b.description;
+    o["is_active"] = b.is_active;
+    o["language"] = language_code(b.language);
+    o["welcome_message"] = b.welcome_message;
+    o["product_count"] = b.products.size();
+    std::vector<std::string> categories;
+    for (auto const& p : b.products)
+        if (std::find(categories.begin(), categories.end(), p.category) == categories.end())
+            categories.push_back(p.category);
+    json::array cats;
+    for (auto const& c : categories) cats.emplace_back(c);
+    o["categories"] = std::move(cats);
+    o["appearance"] = json::parse(b.appearance_json);
+    o["created_at"] = b.created_at;
+    o["updated_at"] = b.updated_at;
+    return json::serialize(o);
+}
+
+} // namespace brandchat

@@ -1,0 +1,252 @@
+#include "brandchat/catalog/query.hpp"
+
+#include "brandchat/language/text.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cstdlib>
+
+namespace brandchat {
+
+namespace {
+
+// Concepts a shopper names in English or Indonesian. Category concepts must match a product's
+// category or name; quality concepts raise a product that mentions them anywhere.
+std::vector<Concept> const& concepts() {
+    static std::vector<Concept> const all = {
+        {"laptop", {"laptop", "laptops", "notebook", "notebooks", "ultrabook", "macbook", "chromebook"}, true},
+        {"smartphone", {"smartphone", "smartphones", "phone", "phones", "handphone", "hape", "ponsel", "iphone", "cellphone", "android"}, true},
+        {"monitor", {"monitor", "monitors", "display", "layar"}, true},
+        {"tablet", {"tablet", "tablets", "ipad", "tab"}, true},
+        {"headphone", {"headphone", "headphones", "headset", "earphone", "earphones", "earbuds", "earbud", "tws"}, true},
+        {"mouse", {"mouse", "mice", "tetikus"}, true},
+        {"keyboard", {"keyboard", "keyboards"}, true},
+        {"charger", {"charger", "chargers", "adaptor", "adapter", "pengisi"}, true},
+        {"webcam", {"webcam", "webcams"}, true},
+        {"dock", {"dock", "docking", "hub"}, true},
+        {"storage", {"ssd", "harddisk", "hdd"}, true},
+        {"accessory", {"accessory", "accessories", "aksesoris"}, true},
+        {"kulkas", {"kulkas", "fridge", "refrigerator", "freezer"}, true},
+        {"mesin cuci", {"cuci", "washing", "washer", "laundry"}, true},
+        {"ac", {"ac", "aircon", "pendingin", "conditioner"}, true},
+        {"rice cooker", {"rice", "cooker", "penanak", "magicom", "magic"}, true},
+        {"blender", {"blender", "juicer", "jus"}, true},
+        {"kipas", {"kipas", "fan", "fans"}, true},
+        {"televisi", {"televisi", "tv", "television", "tele"}, true},
+        {"setrika", {"setrika", "iron", "gosokan"}, true},
+        {"dispenser", {"dispenser", "galon"}, true},
+        {"microwave", {"microwave", "oven"}, true},
+        {"penyedot debu", {"vacuum", "vakum", "penyedot", "debu"}, true},
+        {"turntable", {"turntable", "vinyl", "cassette"}, true},
+        {"business", {"business", "bisnis", "office", "kantor", "kerja", "work", "professional", "profesional"}},
+        {"gaming", {"gaming", "game", "games", "gamer", "gim"}},
+        {"student", {"student", "students", "mahasiswa", "pelajar", "sekolah", "kuliah", "school", "college"}},
+        {"camera", {"camera", "kamera", "photo", "photos", "foto", "photography", "fotografi"}},
+        {"battery", {"battery", "baterai", "batre"}},
+        {"portable", {"light", "lightweight", "ringan", "portable", "thin", "tipis", "travel", "traveling", "perjalanan"}},
+        {"programming", {"programming", "coding", "developer", "programmer", "software"}},
+        {"creative", {"video", "editing", "edit", "editor", "creator", "design", "desain", "designer", "kreator"}},
+        {"wireless", {"wireless", "nirkabel", "bluetooth"}},
+        {"inverter", {"inverter", "hemat", "irit", "efficient", "saving"}},
+        {"large", {"big", "large", "besar", "family", "keluarga"}},
+        {"small", {"small", "kecil", "compact", "mini", "kos"}},
+        {"4k", {"4k", "uhd"}},
+        {"noise", {"noise", "anc", "cancelling", "canceling"}},
+    };
+    return all;
+}
+
+// Words that carry no product meaning in either language.
+constexpr std::string_view stopwords[] = {
+    "i", "me", "my", "you", "your", "we", "our", "us", "the", "a", "an", "and", "or", "for", "with", "to",
+    "of", "in", "on", "at", "is", "are", "was", "be", "do", "does", "did", "what", "whats", "which", "how",
+    "much", "many", "need", "needs", "want", "wants", "looking", "look", "find", "buy", "get", "show",
+    "some", "any", "something", "good", "best", "great", "nice", "new", "please", "can", "could", "would",
+    "will", "should", "have", "has", "there", "this", "that", "these", "those", "it", "its", "one", "ones",
+    "help", "recommend", "recommendation", "suggest", "also", "too", "very", "really", "just", "about",
+    "tell", "know", "like", "but", "not", "no", "yes", "than", "more", "less", "so", "if", "from", "by",
+    "saya", "aku", "kamu", "anda", "kami", "kita", "ini", "itu", "yang", "dan", "atau", "untuk", "dengan",
+    "di", "ke", "dari", "ada", "apa", "apakah", "mau", "ingin", "butuh", "perlu", "cari", "mencari",
+    "carikan", "beli", "membeli", "bagus", "terbaik", "tidak", "bukan", "juga", "bisa", "boleh", "tolong",
+    "yg", "dong", "ya", "kak", "gan", "nya", "buat", "punya", "rekomendasi", "sarankan", "tampilkan",
+    "lihat", "mana", "gimana", "bagaimana", "tapi", "sama", "lagi", "sih", "deh", "kalau", "kalo", "dengan",
+    "seperti", "the", "use", "using", "for", "im", "i'm", "am", "hello", "hi", "hey", "halo", "hai",
+    "thanks", "thank", "terima", "kasih", "price", "prices", "harga", "harganya", "cost", "costs",
+    "available", "availability", "stock", "tersedia", "stok", "ready", "specs", "spec", "specifications",
+    "spesifikasi", "compare", "comparison", "bandingkan", "banding", "versus", "vs", "cheap", "cheaper",
+    "cheapest", "murah", "termurah", "budget"};
+
+bool is_stopword(std::string_view w) {
+    return std::find(std::begin(stopwords), std::end(stopwords), w) != std::end(stopwords);
+}
+
+bool any_of(std::vector<std::string> const& tokens, std::initializer_list<std::string_view> words) {
+    for (auto const& t : tokens)
+        for (auto w : words)
+            if (t == w) return true;
+    return false;
+}
+
+bool contains_phrase(std::string const& lower, std::initializer_list<std::string_view> phrases) {
+    for (auto p : phrases)
+        if (lower.find(p) != std::string::npos) return true;
+    return false;
+}
+
+bool is_number(std::string_view t) {
+    return !t.empty() && std::all_of(t.begin(), t.end(), [](char c) { return (c >= '0' && c <= '9') || c == '.' || c == ','; }) &&
+           t.front() >= '0' && t.front() <= '9';
+}
+
+// Splits "15jt" / "500rb" / "8m" into number and unit.
+std::pair<std::string_view, std::string_view> split_number_unit(std::string_view token) {
+    std::size_t i = 0;
+    while (i < token.size() && ((token[i] >= '0' && token[i] <= '9') || token[i] == '.' || token[i] == ',')) ++i;
+    return {token.substr(0, i), token.substr(i)};
+}
+
+enum class LimitKind { none, max, min };
+
+LimitKind limit_word(std::vector<std::string> const& tokens, std::size_t i) {
+    // Looks at up to three words before the amount at tokens[i].
+    auto word = [&](std::size_t back) -> std::string_view {
+        return i >= back ? std::string_view(tokens[i - back]) : std::string_view();
+    };
+    for (std::size_t back = 1; back <= 3; ++back) {
+        auto w = word(back);
+        if (w == "under" || w == "below" || w == "max" || w == "maximum" || w == "budget" || w == "within" ||
+            w == "bawah" || w == "dibawah" || w == "maksimal" || w == "maks" || w == "anggaran" || w == "sampai" ||
+            w == "hingga" || w == "budgetnya" || w == "cheaper" || w == "upto")
+            return LimitKind::max;
+        if ((w == "than" || w == "dari") && i >= back + 1) {
+            auto before = tokens[i - back - 1];
+            if (before == "less" || before == "cheaper" || before == "kurang" || before == "lower" || before == "murah")
+                return LimitKind::max;
+            if (before == "more" || before == "over" || before == "lebih" || before == "higher" || before == "mahal")
+                return LimitKind::min;
+        }
+        if (w == "to" && i >= back + 1 && tokens[i - back - 1] == "up") return LimitKind::max;
+        if (w == "over" || w == "above" || w == "least" || w == "minimum" || w == "minimal" || w == "atas" || w == "diatas")
+            return LimitKind::min;
+    }
+    return LimitKind::none;
+}
+
+} // namespace
+
+Concept const* find_concept(std::string_view word) {
+    for (auto const& c : concepts())
+        for (auto w : c.words)
+            if (w == word) return &c;
+    return nullptr;
+}
+
+std::optional<double> parse_rupiah_amount(std::string_view number, std::string_view unit) {
+    if (number.empty() || !is_number(number)) return std::nullopt;
+    double multiplier = 1;
+    if (unit == "million" || unit == "millions" || unit == "juta" || unit == "jt" || unit == "m" || unit == "mio")
+        multiplier = 1e6;
+    else if (unit == "thousand" || unit == "ribu" || unit == "rb" || unit == "k" || unit == "rebu")
+        multiplier = 1e3;
+    else if (unit == "billion" || unit == "miliar" || unit == "milyar" || unit == "b")
+        multiplier = 1e9;
+    else if (!unit.empty())
+        return std::nullopt;
+
+    std::string digits(number);
+    if (multiplier == 1) {
+        // A plain amount: "8.000.000" and "8,000,000" use separators between thousands.
+        digits.erase(std::remove_if(digits.begin(), digits.end(), [](char c) { return c == '.' || c == ','; }), digits.end());
+    } else {
+        // With a unit, a single separator is a decimal point: "1.5 juta", "2,5 jt".
+        auto seps = std::count_if(digits.begin(), digits.end(), [](char c) { return c == '.' || c == ','; });
+        if (seps > 1) return std::nullopt;
+        std::replace(digits.begin(), digits.end(), ',', '.');
+    }
+    char* end = nullptr;
+    double value = std::strtod(digits.c_str(), &end);
+    if (end == digits.c_str()) return std::nullopt;
+    return value * multiplier;
+}
+
+Query parse_query(std::string_view message) {
+    Query q;
+    std::string lower = to_lower_ascii(message);
+    auto tokens = word_tokens(message);
+
+    // Price limits: an amount, optionally followed by a unit word, after a limit word.
+    for (std::size_t i = 0; i < tokens.size(); ++i) {
+        std::string_view t = tokens[i];
+        if (t == "rp" || t == "idr") continue;
+        auto [num, unit] = split_number_unit(t);
+        if (num.empty()) continue;
+        std::string_view unit_word = unit;
+        bool unit_is_next = false;
+        if (unit.empty() && i + 1 < tokens.size() && parse_rupiah_amount("1", tokens[i + 1]) && tokens[i + 1] != "b" &&
+            tokens[i + 1] != "m" && tokens[i + 1] != "k") {
+            unit_word = tokens[i + 1];
+            unit_is_next = true;
+        }
+        auto amount = parse_rupiah_amount(num, unit_word);
+        if (!amount) continue;
+        bool written_as_money = (i > 0 && (tokens[i - 1] == "rp" || tokens[i - 1] == "idr")) || !unit_word.empty() || *amount >= 10000;
+        if (!written_as_money) continue; // "13 inch", "16GB" are not prices
+        std::size_t at = (i > 0 && (tokens[i - 1] == "rp" || tokens[i - 1] == "idr")) ? i - 1 : i;
+        switch (limit_word(tokens, at)) {
+        case LimitKind::max: q.max_price = amount; break;
+        case LimitKind::min: q.min_price = amount; break;
+        case LimitKind::none:
+            // "between 5 and 10 juta" / "antara 5 - 10 juta": the second number closes a range.
+            if (q.min_price && !q.max_price) q.max_price = amount;
+            else if (at >= 1 && (tokens[at - 1] == "between" || tokens[at - 1] == "antara")) q.min_price = amount;
+            else if (at >= 1 && (tokens[at - 1] == "around" || tokens[at - 1] == "sekitar" || tokens[at - 1] == "about"))
+                q.max_price = *amount * 1.15;
+            break;
+        }
+        if (unit_is_next) ++i;
+    }
+    // "between 5 and 10 juta": the first number had no unit of its own; it shares the second's.
+    if (q.min_price && q.max_price && *q.min_price < 1000 && *q.max_price >= 1000) {
+        double scale = *q.max_price >= 1e6 ? 1e6 : 1e3;
+        q.min_price = *q.min_price * scale;
+    }
+
+    q.cheapest = any_of(tokens, {"cheapest", "termurah", "lowest", "paling murah"}) || contains_phrase(lower, {"paling murah", "most affordable", "least expensive"});
+    q.priciest = any_of(tokens, {"termahal", "priciest"}) || contains_phrase(lower, {"most expensive", "paling mahal", "top of the line", "high end", "high-end"});
+    q.in_stock_only = contains_phrase(lower, {"in stock", "available now", "ready stock", "ready stok"});
+    q.asks_price = any_of(tokens, {"price", "prices", "harga", "harganya", "cost", "costs", "berapa", "biaya"}) || contains_phrase(lower, {"how much"});
+    q.asks_availability = any_of(tokens, {"available", "availability", "stock", "tersedia", "stok", "stoknya", "ready", "ada"}) && !q.has_price_limit();
+    q.asks_specs = any_of(tokens, {"specs", "spec", "specifications", "specification", "spesifikasi", "spek", "speknya", "detail", "details"});
+    q.asks_compare = any_of(tokens, {"compare", "comparison", "bandingkan", "banding", "versus", "vs", "difference", "bedanya", "beda", "perbedaan"});
+    q.greeting = any_of(tokens, {"hello", "hi", "hey", "halo", "hai", "hallo", "helo"}) || contains_phrase(lower, {"good morning", "good afternoon", "good evening", "selamat pagi", "selamat siang", "selamat sore", "selamat malam"});
+    q.thanks = any_of(tokens, {"thanks", "thx", "makasih", "trims"}) || contains_phrase(lower, {"thank you", "terima kasih"});
+    q.asks_company = any_of(tokens, {"company", "perusahaan", "address", "alamat", "hours", "shipping", "pengiriman", "ongkir", "warranty", "garansi", "return", "returns", "refund", "payment", "pembayaran", "bayar", "contact", "kontak", "phone number", "email", "located", "lokasi", "toko", "store", "shop", "open"}) ||
+                     contains_phrase(lower, {"about you", "who are you", "tentang kalian", "tentang toko", "jam buka", "opening hours", "siapa kalian"});
+    q.shopping_words = any_of(tokens, {"need", "want", "looking", "find", "buy", "recommend", "recommendation", "suggest", "show", "cari", "butuh", "perlu", "mau", "ingin", "beli", "rekomendasi", "sarankan", "carikan", "tampilkan"});
+
+    for (auto const& t : tokens) {
+        if (is_number(t) || split_number_unit(t).first.size() == t.size()) continue;
+        if (auto [num, unit] = split_number_unit(t); !num.empty() && parse_rupiah_amount(num, unit)) continue;
+        if (auto const* c = find_concept(t)) {
+            auto& list = c->is_category ? q.categories : q.qualities;
+            if (std::find(list.begin(), list.end(), c) == list.end()) list.push_back(c);
+            continue;
+        }
+        if (is_stopword(t) || t.size() < 2) continue;
+        if (parse_rupiah_amount("1", t) || t == "rp" || t == "idr") continue; // unit words
+        static constexpr std::string_view question_words[] = {
+            "under", "below", "over", "above", "bawah", "atas", "dibawah", "diatas", "maksimal", "maks", "minimal",
+            "anggaran", "sampai", "hingga", "between", "antara", "around", "sekitar", "lebih", "kurang", "most",
+            "paling", "company", "perusahaan", "toko", "store", "shop", "berapa", "biaya", "selamat", "pagi",
+            "siang", "sore", "malam", "morning", "evening", "afternoon", "termahal", "expensive", "mahal"};
+        if (std::find(std::begin(question_words), std::end(question_words), t) != std::end(question_words)) continue;
+        if (q.asks_company && (t == "address" || t == "alamat" || t == "hours" || t == "shipping" || t == "pengiriman" ||
+                               t == "warranty" || t == "garansi" || t == "return" || t == "returns" || t == "payment" ||
+                               t == "pembayaran" || t == "contact" || t == "kontak" || t == "open" || t == "email"))
+            continue;
+        if (std::find(q.other_terms.begin(), q.other_terms.end(), t) == q.other_terms.end()) q.other_terms.push_back(t);
+    }
+    return q;
+}
+
+} // namespace brandchat

@@ -1,0 +1,164 @@
+#include "brandchat/catalog/ranking.hpp"
+
+#include "brandchat/language/text.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace brandchat {
+
+namespace {
+
+bool is_word_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || static_cast<unsigned char>(c) >= 0x80; }
+
+// Where in a product a word was found: 1 for name or features, 0.6 for elsewhere, 0 nowhere.
+double term_weight(Product const& p, std::string_view word) {
+    std::string name = to_lower_ascii(p.name + " " + p.category);
+    if (contains_word(name, word)) return 1.0;
+    for (auto const& f : p.features)
+        if (contains_word(to_lower_ascii(f), word)) return 1.0;
+    return contains_word(p.search_text, word) ? 0.6 : 0.0;
+}
+
+double concept_weight(Product const& p, Concept const& c) {
+    double best = 0;
+    for (auto w : c.words) best = std::max(best, term_weight(p, w));
+    return best;
+}
+
+// How many of the concept's words the product mentions: breaks ties between equal fits, so a
+// laptop described with "business", "office" and "professional" beats one that says "office".
+int concept_depth(Product const& p, Concept const& c) {
+    int n = 0;
+    for (auto w : c.words) n += contains_word(p.search_text, w) ? 1 : 0;
+    return n;
+}
+
+bool matches_category(Product const& p, Concept const& c) {
+    std::string where = to_lower_ascii(p.category + " " + p.name);
+    for (auto w : c.words)
+        if (contains_word(where, w)) return true;
+    // Accessories: a headphone is an "Accessory" whose name or features say what it is.
+    return concept_weight(p, c) >= 1.0;
+}
+
+Ranking rank_with(Brand const& brand, Query const& q, RankingOptions const& options) {
+    Ranking r;
+    double aspects = static_cast<double>(!q.categories.empty()) + static_cast<double>(q.qualities.size() + q.other_terms.size()) +
+                     (q.has_price_limit() ? 1.0 : 0.0);
+    if (aspects == 0 && (q.cheapest || q.priciest)) aspects = 1; // "what's your cheapest?" ranks every product
+    if (aspects == 0) return r;
+
+    std::vector<Suggestion> scored;
+    std::vector<int> depth; // parallel to scored
+    for (auto const& p : brand.products) {
+        if (q.max_price && p.price > *q.max_price) continue;
+        if (q.min_price && p.price < *q.min_price) continue;
+        if (q.in_stock_only && !p.availability) continue;
+        double satisfied = 0;
+        if (!q.categories.empty()) {
+            bool any = std::any_of(q.categories.begin(), q.categories.end(), [&](Concept const* c) { return matches_category(p, *c); });
+            if (!any) continue;
+            satisfied += 1;
+        }
+        for (auto const* c : q.qualities) satisfied += concept_weight(p, *c);
+        for (auto const& t : q.other_terms) satisfied += term_weight(p, t);
+        if (q.has_price_limit()) satisfied += 1;
+        if (q.categories.empty() && q.qualities.empty() && q.other_terms.empty() && (q.cheapest || q.priciest)) satisfied += 1;
+        double fit = satisfied / aspects;
+        if (!p.availability) fit *= 0.6;
+        // A limit alone matches everything under it; it needs a product term to mean something.
+        if (q.has_price_limit() && satisfied <= 1 && q.has_product_terms()) continue;
+        if (fit >= options.threshold) {
+            int d = 0;
+            for (auto const* c : q.qualities) d += concept_depth(p, *c);
+            // Folded into the fit below its rounding, so sorting sees it and clients do not.
+            scored.push_back({&p, std::min(1.0, fit) + d * 1e-4});
+        }
+    }
+    if (q.cheapest || q.priciest) {
+        std::stable_sort(scored.begin(), scored.end(), [&](Suggestion const& a, Suggestion const& b) {
+            if (a.product->availability != b.product->availability) return a.product->availability;
+            return q.cheapest ? a.product->price < b.product->price : a.product->price > b.product->price;
+        });
+    } else {
+        std::stable_sort(scored.begin(), scored.end(), [](Suggestion const& a, Suggestion const& b) {
+            if (std::abs(a.fit - b.fit) > 1e-9) return a.fit > b.fit;
+            if (a.product->availability != b.product->availability) return a.product->availability;
+            return a.product->price < b.product->price;
+        });
+    }
+    if (scored.size() > options.limit) scored.resize(options.limit);
+    for (auto& s : scored) s.fit = std::min(1.0, std::floor(s.fit * 1000.0 + 1e-9) / 1000.0);
+    r.about_products = true;
+    r.suggestions = std::move(scored);
+    return r;
+}
+
+double mean_fit(std::vector<Suggestion> const& s) {
+    double sum = 0;
+    for (auto const& x : s) sum += x.fit;
+    return std::round(sum / static_cast<double>(s.size()) * 100.0) / 100.0;
+}
+
+} // namespace
+
+bool contains_word(std::string_view text, std::string_view word) {
+    if (word.empty()) return false;
+    for (auto pos = text.find(word); pos != std::string_view::npos; pos = text.find(word, pos + 1)) {
+        bool starts = pos == 0 || !is_word_char(text[pos - 1]);
+        auto end = pos + word.size();
+        bool ends = end == text.size() || !is_word_char(text[end]);
+        if (starts && ends) return true;
+    }
+    return false;
+}
+
+Ranking rank_products(Brand const& brand, Query const& q, RankingContext const& context, RankingOptions const& options) {
+    std::vector<Product const*> previous;
+    for (auto const& id : context.last_product_ids)
+        for (auto const& p : brand.products)
+            if (p.id == id) previous.push_back(&p);
+
+    bool asks_about_previous = q.asks_price || q.asks_availability || q.asks_specs || q.asks_compare;
+    bool names_products = !q.categories.empty() || !q.qualities.empty() || !q.other_terms.empty();
+
+    Ranking r;
+    if (names_products || q.has_price_limit() || q.cheapest || q.priciest) {
+        Query effective = q;
+        // "Which is cheapest?" or "under 10 juta?" after talking about laptops: keep the topic.
+        if (effective.categories.empty() && effective.qualities.empty() && effective.other_terms.empty()) {
+            for (auto it = context.recent_user_messages.rbegin(); it != context.recent_user_messages.rend(); ++it) {
+                auto earlier = parse_query(*it);
+                if (!earlier.categories.empty()) {
+                    effective.categories = earlier.categories;
+                    break;
+                }
+            }
+        }
+        r = rank_with(brand, effective, options);
+        // A term that matched nothing ("it", a typo) must not hide the products just discussed.
+        if (r.suggestions.empty() && asks_about_previous && !previous.empty() && q.categories.empty())
+            r = {};
+        else if (r.about_products || !q.categories.empty() || q.shopping_words) {
+            r.about_products = true;
+            if (!r.suggestions.empty()) r.confidence = mean_fit(r.suggestions);
+            return r;
+        }
+    }
+    if (asks_about_previous && !previous.empty()) {
+        r.about_products = true;
+        r.follow_up = true;
+        for (auto const* p : previous)
+            if (r.suggestions.size() < options.limit) r.suggestions.push_back({p, context.last_confidence.value_or(0.7)});
+        r.confidence = context.last_confidence.value_or(mean_fit(r.suggestions));
+        return r;
+    }
+    r = {};
+    r.about_products = names_products || q.shopping_words;
+    if (q.greeting && !names_products) r.about_products = false;
+    if (q.asks_company && !names_products) r.about_products = false;
+    return r;
+}
+
+} // namespace brandchat

@@ -1,0 +1,49 @@
+#include "brandchat/chat/rate_limiter.hpp"
+
+#include <charconv>
+
+namespace brandchat {
+
+std::optional<std::chrono::milliseconds> SlidingWindow::try_acquire(RateLimit const& limit, time_point now) {
+    if (!limit.enabled()) return std::nullopt;
+    while (!events_.empty() && now - events_.front() >= limit.window) events_.pop_front();
+    if (events_.size() >= limit.count) {
+        auto wait = events_.front() + limit.window - now;
+        return std::chrono::ceil<std::chrono::milliseconds>(wait);
+    }
+    events_.push_back(now);
+    return std::nullopt;
+}
+
+bool SlidingWindow::idle(RateLimit const& limit, time_point now) const {
+    return events_.empty() || now - events_.back() >= limit.window;
+}
+
+std::optional<std::chrono::milliseconds> KeyedRateLimiter::try_acquire(std::string const& key, time_point now) {
+    if (!limit_.enabled()) return std::nullopt;
+    sweep(now);
+    return windows_[key].try_acquire(limit_, now);
+}
+
+void KeyedRateLimiter::sweep(time_point now) {
+    if (now < next_sweep_) return;
+    next_sweep_ = now + limit_.window;
+    std::erase_if(windows_, [&](auto const& entry) { return entry.second.idle(limit_, now); });
+}
+
+std::optional<RateLimit> parse_rate_limit(std::string_view text) {
+    auto number = [](std::string_view s, std::size_t& out) {
+        auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+        return ec == std::errc() && p == s.data() + s.size() && !s.empty();
+    };
+    RateLimit limit;
+    auto slash = text.find('/');
+    std::size_t count = 0, seconds = 60;
+    if (!number(text.substr(0, slash), count)) return std::nullopt;
+    if (slash != std::string_view::npos && (!number(text.substr(slash + 1), seconds) || seconds == 0)) return std::nullopt;
+    limit.count = count;
+    limit.window = std::chrono::seconds(seconds);
+    return limit;
+}
+
+} // namespace brandchat

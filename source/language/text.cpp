@@ -1,0 +1,62 @@
+#include "brandchat/language/text.hpp"
+
+#include <cmath>
+
+namespace brandchat {
+
+namespace {
+bool is_word_byte(unsigned char c) { return std::isalnum(c) || c >= 0x80; }
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+} // namespace
+
+std::string to_lower_ascii(std::string_view text) {
+    std::string out(text);
+    for (auto& c : out)
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    return out;
+}
+
+std::vector<std::string> word_tokens(std::string_view text) {
+    std::vector<std::string> tokens;
+    std::size_t i = 0;
+    while (i < text.size()) {
+        if (!is_word_byte(static_cast<unsigned char>(text[i]))) {
+            ++i;
+            continue;
+        }
+        std::size_t start = i;
+        while (i < text.size()) {
+            auto c = static_cast<unsigned char>(text[i]);
+            if (is_word_byte(c)) {
+                ++i;
+            } else if ((c == '.' || c == ',') && i > start && is_digit(text[i - 1]) && i + 1 < text.size() &&
+                       is_digit(text[i + 1])) {
+                ++i; // a separator inside a number
+            } else {
+                break;
+            }
+        }
+        tokens.push_back(to_lower_ascii(text.substr(start, i - start)));
+    }
+    return tokens;
+}
+
+std::string format_rupiah(double amount) {
+    auto whole = static_cast<long long>(std::llround(amount < 0 ? -amount : amount));
+    std::string digits = std::to_string(whole);
+    std::string grouped;
+    grouped.reserve(digits.size() + digits.size() / 3);
+    for (std::size_t i = 0; i < digits.size(); ++i) {
+        if (i > 0 && (digits.size() - i) % 3 == 0) grouped.push_back('.');
+        grouped.push_back(digits[i]);
+    }
+    return (amount < 0 ? "-Rp " : "Rp ") + grouped;
+}
+
+bool is_blank(std::string_view text) {
+    for (unsigned char c : text)
+        if (!std::isspace(c)) return false;
+    return true;
+}
+
+} // namespace brandchat

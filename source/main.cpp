@@ -1,0 +1,91 @@
+// brandchat: the streaming multi-brand shopping assistant server. See --help.
+#include "brandchat/config/options.hpp"
+#include "brandchat/log.hpp"
+#include "brandchat/net/server.hpp"
+#include "brandchat/net/server_context.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <functional>
+#include <iostream>
+
+int main(int argc, char** argv) {
+    using namespace brandchat;
+    ParsedCommandLine parsed;
+    try {
+        parsed = parse_options(std::vector<std::string>(argv + 1, argv + argc), process_environment());
+    } catch (std::exception const& e) {
+        std::cerr << "brandchat: " << e.what() << "\n";
+        return 2;
+    }
+    if (parsed.show_help) {
+        std::cout << help_text();
+        return 0;
+    }
+    if (parsed.show_version) {
+        std::cout << "brandchat " BRANDCHAT_VERSION "\n";
+        return 0;
+    }
+
+    ServerContext context;
+    context.options = parsed.options;
+    log::Level level;
+    if (!log::parse_level(context.options.log_level, level)) {
+        std::cerr << "brandchat: --log-level: expected debug, info, warn, error or off\n";
+        return 2;
+    }
+    log::set_level(level);
+    context.options.resources = find_resources(context.options.resources, argv[0]);
+
+    boost::asio::io_context io(1);
+    Server server(io, context);
+    std::uint16_t port = 0;
+    try {
+        prepare_context(context);
+        port = server.listen(context.options.host, context.options.port);
+    } catch (std::exception const& e) {
+        log::error("cannot start: ", e.what());
+        return 1;
+    }
+    server.start();
+
+    std::string active;
+    for (auto const& b : context.brands.active()) active += (active.empty() ? "" : ", ") + b->id;
+    log::info("brandchat ", BRANDCHAT_VERSION, " listening on ", context.options.host, ":", port, " (ws://",
+              context.options.host, ":", port, "/ws/chat/{brand_id})");
+    log::info("brands: ", context.brands.active().size(), " active of ", context.brands.size(), " (", active, ") from ",
+              context.options.resources);
+    log::info("responder: ", context.responder->name());
+
+    boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+    boost::asio::steady_timer drain(io);
+    auto stop_started = std::chrono::steady_clock::now();
+    // After a signal: wait until every connection has closed (or 3 s), then let io run dry.
+    std::function<void()> wait_for_drain = [&] {
+        bool drained = context.sessions.empty();
+        if (drained || std::chrono::steady_clock::now() - stop_started > std::chrono::seconds(3)) {
+            signals.cancel();
+            if (!drained) io.stop(); // clients that never answered the close frame
+            return;
+        }
+        drain.expires_after(std::chrono::milliseconds(10));
+        drain.async_wait([&](boost::system::error_code ec) {
+            if (!ec) wait_for_drain();
+        });
+    };
+    signals.async_wait([&](boost::system::error_code ec, int signal) {
+        if (ec) return;
+        log::info("signal ", signal, ": closing ", context.sessions.size(), " connections and stopping");
+        stop_started = std::chrono::steady_clock::now();
+        signals.async_wait([&](boost::system::error_code again, int) {
+            if (!again) io.stop(); // a second signal: stop now
+        });
+        server.stop();
+        wait_for_drain();
+    });
+    io.run();
+    log::info("stopped");
+    return 0;
+}

@@ -1,0 +1,183 @@
+#include "brandchat/net/http_api.hpp"
+
+#include "brandchat/net/server_context.hpp"
+#include "brandchat/protocol/server_message.hpp"
+
+#include <boost/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace brandchat {
+
+namespace json = boost::json;
+
+namespace {
+
+HttpResponse json_response(unsigned status, std::string body) {
+    HttpResponse r;
+    r.status = status;
+    r.body = std::move(body);
+    return r;
+}
+
+HttpResponse problem(unsigned status, std::string const& message) {
+    json::object o;
+    o["detail"] = message;
+    o["status"] = status;
+    return json_response(status, json::serialize(o));
+}
+
+std::string status_json(ServerContext const& server) {
+    json::object o;
+    o["message"] = "Multi-Brand Chatbot API is running";
+    o["status"] = "running";
+    o["version"] = BRANDCHAT_VERSION;
+    o["timestamp"] = protocol::iso_timestamp_now();
+    auto active = server.brands.active();
+    o["active_brands"] = active.size();
+    json::array brands;
+    for (auto const& b : active) brands.push_back(json::object{{"id", b->id}, {"name", b->name}});
+    o["brands"] = std::move(brands);
+    return json::serialize(o);
+}
+
+std::string health_json(ServerContext const& server) {
+    json::object o;
+    o["status"] = "healthy";
+    o["version"] = BRANDCHAT_VERSION;
+    o["uptime_seconds"] = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - server.started).count();
+    o["responder"] = server.responder ? std::string(server.responder->name()) : "none";
+    o["active_connections"] = server.sessions.size();
+    o["conversations"] = server.conversations.size();
+    o["connections_total"] = server.stats.connections_total;
+    o["replies_total"] = server.stats.replies_total;
+    o["replies_failed"] = server.stats.replies_failed;
+    o["chunks_total"] = server.stats.chunks_total;
+    json::object tokens{{"prompt", server.stats.prompt_tokens}, {"completion", server.stats.completion_tokens}};
+    o["tokens"] = std::move(tokens);
+    return json::serialize(o);
+}
+
+std::string products_json(Brand const& brand) {
+    std::string out = "[";
+    for (std::size_t i = 0; i < brand.products.size(); ++i) out += (i ? "," : "") + brand.products[i].json;
+    return out + "]";
+}
+
+std::string content_type_for(std::filesystem::path const& path) {
+    auto ext = path.extension().string();
+    if (ext == ".html") return "text/html; charset=utf-8";
+    if (ext == ".js" || ext == ".mjs") return "text/javascript; charset=utf-8";
+    if (ext == ".css") return "text/css; charset=utf-8";
+    if (ext == ".json") return "application/json";
+    if (ext == ".svg") return "image/svg+xml";
+    if (ext == ".png") return "image/png";
+    if (ext == ".ico") return "image/x-icon";
+    if (ext == ".webp") return "image/webp";
+    return "application/octet-stream";
+}
+
+HttpResponse static_file(ServerContext const& server, std::string const& relative, HttpRequest const& req) {
+    namespace fs = std::filesystem;
+    if (relative.find("..") != std::string::npos || relative.find('\\') != std::string::npos)
+        return problem(404, "Not found");
+    fs::path root = fs::path(server.options.resources) / "ui";
+    fs::path path = root / (relative.empty() ? "index.html" : relative);
+    std::error_code ec;
+    if (fs::is_directory(path, ec)) path /= "index.html";
+    if (!fs::is_regular_file(path, ec)) return problem(404, "Not found: /ui/" + relative);
+    auto size = fs::file_size(path, ec);
+    auto mtime = fs::last_write_time(path, ec).time_since_epoch().count();
+    std::string etag = "\"" + std::to_string(size) + "-" + std::to_string(mtime) + "\"";
+    HttpResponse r;
+    r.headers.emplace_back("ETag", etag);
+    // Revalidate every time: pages change with the server, and a 304 costs almost nothing.
+    r.headers.emplace_back("Cache-Control", "no-cache");
+    if (req.if_none_match == etag) {
+        r.status = 304;
+        r.content_type.clear();
+        return r;
+    }
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream body;
+    body << in.rdbuf();
+    r.body = body.str();
+    r.content_type = content_type_for(path);
+    return r;
+}
+
+void add_cors(ServerContext const& server, HttpRequest const& req, HttpResponse& res) {
+    auto const& allowed = server.options.cors_origins;
+    if (allowed == "*") {
+        res.headers.emplace_back("Access-Control-Allow-Origin", "*");
+    } else if (!req.origin.empty()) {
+        std::stringstream list(allowed);
+        for (std::string origin; std::getline(list, origin, ',');) {
+            while (!origin.empty() && origin.front() == ' ') origin.erase(origin.begin());
+            while (!origin.empty() && origin.back() == ' ') origin.pop_back();
+            if (origin == req.origin) {
+                res.headers.emplace_back("Access-Control-Allow-Origin", req.origin);
+                break;
+            }
+        }
+        res.headers.emplace_back("Vary", "Origin");
+    }
+}
+
+} // namespace
+
+HttpResponse handle_http(ServerContext const& server, HttpRequest const& req) {
+    std::string path = req.target.substr(0, req.target.find('?'));
+    bool read = req.method == "GET" || req.method == "HEAD";
+    bool api = path == "/" || path == "/health" || path == "/brands" || path.starts_with("/brands/");
+
+    HttpResponse res;
+    if (req.method == "OPTIONS" && api) {
+        res.status = 204;
+        res.content_type.clear();
+        res.headers.emplace_back("Access-Control-Allow-Methods", "GET, HEAD, OPTIONS");
+        res.headers.emplace_back("Access-Control-Allow-Headers", "Content-Type");
+        res.headers.emplace_back("Access-Control-Max-Age", "600");
+    } else if (path == "/ui") {
+        res.status = 308;
+        res.content_type.clear();
+        res.headers.emplace_back("Location", "/ui/");
+    } else if (path.starts_with("/ui/")) {
+        res = read ? static_file(server, path.substr(4), req) : problem(405, "Method not allowed: use GET");
+        if (res.status == 405) res.headers.emplace_back("Allow", "GET, HEAD");
+        return res;
+    } else if (path.starts_with("/ws/chat/") || path.starts_with("/ws/voice/")) {
+        res = problem(426, "This is a WebSocket endpoint: connect with a WebSocket client");
+        res.headers.emplace_back("Upgrade", "websocket");
+    } else if (!api) {
+        res = problem(404, "Not found: " + path);
+    } else if (!read) {
+        res = problem(405, "Method not allowed: " + req.method + " " + path + " (this API is read-only; use GET)");
+        res.headers.emplace_back("Allow", "GET, HEAD, OPTIONS");
+    } else if (path == "/") {
+        res = json_response(200, status_json(server));
+    } else if (path == "/health") {
+        res = json_response(200, health_json(server));
+    } else if (path == "/brands" || path == "/brands/active") {
+        std::string body = "[";
+        bool first = true;
+        for (auto const& b : server.brands.active()) {
+            body += (first ? "" : ",") + brand_summary_json(*b);
+            first = false;
+        }
+        res = json_response(200, body + "]");
+    } else {
+        std::string rest = path.substr(std::string("/brands/").size());
+        bool products = rest.ends_with("/products");
+        if (products) rest.resize(rest.size() - std::string("/products").size());
+        auto brand = rest.find('/') == std::string::npos ? server.brands.find_active(rest) : nullptr;
+        if (!brand) res = problem(404, "Brand '" + rest + "' not found or inactive");
+        else res = json_response(200, products ? products_json(*brand) : brand_summary_json(*brand));
+    }
+    add_cors(server, req, res);
+    return res;
+}
+
+} // namespace brandchat

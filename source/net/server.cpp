@@ -1,0 +1,199 @@
+#include "brandchat/net/server.hpp"
+
+#include "brandchat/log.hpp"
+#include "brandchat/net/http_api.hpp"
+#include "brandchat/net/server_context.hpp"
+#include "brandchat/net/session.hpp"
+#include "brandchat/net/transport.hpp"
+#include "brandchat/reply/catalog_responder.hpp"
+#include "brandchat/reply/responder_factory.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
+
+#include <filesystem>
+#include <optional>
+
+namespace brandchat {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using asio::as_tuple;
+using asio::use_awaitable;
+using asio::ip::tcp;
+
+namespace {
+
+struct Upgrade {
+    http::request<http::string_body> request;
+    std::shared_ptr<Brand const> brand;
+    std::string brand_id;
+    bool voice = false;
+};
+
+// /ws/chat/{id} or /ws/voice/{id}: the brand id, or nullopt for any other path.
+std::optional<std::pair<std::string, bool>> websocket_route(std::string_view target) {
+    target = target.substr(0, target.find('?'));
+    for (auto [prefix, voice] : {std::pair{std::string_view("/ws/chat/"), false}, std::pair{std::string_view("/ws/voice/"), true}})
+        if (target.starts_with(prefix) && target.size() > prefix.size() && target.substr(prefix.size()).find('/') == std::string_view::npos)
+            return std::pair{std::string(target.substr(prefix.size())), voice};
+    return std::nullopt;
+}
+
+http::response<http::string_body> to_beast(HttpResponse const& r, unsigned version, bool keep_alive, bool head) {
+    http::response<http::string_body> res{static_cast<http::status>(r.status), version};
+    res.set(http::field::server, "brandchat/" BRANDCHAT_VERSION);
+    if (!r.content_type.empty()) res.set(http::field::content_type, r.content_type);
+    for (auto const& [k, v] : r.headers) res.set(k, v);
+    res.keep_alive(keep_alive);
+    res.body() = r.body;
+    res.prepare_payload();
+    if (head) res.body().clear(); // Content-Length stays that of the GET
+    return res;
+}
+
+// Answers plain HTTP until the client leaves or asks for a WebSocket. Its frame (parser,
+// buffers) is gone before the WebSocket session starts, so idle sockets stay small.
+asio::awaitable<std::optional<Upgrade>> serve_http(beast::tcp_stream& stream, ServerContext& server) {
+    beast::flat_buffer buffer;
+    for (;;) {
+        http::request_parser<http::string_body> parser;
+        parser.header_limit(16 * 1024);
+        parser.body_limit(64 * 1024);
+        stream.expires_after(std::chrono::seconds(30));
+        auto [ec, n] = co_await http::async_read(stream, buffer, parser, as_tuple(use_awaitable));
+        if (ec) {
+            if (ec != http::error::end_of_stream && ec != beast::error::timeout && ec != asio::error::connection_reset &&
+                ec != asio::error::eof) {
+                HttpResponse bad{400, "application/json", R"({"detail":"Bad request: )" + ec.message() + R"(","status":400})", {}};
+                auto res = to_beast(bad, 11, false, false);
+                co_await http::async_write(stream, res, as_tuple(use_awaitable));
+            }
+            co_return std::nullopt;
+        }
+        auto req = parser.release();
+        if (beast::websocket::is_upgrade(req)) {
+            if (auto route = websocket_route(req.target())) {
+                Upgrade up;
+                up.brand = server.brands.find_active(route->first);
+                up.brand_id = route->first;
+                up.voice = route->second;
+                up.request = std::move(req);
+                co_return up;
+            }
+        }
+        HttpRequest request{std::string(req.method_string()), std::string(req.target()),
+                            std::string(req[http::field::origin]), std::string(req[http::field::if_none_match])};
+        auto answer = handle_http(server, request);
+        bool keep_alive = req.keep_alive() && !server.stopping;
+        auto res = to_beast(answer, req.version(), keep_alive, req.method() == http::verb::head);
+        auto [wec, wn] = co_await http::async_write(stream, res, as_tuple(use_awaitable));
+        log::debug("http ", request.method, " ", request.target, " -> ", answer.status);
+        if (wec || !keep_alive) {
+            beast::error_code ignored;
+            stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+            co_return std::nullopt;
+        }
+    }
+}
+
+asio::awaitable<void> serve_connection(tcp::socket socket, ServerContext& server) {
+    beast::error_code ec;
+    auto endpoint = socket.remote_endpoint(ec);
+    std::string remote = ec ? "unknown" : endpoint.address().to_string();
+    beast::tcp_stream stream(std::move(socket));
+    auto upgrade = co_await serve_http(stream, server);
+    if (!upgrade || server.stopping) co_return;
+    auto transport = std::make_unique<Session::Transport>(std::move(stream));
+    transport->upgrade = std::move(upgrade->request);
+    auto session = std::make_shared<Session>(server, std::move(transport), std::move(upgrade->brand), std::move(upgrade->brand_id),
+                                             upgrade->voice, std::move(remote));
+    co_await session->run();
+}
+
+} // namespace
+
+struct Server::Impl {
+    Impl(asio::io_context& io, ServerContext& ctx) : io(io), context(ctx), acceptor(io) {}
+
+    asio::awaitable<void> accept_loop() {
+        for (;;) {
+            auto [ec, socket] = co_await acceptor.async_accept(as_tuple(use_awaitable));
+            if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
+            if (ec) {
+                // Out of file descriptors and the like: say so, back off briefly, keep serving.
+                log::warn("accept failed: ", ec.message());
+                asio::steady_timer pause(io, std::chrono::milliseconds(50));
+                co_await pause.async_wait(as_tuple(use_awaitable));
+                continue;
+            }
+            socket.set_option(tcp::no_delay(true), ec);
+            asio::co_spawn(io, serve_connection(std::move(socket), context), [](std::exception_ptr e) {
+                if (!e) return;
+                try {
+                    std::rethrow_exception(e);
+                } catch (std::exception const& ex) {
+                    log::error("connection failed: ", ex.what());
+                }
+            });
+        }
+    }
+
+    asio::io_context& io;
+    ServerContext& context;
+    tcp::acceptor acceptor;
+};
+
+Server::Server(asio::io_context& io, ServerContext& context) : impl_(std::make_unique<Impl>(io, context)) {}
+Server::~Server() = default;
+
+std::uint16_t Server::listen(std::string const& host, std::uint16_t port) {
+    tcp::resolver resolver(impl_->io);
+    auto results = resolver.resolve(host, std::to_string(port), tcp::resolver::passive);
+    tcp::endpoint endpoint = *results.begin();
+    auto& acceptor = impl_->acceptor;
+    acceptor.open(endpoint.protocol());
+    acceptor.set_option(asio::socket_base::reuse_address(true));
+    acceptor.bind(endpoint);
+    acceptor.listen(asio::socket_base::max_listen_connections);
+    return acceptor.local_endpoint().port();
+}
+
+void Server::start() { asio::co_spawn(impl_->io, impl_->accept_loop(), asio::detached); }
+
+void Server::stop() {
+    impl_->context.stopping = true;
+    beast::error_code ignored;
+    impl_->acceptor.close(ignored);
+    // Copy: shutting a session down may end it and erase it from the set.
+    std::vector<Session*> live(impl_->context.sessions.begin(), impl_->context.sessions.end());
+    for (auto* s : live) s->shutdown();
+}
+
+void prepare_context(ServerContext& context) {
+    auto& o = context.options;
+    context.brands = BrandCatalog::load_directory((std::filesystem::path(o.resources) / "brands").string());
+    context.address_limiter = KeyedRateLimiter(o.address_rate);
+    context.responder = make_responder(o);
+    if (o.llm_enabled() && o.fallback_to_catalog) context.fallback_responder = std::make_unique<CatalogResponder>(o.word_delay);
+    register_builtin_handlers(context.handlers);
+}
+
+std::string find_resources(std::string const& configured, std::string const& executable_path) {
+    namespace fs = std::filesystem;
+    if (!configured.empty()) return configured;
+    std::error_code ec;
+    fs::path exe = fs::weakly_canonical(executable_path, ec);
+    for (auto const& candidate : {exe.parent_path() / "resources", exe.parent_path().parent_path() / "resources",
+                                  exe.parent_path().parent_path() / "share" / "brandchat" / "resources"})
+        if (fs::is_directory(candidate / "brands", ec)) return candidate.string();
+    return BRANDCHAT_SOURCE_RESOURCES;
+}
+
+} // namespace brandchat

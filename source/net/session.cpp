@@ -1,0 +1,225 @@
+#include "brandchat/net/session.hpp"
+
+#include "brandchat/chat/reply_pipeline.hpp"
+#include "brandchat/log.hpp"
+#include "brandchat/net/server_context.hpp"
+#include "brandchat/net/transport.hpp"
+#include "brandchat/protocol/server_message.hpp"
+#include "brandchat/reply/responder.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+namespace brandchat {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
+using asio::as_tuple;
+using asio::use_awaitable;
+
+Session::Session(ServerContext& server, std::unique_ptr<Transport> transport, std::shared_ptr<Brand const> brand,
+                 std::string requested_brand, bool voice_forced, std::string remote_address)
+    : server_(server), transport_(std::move(transport)), brand_(std::move(brand)), requested_brand_(std::move(requested_brand)),
+      voice_forced_(voice_forced), remote_address_(std::move(remote_address)) {}
+
+Session::~Session() = default;
+
+asio::any_io_executor Session::executor() const { return transport_->ws.get_executor(); }
+
+asio::awaitable<void> Session::run() {
+    auto self = shared_from_this();
+    auto& ws = transport_->ws;
+    auto const& options = server_.options;
+
+    websocket::stream_base::timeout timeouts = websocket::stream_base::timeout::suggested(beast::role_type::server);
+    timeouts.idle_timeout = options.idle_timeout;
+    timeouts.keep_alive_pings = true;
+    ws.set_option(timeouts);
+    ws.read_message_max(options.max_frame_bytes);
+    ws.auto_fragment(false);
+    ws.set_option(websocket::stream_base::decorator(
+        [](websocket::response_type& res) { res.set(beast::http::field::server, "brandchat/" BRANDCHAT_VERSION); }));
+
+    beast::get_lowest_layer(ws).expires_never();
+    auto [accept_ec] = co_await ws.async_accept(transport_->upgrade, as_tuple(use_awaitable));
+    transport_->upgrade = {};
+    if (accept_ec) {
+        log::debug("websocket handshake failed from ", remote_address_, ": ", accept_ec.message());
+        co_return;
+    }
+    server_.sessions.insert(this);
+    ++server_.stats.connections_total;
+    auto connected_at = std::chrono::steady_clock::now();
+    log::info("connection open: brand=", requested_brand_, " from=", remote_address_, voice_forced_ ? " voice" : "",
+              brand_ ? "" : " (unknown or inactive brand)");
+
+    if (!brand_) {
+        send(protocol::error("Brand '" + requested_brand_ + "' not found or inactive"));
+        close_soon(static_cast<std::uint16_t>(websocket::close_code::policy_error), "brand not found or inactive");
+    } else {
+        send(protocol::welcome(brand_->welcome_message, brand_->id, brand_->name));
+    }
+
+    beast::flat_buffer buffer;
+    std::string close_cause = "client closed";
+    for (;;) {
+        auto [ec, bytes] = co_await ws.async_read(buffer, as_tuple(use_awaitable));
+        if (ec) {
+            if (ec == websocket::error::message_too_big) close_cause = "message too big (closed with 1009)";
+            else if (ec != websocket::error::closed) close_cause = ec.message();
+            break;
+        }
+        if (!closing_) {
+            if (!ws.got_text()) {
+                send_error("Binary frames are not supported: send JSON text frames");
+            } else {
+                auto data = buffer.cdata();
+                co_await dispatch(std::string_view(static_cast<char const*>(data.data()), data.size()));
+            }
+        }
+        buffer.consume(buffer.size());
+        if (buffer.capacity() > 4096) buffer.shrink_to_fit(); // idle connections hold no big buffer
+    }
+
+    closing_ = true;
+    chats_.clear();
+    cancel_reply();
+    wake_room_waiters();
+    server_.sessions.erase(this);
+    beast::error_code ignored;
+    beast::get_lowest_layer(ws).socket().close(ignored); // a blocked write to a gone peer ends now
+    auto lasted = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - connected_at);
+    log::info("connection closed: brand=", requested_brand_, " from=", remote_address_, " after=", lasted.count(),
+              "ms cause=", close_cause);
+}
+
+asio::awaitable<void> Session::dispatch(std::string_view frame) {
+    auto decoded = protocol::decode_envelope(frame);
+    if (auto* err = std::get_if<protocol::DecodeError>(&decoded)) {
+        send_error(err->message);
+        co_return;
+    }
+    auto& envelope = std::get<protocol::Envelope>(decoded);
+    auto const* handler = server_.handlers.find(envelope.type);
+    if (!handler) {
+        std::string shown = envelope.type.size() > 40 ? envelope.type.substr(0, 40) + "..." : envelope.type;
+        send_error("Unknown message type '" + shown + "': expected one of " + server_.handlers.known_types());
+        co_return;
+    }
+    try {
+        co_await (*handler)(*this, envelope.data);
+    } catch (std::exception const& e) {
+        log::error("handler '", envelope.type, "' failed: ", e.what());
+        send_error("The server could not handle this '" + envelope.type + "' message; please try again");
+    }
+}
+
+void Session::send(std::string frame) {
+    if (closing_) return;
+    outbox_bytes_ += frame.size();
+    outbox_.push_back(std::move(frame));
+    if (!writing_) {
+        writing_ = true;
+        asio::co_spawn(executor(), write_pump(), asio::detached);
+    }
+}
+
+void Session::send_error(std::string_view message) {
+    ++server_.stats.errors_sent;
+    send(protocol::error(message));
+}
+
+asio::awaitable<void> Session::write_pump() {
+    auto self = shared_from_this();
+    auto& ws = transport_->ws;
+    while (!outbox_.empty()) {
+        std::string frame = std::move(outbox_.front());
+        outbox_.pop_front();
+        auto [ec, n] = co_await ws.async_write(asio::buffer(frame), as_tuple(use_awaitable));
+        outbox_bytes_ -= frame.size();
+        if (outbox_bytes_ <= server_.options.outbox_limit_bytes / 2) wake_room_waiters();
+        if (ec) {
+            // The peer is gone or broken: nothing more can be delivered.
+            closing_ = true;
+            outbox_.clear();
+            outbox_bytes_ = 0;
+            cancel_reply();
+            wake_room_waiters();
+            break;
+        }
+    }
+    if (close_code_ != 0 && ws.is_open()) {
+        websocket::close_reason reason(static_cast<websocket::close_code>(close_code_), close_reason_);
+        close_code_ = 0;
+        auto [ec] = co_await ws.async_close(reason, as_tuple(use_awaitable));
+        if (ec) log::debug("close handshake: ", ec.message());
+    }
+    writing_ = false;
+}
+
+asio::awaitable<bool> Session::wait_for_room() {
+    while (!closing_ && outbox_bytes_ > server_.options.outbox_limit_bytes) {
+        transport_->room.expires_at(asio::steady_timer::time_point::max());
+        co_await transport_->room.async_wait(as_tuple(use_awaitable));
+    }
+    co_return !closing_;
+}
+
+void Session::wake_room_waiters() { transport_->room.cancel(); }
+
+void Session::queue_chat(protocol::ChatRequest request) {
+    if (closing_) return;
+    if (replying_ && chats_.size() >= server_.options.queue_limit) {
+        send_error("Too many messages waiting: " + std::to_string(server_.options.queue_limit) +
+                   " are already queued behind the reply in progress; wait for it to complete");
+        return;
+    }
+    chats_.push_back(std::move(request));
+    if (!replying_) {
+        replying_ = true;
+        asio::co_spawn(executor(), reply_pump(), asio::detached);
+    }
+}
+
+asio::awaitable<void> Session::reply_pump() {
+    auto self = shared_from_this();
+    while (!chats_.empty() && !closing_) {
+        auto request = std::move(chats_.front());
+        chats_.pop_front();
+        reply_cancelled_ = false;
+        try {
+            co_await answer_chat(*this, std::move(request));
+        } catch (std::exception const& e) {
+            log::error("reply failed: ", e.what());
+            send_error("The reply failed because of an internal error; please try again");
+        }
+    }
+    replying_ = false;
+}
+
+void Session::cancel_reply() {
+    reply_cancelled_ = true;
+    if (active_stream_) active_stream_->cancel();
+}
+
+void Session::close_soon(std::uint16_t code, std::string reason) {
+    closing_ = true;
+    close_code_ = code;
+    close_reason_ = std::move(reason);
+    if (!writing_) {
+        writing_ = true;
+        asio::co_spawn(executor(), write_pump(), asio::detached);
+    }
+}
+
+void Session::shutdown() {
+    chats_.clear();
+    cancel_reply();
+    wake_room_waiters();
+    if (!closing_) close_soon(static_cast<std::uint16_t>(websocket::close_code::going_away), "server shutting down");
+}
+
+} // namespace brandchat
