@@ -70,7 +70,7 @@ constexpr std::string_view stopwords[] = {
     "carikan", "beli", "membeli", "bagus", "terbaik", "tidak", "bukan", "juga", "bisa", "boleh", "tolong",
     "yg", "dong", "ya", "kak", "gan", "nya", "buat", "punya", "rekomendasi", "sarankan", "tampilkan",
     "lihat", "mana", "gimana", "bagaimana", "tapi", "sama", "lagi", "sih", "deh", "kalau", "kalo", "dengan",
-    "seperti", "the", "use", "using", "for", "im", "i'm", "am", "hello", "hi", "hey", "halo", "hai",
+    "seperti", "use", "using", "are", "were", "am", "get", "got", "give", "let", "see", "want", "where", "when", "who", "why", "say", "for", "im", "i'm", "am", "hello", "hi", "hey", "halo", "hai",
     "thanks", "thank", "terima", "kasih", "price", "prices", "harga", "harganya", "cost", "costs",
     "available", "availability", "stock", "tersedia", "stok", "ready", "specs", "spec", "specifications",
     "spesifikasi", "compare", "comparison", "bandingkan", "banding", "versus", "vs", "cheap", "cheaper",
@@ -190,7 +190,8 @@ Query parse_query(std::string_view message) {
         auto amount = parse_rupiah_amount(num, unit_word);
         if (!amount) continue;
         bool written_as_money = (i > 0 && (tokens[i - 1] == "rp" || tokens[i - 1] == "idr")) || !unit_word.empty() || *amount >= 10000;
-        if (!written_as_money) continue; // "13 inch", "16GB" are not prices
+        bool opens_range = i > 0 && (tokens[i - 1] == "between" || tokens[i - 1] == "antara");
+        if (!written_as_money && !opens_range) continue; // "13 inch", "16GB" are not prices
         std::size_t at = (i > 0 && (tokens[i - 1] == "rp" || tokens[i - 1] == "idr")) ? i - 1 : i;
         switch (limit_word(tokens, at)) {
         case LimitKind::max: q.max_price = amount; break;

@@ -137,6 +137,11 @@ Ranking rank_products(Brand const& brand, Query const& q, RankingContext const& 
             }
         }
         r = rank_with(brand, effective, options);
+        // Words that name no concept and match no product ("opening", "weather") are not a
+        // product question by themselves.
+        bool only_loose_words = effective.categories.empty() && effective.qualities.empty() && !q.has_price_limit() &&
+                                !q.cheapest && !q.priciest;
+        if (only_loose_words && r.suggestions.empty() && !q.shopping_words) r.about_products = false;
         // A term that matched nothing ("it", a typo) must not hide the products just discussed.
         if (r.suggestions.empty() && asks_about_previous && !previous.empty() && q.categories.empty())
             r = {};
@@ -155,7 +160,7 @@ Ranking rank_products(Brand const& brand, Query const& q, RankingContext const& 
         return r;
     }
     r = {};
-    r.about_products = names_products || q.shopping_words;
+    r.about_products = !q.categories.empty() || !q.qualities.empty() || q.shopping_words;
     if (q.greeting && !names_products) r.about_products = false;
     if (q.asks_company && !names_products) r.about_products = false;
     return r;

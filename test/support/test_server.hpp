@@ -1,0 +1,71 @@
+// A real brandchat server on an ephemeral port, run on its own io_context in a background
+// thread, and a blocking WebSocket client with a receive deadline, so a hang fails the test
+// instead of blocking CI.
+#pragma once
+
+#include "brandchat/net/server.hpp"
+#include "brandchat/net/server_context.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/json.hpp>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+
+namespace brandchat::test {
+
+class TestServer {
+public:
+    explicit TestServer(Options options);
+    ~TestServer();
+    std::uint16_t port() const { return port_; }
+    ServerContext& context() { return context_; }
+
+private:
+    ServerContext context_;
+    boost::asio::io_context io_;
+    std::unique_ptr<Server> server_;
+    std::uint16_t port_ = 0;
+    std::thread thread_;
+};
+
+Options quiet_options(); // port 0, 127.0.0.1, no word delay, bundled resources, logs off
+
+struct Frame {
+    std::string type;
+    boost::json::object data;
+    std::string raw;
+};
+
+class WsClient {
+public:
+    WsClient(std::uint16_t port, std::string const& path, std::string const& source_address = "");
+    ~WsClient();
+    void send_text(std::string const& text);
+    void send_binary(std::string const& bytes);
+    void send_json(boost::json::value const& v) { send_text(boost::json::serialize(v)); }
+    void chat(std::string const& message, std::optional<std::string> conversation_id = std::nullopt, bool voice = false);
+    Frame read(); // throws on timeout or close
+    // Reads chunks until `complete` (or an error); returns the concatenated text and the complete.
+    struct Reply {
+        std::string text;
+        std::size_t chunks = 0;
+        Frame complete;
+        std::string conversation_id; // from the chunks
+    };
+    Reply read_reply();
+    // Reads until the server closes; returns the close code (0 if the connection just dropped).
+    int read_until_close();
+    void close();
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+std::string http_get(std::uint16_t port, std::string const& target, std::string const& method = "GET",
+                     std::string const& origin = "", unsigned* status = nullptr);
+
+} // namespace brandchat::test

@@ -1,0 +1,63 @@
+#include "brandchat/language/language.hpp"
+#include "brandchat/language/sentence_limiter.hpp"
+#include "brandchat/language/text.hpp"
+
+#include <doctest/doctest.h>
+
+#include <random>
+
+using namespace brandchat;
+
+TEST_CASE("language detection: English, Indonesian, and undecided short text") {
+    CHECK(detect_language("I need a laptop for business work") == Language::english);
+    CHECK(detect_language("Saya butuh laptop untuk kerja kantor") == Language::indonesian);
+    CHECK(detect_language("Berapa harganya?") == Language::indonesian);
+    CHECK(detect_language("What's the price?") == Language::english);
+    CHECK(detect_language("cari kulkas yang murah dong") == Language::indonesian);
+    CHECK_FALSE(detect_language("ok"));
+    CHECK_FALSE(detect_language("ThinkPad X1"));
+}
+
+TEST_CASE("rupiah formatting") {
+    CHECK(format_rupiah(19999000.0) == "Rp 19.999.000");
+    CHECK(format_rupiah(599000) == "Rp 599.000");
+    CHECK(format_rupiah(999) == "Rp 999");
+    CHECK(format_rupiah(1000) == "Rp 1.000");
+}
+
+TEST_CASE("word tokens keep numbers whole") {
+    auto t = word_tokens("Budget Rp 8.000.000, please!");
+    REQUIRE(t.size() == 4);
+    CHECK(t[0] == "budget");
+    CHECK(t[2] == "8.000.000");
+}
+
+TEST_CASE("first sentence: prices, decimals and abbreviations are not sentence ends") {
+    CHECK(first_sentence("The Dell XPS 13 Plus costs Rp 19.999.000. It has 16GB RAM.") == "The Dell XPS 13 Plus costs Rp 19.999.000.");
+    CHECK(first_sentence("It weighs 1.2 kg, e.g. lighter than most. Second.") == "It weighs 1.2 kg, e.g. lighter than most.");
+    CHECK(first_sentence("Harganya Rp 5.999.000 dll. untuk pelajar! Lalu") == "Harganya Rp 5.999.000 dll. untuk pelajar!");
+    CHECK(first_sentence("Options:\n- A\n- B") == "Options:");
+    CHECK(first_sentence("No terminator at all") == "No terminator at all");
+    CHECK(first_sentence("Really?! Yes.") == "Really?!");
+}
+
+TEST_CASE("sentence limiter gives the same result for any split of the stream") {
+    std::string const text = "The MacBook Air costs Rp 18.499.000 (approx. 1.24 kg). After that, more text follows.";
+    std::string const expected = "The MacBook Air costs Rp 18.499.000 (approx. 1.24 kg).";
+    std::mt19937 rng(42);
+    for (int round = 0; round < 300; ++round) {
+        SentenceLimiter limiter;
+        std::string out;
+        std::size_t i = 0;
+        bool done = false;
+        while (i < text.size() && !done) {
+            std::size_t n = 1 + rng() % 7;
+            auto step = limiter.push(std::string_view(text).substr(i, n));
+            out += step.forward;
+            done = step.done;
+            i += n;
+        }
+        if (!done) out += limiter.finish().forward;
+        CHECK(out == expected);
+    }
+}

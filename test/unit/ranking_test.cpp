@@ -1,0 +1,112 @@
+#include "brandchat/catalog/query.hpp"
+#include "brandchat/catalog/ranking.hpp"
+#include "brandchat/language/text.hpp"
+#include "test_brands.hpp"
+
+#include <doctest/doctest.h>
+
+using namespace brandchat;
+
+TEST_CASE("rupiah amounts as customers write them") {
+    CHECK(parse_rupiah_amount("15", "million") == 15e6);
+    CHECK(parse_rupiah_amount("15", "juta") == 15e6);
+    CHECK(parse_rupiah_amount("1.5", "juta") == 1.5e6);
+    CHECK(parse_rupiah_amount("2,5", "jt") == 2.5e6);
+    CHECK(parse_rupiah_amount("8.000.000", "") == 8e6);
+    CHECK(parse_rupiah_amount("8,000,000", "") == 8e6);
+    CHECK(parse_rupiah_amount("500", "rb") == 5e5);
+    CHECK(parse_rupiah_amount("500", "k") == 5e5);
+    CHECK_FALSE(parse_rupiah_amount("16", "gb"));
+}
+
+TEST_CASE("price limits in English and Indonesian") {
+    CHECK(parse_query("a laptop under 15 million").max_price == 15e6);
+    CHECK(parse_query("laptop di bawah 10 juta").max_price == 10e6);
+    CHECK(parse_query("budget Rp 8.000.000 for a phone").max_price == 8e6);
+    CHECK(parse_query("hp maksimal 3jt").max_price == 3e6);
+    CHECK(parse_query("monitor less than 5 juta").max_price == 5e6);
+    CHECK(parse_query("laptop above 20 million").min_price == 20e6);
+    auto range = parse_query("phone between 3 and 6 juta");
+    CHECK(range.min_price == 3e6);
+    CHECK(range.max_price == 6e6);
+    CHECK_FALSE(parse_query("a 27 inch monitor with 16GB").max_price);
+    CHECK(parse_query("What is your cheapest laptop?").cheapest);
+    CHECK(parse_query("kulkas termurah").cheapest);
+}
+
+TEST_CASE("synonyms fold English and Indonesian words into one concept") {
+    CHECK(find_concept("notebook") == find_concept("laptop"));
+    CHECK(find_concept("ponsel") == find_concept("smartphone"));
+    CHECK(find_concept("kantor") == find_concept("business"));
+    CHECK(find_concept("fridge") == find_concept("kulkas"));
+}
+
+TEST_CASE("ranking honours categories, price limits and availability") {
+    auto const& techpro = test::bundled("techpro");
+    auto r = rank_products(techpro, parse_query("I need a notebook for business under 15 million"), {});
+    CHECK(r.about_products);
+    REQUIRE_FALSE(r.suggestions.empty());
+    CHECK(r.suggestions.size() <= 3);
+    for (auto const& s : r.suggestions) {
+        CHECK(s.product->category == "Laptop");
+        CHECK(s.product->price <= 15e6);
+    }
+    REQUIRE(r.confidence);
+    CHECK(*r.confidence > 0);
+    CHECK(*r.confidence <= 1);
+
+    auto cheapest = rank_products(techpro, parse_query("What is your cheapest laptop?"), {});
+    REQUIRE_FALSE(cheapest.suggestions.empty());
+    double min_price = 1e18;
+    for (auto const& p : techpro.products)
+        if (p.category == "Laptop" && p.availability) min_price = std::min(min_price, p.price);
+    CHECK(cheapest.suggestions.front().product->price == min_price);
+
+    auto in_stock = rank_products(techpro, parse_query("laptop in stock"), {}, {10, 0.5});
+    for (auto const& s : in_stock.suggestions) CHECK(s.product->availability);
+}
+
+TEST_CASE("Indonesian catalog and Indonesian words") {
+    auto const& rumah = test::bundled("rumahkita");
+    auto r = rank_products(rumah, parse_query("cari kulkas di bawah 5 juta"), {});
+    REQUIRE_FALSE(r.suggestions.empty());
+    for (auto const& s : r.suggestions) {
+        CHECK(s.product->category == "Kulkas");
+        CHECK(s.product->price <= 5e6);
+    }
+    auto fan = rank_products(rumah, parse_query("I want a cheap fan"), {});
+    REQUIRE_FALSE(fan.suggestions.empty());
+    CHECK(fan.suggestions.front().product->category == "Kipas Angin");
+}
+
+TEST_CASE("messages that are not about products suggest nothing") {
+    auto const& techpro = test::bundled("techpro");
+    for (auto text : {"Hello!", "Tell me about your company", "Terima kasih", "What are your opening hours?"}) {
+        auto r = rank_products(techpro, parse_query(text), {});
+        CHECK_MESSAGE(!r.about_products, text);
+        CHECK(r.suggestions.empty());
+        CHECK_FALSE(r.confidence);
+    }
+}
+
+TEST_CASE("follow-ups are about the products just suggested") {
+    auto const& techpro = test::bundled("techpro");
+    RankingContext context{{"laptop-002"}, 0.8, {"I need a laptop for business work"}};
+    auto r = rank_products(techpro, parse_query("What's the price?"), context);
+    CHECK(r.follow_up);
+    REQUIRE(r.suggestions.size() == 1);
+    CHECK(r.suggestions[0].product->id == "laptop-002");
+    CHECK(r.confidence == 0.8);
+
+    // "Which is cheapest?" keeps the topic of the conversation.
+    auto topic = rank_products(techpro, parse_query("which one is the cheapest?"), context);
+    REQUIRE_FALSE(topic.suggestions.empty());
+    CHECK(topic.suggestions.front().product->category == "Laptop");
+}
+
+TEST_CASE("nothing fits: an empty list and a null confidence") {
+    auto r = rank_products(test::bundled("techpro"), parse_query("I need a laptop under 1 million"), {});
+    CHECK(r.about_products);
+    CHECK(r.suggestions.empty());
+    CHECK_FALSE(r.confidence);
+}
