@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# End to end: the built binary started as tools/run starts it (from another folder, finding its
+# bundled resources by itself), driven over HTTP and a raw WebSocket, then stopped by SIGTERM.
+set -euo pipefail
+binary="$1"
+root="$2"
+work="$(mktemp -d)"
+log="$work/server.log"
+pid=""
+cleanup() { [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+fail() { echo "FAIL: $*"; echo "--- server log"; cat "$log" || true; exit 1; }
+
+"$binary" --help | grep -q -- "--rate-limit-connection" || fail "--help does not document the options"
+"$binary" --port nope 2>/dev/null && fail "a bad flag was accepted"
+
+cd "$work"
+"$binary" --port 0 --host 127.0.0.1 --word-delay-ms 5 2>"$log" &
+pid=$!
+for _ in $(seq 100); do grep -q "listening on" "$log" && break; sleep 0.05; done
+port="$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$log" | head -1)"
+[ -n "$port" ] || fail "server did not report its port"
+grep -q "brands: 2 active of 3" "$log" || fail "bundled brands not found from another folder"
+grep -q "responder: built-in catalog responder" "$log" || fail "wrong responder without an API key"
+
+curl -fsS "http://127.0.0.1:$port/" | grep -q '"status":"running"' || fail "GET / is not running"
+curl -fsS "http://127.0.0.1:$port/brands/active" | grep -q '"id":"techpro"' || fail "GET /brands/active lacks techpro"
+code="$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/brands/oldmart")"
+[ "$code" = 404 ] || fail "inactive brand answered $code"
+
+python3 - "$port" <<'PY' || fail "websocket exchange"
+import base64, json, os, socket, struct, sys
+port = int(sys.argv[1])
+s = socket.create_connection(("127.0.0.1", port), timeout=10)
+key = base64.b64encode(os.urandom(16)).decode()
+s.sendall((f"GET /ws/chat/techpro HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+           f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n").encode())
+buf = b""
+while b"\r\n\r\n" not in buf: buf += s.recv(4096)
+assert b" 101 " in buf.split(b"\r\n")[0], buf
+buf = buf.split(b"\r\n\r\n", 1)[1]
+def recv_exact(n):
+    global buf
+    while len(buf) < n: buf += s.recv(65536)
+    out, buf = buf[:n], buf[n:]
+    return out
+def read_frame():
+    b0, b1 = recv_exact(2)
+    n = b1 & 0x7F
+    if n == 126: n = struct.unpack(">H", recv_exact(2))[0]
+    elif n == 127: n = struct.unpack(">Q", recv_exact(8))[0]
+    return b0 & 0x0F, recv_exact(n)
+def send_text(text):
+    data, mask = text.encode(), os.urandom(4)
+    head = bytes([0x81]) + (bytes([0x80 | len(data)]) if len(data) < 126 else bytes([0x80 | 126]) + struct.pack(">H", len(data)))
+    s.sendall(head + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(data)))
+op, payload = read_frame()
+welcome = json.loads(payload)
+assert welcome["type"] == "welcome" and welcome["data"]["brand_id"] == "techpro", welcome
+send_text(json.dumps({"type": "chat", "data": {"message": "What is your cheapest laptop?", "voice": False}}))
+text, chunks = "", 0
+while True:
+    op, payload = read_frame()
+    m = json.loads(payload)
+    if m["type"] == "chunk":
+        text += m["data"]["content"]; chunks += 1
+    else:
+        break
+assert m["type"] == "complete", m
+assert chunks > 3 and "Rp " in text, text
+assert m["data"]["suggested_products"][0]["category"] == "Laptop", m
+print("websocket ok:", chunks, "chunks")
+PY
+
+kill -TERM "$pid"
+status=0
+wait "$pid" || status=$?
+pid=""
+[ "$status" = 0 ] || fail "exit status $status after SIGTERM"
+grep -q "stopped" "$log" || fail "no orderly stop in the log"
+echo "end to end: ok"
