@@ -18,6 +18,7 @@
 
 #include <filesystem>
 #include <optional>
+#include <unordered_set>
 
 namespace brandchat {
 
@@ -103,12 +104,24 @@ asio::awaitable<std::optional<Upgrade>> serve_http(beast::tcp_stream& stream, Se
     }
 }
 
-asio::awaitable<void> serve_connection(tcp::socket socket, ServerContext& server) {
+// Plain-HTTP connections in progress, so that stopping the server does not wait for idle
+// keep-alive sockets to time out.
+using HttpStreams = std::unordered_set<beast::tcp_stream*>;
+
+asio::awaitable<void> serve_connection(tcp::socket socket, ServerContext& server, HttpStreams& http_streams) {
     beast::error_code ec;
     auto endpoint = socket.remote_endpoint(ec);
     std::string remote = ec ? "unknown" : endpoint.address().to_string();
     beast::tcp_stream stream(std::move(socket));
-    auto upgrade = co_await serve_http(stream, server);
+    http_streams.insert(&stream);
+    std::optional<Upgrade> upgrade;
+    try {
+        upgrade = co_await serve_http(stream, server);
+    } catch (...) {
+        http_streams.erase(&stream);
+        throw;
+    }
+    http_streams.erase(&stream);
     if (!upgrade || server.stopping) co_return;
     auto transport = std::make_unique<Session::Transport>(std::move(stream));
     transport->upgrade = std::move(upgrade->request);
@@ -134,7 +147,7 @@ struct Server::Impl {
                 continue;
             }
             socket.set_option(tcp::no_delay(true), ec);
-            asio::co_spawn(io, serve_connection(std::move(socket), context), [](std::exception_ptr e) {
+            asio::co_spawn(io, serve_connection(std::move(socket), context, http_streams), [](std::exception_ptr e) {
                 if (!e) return;
                 try {
                     std::rethrow_exception(e);
@@ -148,6 +161,7 @@ struct Server::Impl {
     asio::io_context& io;
     ServerContext& context;
     tcp::acceptor acceptor;
+    HttpStreams http_streams;
 };
 
 Server::Server(asio::io_context& io, ServerContext& context) : impl_(std::make_unique<Impl>(io, context)) {}
@@ -174,6 +188,7 @@ void Server::stop() {
     // Copy: shutting a session down may end it and erase it from the set.
     std::vector<Session*> live(impl_->context.sessions.begin(), impl_->context.sessions.end());
     for (auto* s : live) s->shutdown();
+    for (auto* stream : impl_->context.stopping ? impl_->http_streams : HttpStreams{}) stream->socket().close(ignored);
 }
 
 void prepare_context(ServerContext& context) {

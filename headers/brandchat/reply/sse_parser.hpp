@@ -1,0 +1,46 @@
+// Server-sent events, parsed incrementally from bytes as they arrive, in any split: LF, CRLF or
+// CR line ends, comment lines, `event:` names, multi-line `data:` joined with "\n". Never touches
+// a socket. Then OpenAI's chat-completion chunks read from each event's data.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace brandchat {
+
+struct SseEvent {
+    std::string event; // empty means "message"
+    std::string data;
+};
+
+class SseParser {
+public:
+    // Appends the events completed by `bytes` to `out`.
+    void feed(std::string_view bytes, std::vector<SseEvent>& out);
+
+private:
+    void line(std::string_view text, std::vector<SseEvent>& out);
+
+    std::string partial_;      // an unfinished line
+    bool skip_lf_ = false;     // the last byte was CR: a following LF belongs to it
+    SseEvent current_;
+    bool has_data_ = false;
+};
+
+// What one event of an OpenAI-compatible stream says.
+struct CompletionDelta {
+    enum class Kind { content, usage, done, error, other };
+    Kind kind = Kind::other;
+    std::string text;                       // content, or the error's message
+    std::uint64_t prompt_tokens = 0, completion_tokens = 0, total_tokens = 0;
+    bool finished = false;                  // a choice carried a finish_reason
+};
+
+// Reads one event. A chunk may carry both content and usage; content wins, usage is kept in
+// the same delta's counters with `usage_present` set via total_tokens > 0.
+CompletionDelta read_completion_event(SseEvent const& event);
+
+} // namespace brandchat

@@ -1,0 +1,71 @@
+// One HTTP/1.1 connection to the model's server, plain or TLS (peer and host name verified,
+// SNI sent), kept alive between requests when the server allows. Every operation takes its own
+// time limit; failures are UpstreamFailure values with a kind, never raw transport errors.
+// close() may be called at any moment (the client left): a pending operation ends at once.
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace boost::asio::ssl {
+class context;
+}
+
+namespace brandchat {
+
+struct UpstreamFailure : std::runtime_error {
+    enum class Kind { connect, tls, timeout, status, broken, cancelled };
+    Kind kind;
+    unsigned status = 0;
+    std::chrono::milliseconds retry_after{-1}; // from Retry-After / retry-after-ms; -1 if absent
+    UpstreamFailure(Kind k, std::string what, unsigned s = 0) : std::runtime_error(std::move(what)), kind(k), status(s) {}
+};
+
+struct UpstreamEndpoint {
+    bool tls = true;
+    std::string host;
+    std::string port;
+    std::string base_path; // "/v1", no trailing slash
+};
+
+// "https://api.openai.com/v1" → endpoint. Throws std::invalid_argument.
+UpstreamEndpoint parse_base_url(std::string const& url);
+
+class UpstreamConnection {
+public:
+    struct Header {
+        unsigned status = 0;
+        std::chrono::milliseconds retry_after{-1};
+    };
+
+    static boost::asio::awaitable<std::unique_ptr<UpstreamConnection>> open(boost::asio::any_io_executor executor,
+                                                                            UpstreamEndpoint const& endpoint,
+                                                                            boost::asio::ssl::context* tls,
+                                                                            std::chrono::milliseconds timeout);
+    ~UpstreamConnection();
+
+    // Sends a POST with a JSON body and reads the response header.
+    boost::asio::awaitable<Header> request(std::string const& target, std::vector<std::pair<std::string, std::string>> const& headers,
+                                           std::string const& body, std::chrono::milliseconds timeout);
+    // The next piece of the response body (chunked framing removed), or nullopt at its end.
+    boost::asio::awaitable<std::optional<std::string>> read_body(std::chrono::milliseconds timeout);
+    // Drains up to `limit` bytes of body, e.g. an error response.
+    boost::asio::awaitable<std::string> read_all(std::size_t limit, std::chrono::milliseconds timeout);
+
+    void close();
+    bool reusable() const; // the last response ended cleanly with keep-alive
+
+private:
+    struct Impl;
+    explicit UpstreamConnection(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+};
+
+} // namespace brandchat

@@ -1,0 +1,251 @@
+#include "brandchat/reply/openai_responder.hpp"
+
+#include "brandchat/log.hpp"
+#include "brandchat/reply/prompt.hpp"
+#include "brandchat/reply/sse_parser.hpp"
+#include "brandchat/reply/upstream_connection.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <cstdlib>
+#include <deque>
+#include <random>
+
+namespace brandchat {
+
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+std::chrono::milliseconds retry_delay(std::size_t attempt, std::chrono::milliseconds server_asked, double unit) {
+    constexpr auto cap = std::chrono::milliseconds(20000);
+    if (server_asked.count() >= 0) return std::min(server_asked, cap);
+    double base = 500.0 * static_cast<double>(1u << std::min<std::size_t>(attempt, 10));
+    double jittered = base * (0.75 + 0.5 * unit);
+    return std::min(std::chrono::milliseconds(static_cast<long long>(jittered)), cap);
+}
+
+struct OpenAiResponder::Shared {
+    Options options;
+    UpstreamEndpoint endpoint;
+    asio::ssl::context tls{asio::ssl::context::tls_client};
+    std::vector<std::unique_ptr<UpstreamConnection>> idle; // keep-alive pool
+    std::string description;
+    std::mt19937 rng{std::random_device{}()};
+
+    std::vector<std::pair<std::string, std::string>> headers() const {
+        std::vector<std::pair<std::string, std::string>> h;
+        if (!options.openai_api_key.empty()) h.emplace_back("Authorization", "Bearer " + options.openai_api_key);
+        if (!options.openai_organization.empty()) h.emplace_back("OpenAI-Organization", options.openai_organization);
+        if (!options.openai_project.empty()) h.emplace_back("OpenAI-Project", options.openai_project);
+        return h;
+    }
+};
+
+namespace {
+
+bool retryable(UpstreamFailure const& f) {
+    switch (f.kind) {
+    case UpstreamFailure::Kind::connect:
+    case UpstreamFailure::Kind::broken:
+    case UpstreamFailure::Kind::timeout: return true;
+    case UpstreamFailure::Kind::status:
+        return f.status == 408 || f.status == 409 || f.status == 429 || f.status >= 500;
+    default: return false;
+    }
+}
+
+// What the customer is told. Never the upstream body, never a credential.
+std::string client_message(UpstreamFailure const& f, bool started) {
+    using K = UpstreamFailure::Kind;
+    switch (f.kind) {
+    case K::status:
+        if (f.status == 401 || f.status == 403)
+            return "The assistant's language model refused the shop's credentials (HTTP " + std::to_string(f.status) +
+                   "); please tell the shop, and try again later";
+        if (f.status == 429) return "The assistant's language model is busy right now (HTTP 429); please try again in a moment";
+        if (f.status == 404) return "The assistant's language model was not found (HTTP 404); please tell the shop";
+        if (f.status == 400) return "The assistant's language model rejected the request (HTTP 400); please try rephrasing";
+        return "The assistant's language model failed (HTTP " + std::to_string(f.status) + "); please try again";
+    case K::timeout:
+        return started ? "The assistant's language model stopped answering in the middle of the reply (timed out); please try again"
+                       : "The assistant's language model did not answer in time; please try again";
+    case K::tls: return "Could not open a secure connection to the assistant's language model (TLS failure); please tell the shop";
+    case K::connect: return "Could not reach the assistant's language model; please try again later";
+    case K::broken:
+        return started ? "The assistant's language model broke off in the middle of the reply; please try again"
+                       : "The connection to the assistant's language model failed; please try again";
+    case K::cancelled: return "cancelled";
+    }
+    return "The assistant's language model failed; please try again";
+}
+
+class ModelStream final : public ChunkStream {
+public:
+    ModelStream(std::shared_ptr<OpenAiResponder::Shared> shared, asio::any_io_executor ex, std::string body)
+        : shared_(std::move(shared)), executor_(ex), body_(std::move(body)), backoff_(ex),
+          deadline_(Clock::now() + shared_->options.reply_timeout) {}
+
+    ~ModelStream() override {
+        if (connection_) connection_->close();
+    }
+
+    asio::awaitable<std::optional<std::string>> next() override {
+        std::optional<UpstreamFailure> failure;
+        try {
+            if (!started_) {
+                started_ = true;
+                co_await begin();
+            }
+            while (pending_.empty() && !done_ && !cancelled_) co_await pull();
+        } catch (UpstreamFailure const& f) {
+            failure = f;
+        }
+        if (cancelled_) co_return std::nullopt;
+        if (failure) {
+            if (connection_) connection_->close();
+            connection_.reset();
+            log::warn("model request failed: ", failure->what(), failure->status ? " status=" + std::to_string(failure->status) : "");
+            throw ReplyError(client_message(*failure, got_content_));
+        }
+        if (pending_.empty()) co_return std::nullopt;
+        std::string piece = std::move(pending_.front());
+        pending_.pop_front();
+        co_return piece;
+    }
+
+    void cancel() override {
+        cancelled_ = true;
+        backoff_.cancel();
+        if (connection_) connection_->close();
+    }
+
+    std::optional<TokenUsage> usage() const override { return usage_; }
+
+private:
+    std::chrono::milliseconds left(std::chrono::milliseconds phase) const {
+        auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(deadline_ - Clock::now());
+        return std::max(1ms, std::min(phase, remaining));
+    }
+
+    // Connects (or reuses a connection), sends, reads the header; retries what may be retried.
+    asio::awaitable<void> begin() {
+        auto const& o = shared_->options;
+        std::string target = shared_->endpoint.base_path + "/chat/completions";
+        for (std::size_t attempt = 0;; ++attempt) {
+            std::optional<UpstreamFailure> failure;
+            bool pooled = false;
+            try {
+                if (!shared_->idle.empty()) {
+                    connection_ = std::move(shared_->idle.back());
+                    shared_->idle.pop_back();
+                    pooled = true;
+                } else {
+                    connection_ = co_await UpstreamConnection::open(executor_, shared_->endpoint, &shared_->tls, left(o.connect_timeout));
+                }
+                if (cancelled_) throw UpstreamFailure(UpstreamFailure::Kind::cancelled, "cancelled");
+                auto header = co_await connection_->request(target, shared_->headers(), body_, left(o.first_byte_timeout));
+                if (header.status == 200) co_return;
+                auto detail = co_await connection_->read_all(4096, left(o.first_byte_timeout));
+                UpstreamFailure f(UpstreamFailure::Kind::status, "HTTP " + std::to_string(header.status), header.status);
+                f.retry_after = header.retry_after;
+                log::debug("model answered HTTP ", header.status, " (", detail.substr(0, 200), ")");
+                throw f;
+            } catch (UpstreamFailure const& f) {
+                failure = f;
+            }
+            if (connection_) connection_->close();
+            connection_.reset();
+            if (cancelled_) throw UpstreamFailure(UpstreamFailure::Kind::cancelled, "cancelled");
+            // A kept-alive connection the server has since closed: try a fresh one, free of charge.
+            if (pooled && (failure->kind == UpstreamFailure::Kind::broken)) {
+                --attempt;
+                continue;
+            }
+            if (!retryable(*failure) || attempt >= o.retries) throw *failure;
+            auto delay = retry_delay(attempt, failure->retry_after, std::uniform_real_distribution<double>(0, 1)(shared_->rng));
+            if (Clock::now() + delay >= deadline_) throw *failure;
+            log::info("model request failed (", failure->what(), "); retry ", attempt + 1, " of ", o.retries, " in ", delay.count(), "ms");
+            backoff_.expires_after(delay);
+            co_await backoff_.async_wait(asio::as_tuple(asio::use_awaitable));
+            if (cancelled_) throw UpstreamFailure(UpstreamFailure::Kind::cancelled, "cancelled");
+        }
+    }
+
+    asio::awaitable<void> pull() {
+        auto const& o = shared_->options;
+        auto phase = got_content_ ? o.idle_chunk_timeout : o.first_byte_timeout;
+        if (Clock::now() >= deadline_) throw UpstreamFailure(UpstreamFailure::Kind::timeout, "the whole reply took too long");
+        auto bytes = co_await connection_->read_body(left(phase));
+        if (!bytes) {
+            if (!saw_done_ && !saw_finish_) throw UpstreamFailure(UpstreamFailure::Kind::broken, "the stream ended without [DONE]");
+            done_ = true;
+            if (connection_->reusable() && shared_->idle.size() < 64) shared_->idle.push_back(std::move(connection_));
+            else connection_.reset();
+            co_return;
+        }
+        events_.clear();
+        parser_.feed(*bytes, events_);
+        for (auto const& event : events_) {
+            auto delta = read_completion_event(event);
+            if (delta.finished) saw_finish_ = true;
+            if (delta.total_tokens || delta.prompt_tokens || delta.completion_tokens)
+                usage_ = TokenUsage{delta.prompt_tokens, delta.completion_tokens, delta.total_tokens};
+            switch (delta.kind) {
+            case CompletionDelta::Kind::content:
+                got_content_ = true;
+                pending_.push_back(std::move(delta.text));
+                break;
+            case CompletionDelta::Kind::done: saw_done_ = true; break;
+            case CompletionDelta::Kind::error:
+                throw UpstreamFailure(UpstreamFailure::Kind::broken, "error event in the stream: " + delta.text.substr(0, 200));
+            default: break;
+            }
+        }
+    }
+
+    std::shared_ptr<OpenAiResponder::Shared> shared_;
+    asio::any_io_executor executor_;
+    std::string body_;
+    asio::steady_timer backoff_;
+    Clock::time_point deadline_;
+    std::unique_ptr<UpstreamConnection> connection_;
+    SseParser parser_;
+    std::vector<SseEvent> events_;
+    std::deque<std::string> pending_;
+    std::optional<TokenUsage> usage_;
+    bool started_ = false, done_ = false, cancelled_ = false, got_content_ = false, saw_done_ = false, saw_finish_ = false;
+};
+
+} // namespace
+
+OpenAiResponder::OpenAiResponder(Options const& options) : shared_(std::make_shared<Shared>()) {
+    shared_->options = options;
+    std::string base = options.openai_base_url.empty() ? "https://api.openai.com/v1" : options.openai_base_url;
+    shared_->endpoint = parse_base_url(base);
+    shared_->tls.set_default_verify_paths(); // honours SSL_CERT_FILE / SSL_CERT_DIR, OpenSSL's convention
+    if (char const* file = std::getenv("SSL_CERT_FILE"); file && *file) {
+        boost::system::error_code ec;
+        shared_->tls.load_verify_file(file, ec);
+        if (ec) throw std::invalid_argument(std::string("SSL_CERT_FILE: cannot load ") + file + ": " + ec.message());
+    }
+    shared_->tls.set_verify_mode(asio::ssl::verify_peer);
+    shared_->description = "OpenAI-compatible model " + options.model + " at " + (shared_->endpoint.tls ? "https://" : "http://") +
+                           shared_->endpoint.host + ":" + shared_->endpoint.port + shared_->endpoint.base_path;
+}
+
+OpenAiResponder::~OpenAiResponder() = default;
+
+std::string_view OpenAiResponder::name() const { return shared_->description; }
+
+std::unique_ptr<ChunkStream> OpenAiResponder::start(asio::any_io_executor executor, ReplyRequest const& request) {
+    auto const& o = shared_->options;
+    PromptSettings settings{request.brand->model.empty() ? o.model : request.brand->model, o.temperature, o.max_tokens,
+                            o.voice_max_tokens, o.history_budget_chars};
+    return std::make_unique<ModelStream>(shared_, executor, chat_completion_body(request, settings));
+}
+
+} // namespace brandchat

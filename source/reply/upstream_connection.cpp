@@ -1,0 +1,192 @@
+#include "brandchat/reply/upstream_connection.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <boost/url/parse.hpp>
+
+#include <charconv>
+
+namespace brandchat {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace ssl = asio::ssl;
+using asio::as_tuple;
+using asio::use_awaitable;
+using asio::ip::tcp;
+
+UpstreamEndpoint parse_base_url(std::string const& url) {
+    auto parsed = boost::urls::parse_uri(url);
+    if (!parsed) throw std::invalid_argument("not a URL: " + url);
+    UpstreamEndpoint e;
+    auto scheme = parsed->scheme();
+    if (scheme == "https") e.tls = true;
+    else if (scheme == "http") e.tls = false;
+    else throw std::invalid_argument("the model's base URL must start with http:// or https://");
+    e.host = std::string(parsed->host_address());
+    if (e.host.empty()) throw std::invalid_argument("the model's base URL has no host");
+    e.port = parsed->has_port() ? std::string(parsed->port()) : (e.tls ? "443" : "80");
+    e.base_path = std::string(parsed->encoded_path());
+    while (!e.base_path.empty() && e.base_path.back() == '/') e.base_path.pop_back();
+    return e;
+}
+
+struct UpstreamConnection::Impl {
+    Impl(asio::any_io_executor ex, ssl::context* ctx)
+        : plain(ex) {
+        if (ctx) secure.emplace(tcp_stream_type(ex), *ctx);
+    }
+    using tcp_stream_type = beast::tcp_stream;
+
+    beast::tcp_stream& lowest() { return secure ? beast::get_lowest_layer(*secure) : plain; }
+
+    beast::tcp_stream plain;
+    std::optional<beast::ssl_stream<beast::tcp_stream>> secure;
+    std::string host;
+    beast::flat_buffer buffer;
+    std::optional<http::response_parser<http::string_body>> parser;
+    bool closed = false;
+    bool keep_alive = false;
+};
+
+namespace {
+
+UpstreamFailure transport_failure(beast::error_code ec, bool closed, char const* during) {
+    if (closed || ec == asio::error::operation_aborted) return {UpstreamFailure::Kind::cancelled, "cancelled"};
+    if (ec == beast::error::timeout) return {UpstreamFailure::Kind::timeout, std::string("timed out ") + during};
+    if (ec.category() == asio::error::get_ssl_category() || ec == asio::ssl::error::stream_truncated)
+        return {UpstreamFailure::Kind::tls, std::string("TLS failure ") + during + ": " + ec.message()};
+    return {UpstreamFailure::Kind::broken, std::string("connection failed ") + during + ": " + ec.message()};
+}
+
+std::chrono::milliseconds parse_retry_after(http::response_header<> const& h) {
+    auto number = [](std::string_view s) -> std::optional<long long> {
+        long long v = 0;
+        auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+        if (ec != std::errc() || v < 0) return std::nullopt;
+        return v;
+    };
+    if (auto ms = h.find("retry-after-ms"); ms != h.end())
+        if (auto v = number(ms->value())) return std::chrono::milliseconds(*v);
+    if (auto s = h.find(http::field::retry_after); s != h.end())
+        if (auto v = number(s->value())) return std::chrono::milliseconds(*v * 1000);
+    return std::chrono::milliseconds(-1);
+}
+
+} // namespace
+
+UpstreamConnection::UpstreamConnection(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+UpstreamConnection::~UpstreamConnection() = default;
+
+asio::awaitable<std::unique_ptr<UpstreamConnection>> UpstreamConnection::open(asio::any_io_executor executor,
+                                                                             UpstreamEndpoint const& endpoint, ssl::context* tls,
+                                                                             std::chrono::milliseconds timeout) {
+    auto impl = std::make_unique<Impl>(executor, endpoint.tls ? tls : nullptr);
+    impl->host = endpoint.host;
+    tcp::resolver resolver(executor);
+    auto [rec, results] = co_await resolver.async_resolve(endpoint.host, endpoint.port, as_tuple(use_awaitable));
+    if (rec) throw UpstreamFailure(UpstreamFailure::Kind::connect, "cannot resolve " + endpoint.host + ": " + rec.message());
+    auto& lowest = impl->lowest();
+    lowest.expires_after(timeout);
+    auto [cec, ep] = co_await lowest.async_connect(results, as_tuple(use_awaitable));
+    if (cec) {
+        auto f = transport_failure(cec, false, "connecting");
+        if (f.kind == UpstreamFailure::Kind::broken) f.kind = UpstreamFailure::Kind::connect;
+        throw f;
+    }
+    lowest.socket().set_option(tcp::no_delay(true));
+    if (impl->secure) {
+        auto* native = impl->secure->native_handle();
+        if (!SSL_set_tlsext_host_name(native, endpoint.host.c_str()))
+            throw UpstreamFailure(UpstreamFailure::Kind::tls, "cannot set TLS server name");
+        impl->secure->set_verify_mode(ssl::verify_peer);
+        impl->secure->set_verify_callback(ssl::host_name_verification(endpoint.host));
+        auto [hec] = co_await impl->secure->async_handshake(ssl::stream_base::client, as_tuple(use_awaitable));
+        if (hec) {
+            if (hec == beast::error::timeout) throw UpstreamFailure(UpstreamFailure::Kind::timeout, "timed out in the TLS handshake");
+            throw UpstreamFailure(UpstreamFailure::Kind::tls, "TLS handshake failed: " + hec.message());
+        }
+    }
+    co_return std::unique_ptr<UpstreamConnection>(new UpstreamConnection(std::move(impl)));
+}
+
+asio::awaitable<UpstreamConnection::Header> UpstreamConnection::request(std::string const& target,
+                                                                        std::vector<std::pair<std::string, std::string>> const& headers,
+                                                                        std::string const& body, std::chrono::milliseconds timeout) {
+    auto& impl = *impl_;
+    http::request<http::string_body> req{http::verb::post, target, 11};
+    req.set(http::field::host, impl.host);
+    req.set(http::field::user_agent, "brandchat/" BRANDCHAT_VERSION);
+    req.set(http::field::content_type, "application/json");
+    req.set(http::field::accept, "text/event-stream");
+    for (auto const& [k, v] : headers) req.set(k, v);
+    req.keep_alive(true);
+    req.body() = body;
+    req.prepare_payload();
+
+    impl.keep_alive = false;
+    impl.lowest().expires_after(timeout);
+    beast::error_code ec;
+    if (impl.secure) std::tie(ec, std::ignore) = co_await http::async_write(*impl.secure, req, as_tuple(use_awaitable));
+    else std::tie(ec, std::ignore) = co_await http::async_write(impl.plain, req, as_tuple(use_awaitable));
+    if (ec) throw transport_failure(ec, impl.closed, "sending the request");
+
+    impl.parser.emplace();
+    impl.parser->body_limit(boost::none);
+    impl.lowest().expires_after(timeout);
+    if (impl.secure) std::tie(ec, std::ignore) = co_await http::async_read_header(*impl.secure, impl.buffer, *impl.parser, as_tuple(use_awaitable));
+    else std::tie(ec, std::ignore) = co_await http::async_read_header(impl.plain, impl.buffer, *impl.parser, as_tuple(use_awaitable));
+    if (ec) throw transport_failure(ec, impl.closed, "waiting for the response");
+    auto const& h = impl.parser->get();
+    co_return Header{h.result_int(), parse_retry_after(h.base())};
+}
+
+asio::awaitable<std::optional<std::string>> UpstreamConnection::read_body(std::chrono::milliseconds timeout) {
+    auto& impl = *impl_;
+    auto& parser = *impl.parser;
+    for (;;) {
+        auto& body = parser.get().body();
+        if (!body.empty()) {
+            std::string out = std::move(body);
+            body.clear();
+            co_return out;
+        }
+        if (parser.is_done()) {
+            impl.keep_alive = parser.get().keep_alive();
+            co_return std::nullopt;
+        }
+        impl.lowest().expires_after(timeout);
+        beast::error_code ec;
+        if (impl.secure) std::tie(ec, std::ignore) = co_await http::async_read_some(*impl.secure, impl.buffer, parser, as_tuple(use_awaitable));
+        else std::tie(ec, std::ignore) = co_await http::async_read_some(impl.plain, impl.buffer, parser, as_tuple(use_awaitable));
+        if (ec == http::error::end_of_stream || ec == http::error::partial_message || ec == asio::error::eof)
+            throw UpstreamFailure(UpstreamFailure::Kind::broken, "the stream ended before the reply was complete");
+        if (ec) throw transport_failure(ec, impl.closed, "reading the stream");
+    }
+}
+
+asio::awaitable<std::string> UpstreamConnection::read_all(std::size_t limit, std::chrono::milliseconds timeout) {
+    std::string all;
+    while (all.size() < limit) {
+        auto piece = co_await read_body(timeout);
+        if (!piece) break;
+        all += *piece;
+    }
+    co_return all;
+}
+
+void UpstreamConnection::close() {
+    impl_->closed = true;
+    impl_->keep_alive = false;
+    impl_->lowest().close();
+}
+
+bool UpstreamConnection::reusable() const { return impl_->keep_alive && !impl_->closed; }
+
+} // namespace brandchat
