@@ -1,0 +1,107 @@
+#include "brandchat/reply/openai_responder.hpp"
+#include "brandchat/reply/prompt.hpp"
+#include "brandchat/reply/sse_parser.hpp"
+#include "test_brands.hpp"
+
+#include <boost/json.hpp>
+#include <doctest/doctest.h>
+
+#include <random>
+
+using namespace brandchat;
+
+namespace {
+std::vector<SseEvent> parse_in_pieces(std::string const& stream, std::mt19937& rng) {
+    SseParser parser;
+    std::vector<SseEvent> events;
+    for (std::size_t i = 0; i < stream.size();) {
+        std::size_t n = 1 + rng() % 9;
+        parser.feed(std::string_view(stream).substr(i, n), events);
+        i += n;
+    }
+    return events;
+}
+} // namespace
+
+TEST_CASE("SSE: any split, LF or CRLF, comments, multi-line data, [DONE]") {
+    std::string lf = ": keep-alive\n\ndata: {\"choices\":[{\"delta\":{\"content\":\"Hel\"}}]}\n\n"
+                     "data: {\"choices\":[{\"delta\":\n"
+                     "data: {\"content\":\"lo\"}}]}\n\n"
+                     "event: ping\ndata: x\n\n"
+                     "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":2,\"total_tokens\":9}}\n\n"
+                     "data: [DONE]\n\n";
+    std::string crlf;
+    for (char c : lf) crlf += c == '\n' ? std::string("\r\n") : std::string(1, c);
+    std::mt19937 rng(7);
+    for (auto const* stream : {&lf, &crlf}) {
+        for (int round = 0; round < 200; ++round) {
+            auto events = parse_in_pieces(*stream, rng);
+            REQUIRE(events.size() == 5);
+            auto a = read_completion_event(events[0]);
+            auto b = read_completion_event(events[1]);
+            CHECK(a.kind == CompletionDelta::Kind::content);
+            CHECK(a.text + b.text == "Hello");
+            CHECK(events[2].event == "ping");
+            auto usage = read_completion_event(events[3]);
+            CHECK(usage.kind == CompletionDelta::Kind::usage);
+            CHECK(usage.total_tokens == 9);
+            CHECK(read_completion_event(events[4]).kind == CompletionDelta::Kind::done);
+        }
+    }
+}
+
+TEST_CASE("SSE: errors inside the stream, null choices") {
+    CHECK(read_completion_event({"", R"({"error":{"message":"overloaded","type":"server_error"}})"}).kind == CompletionDelta::Kind::error);
+    auto e = read_completion_event({"error", R"({"error":{"message":"boom"}})"});
+    CHECK(e.kind == CompletionDelta::Kind::error);
+    CHECK(e.text == "boom");
+    CHECK(read_completion_event({"", R"({"choices":null,"usage":{"total_tokens":3}})"}).kind == CompletionDelta::Kind::usage);
+    CHECK(read_completion_event({"", R"({"choices":[{"delta":{},"finish_reason":"stop"}]})"}).finished);
+}
+
+TEST_CASE("history is trimmed to the budget, newest kept, turns whole") {
+    std::vector<Turn> history{{Turn::Role::user, std::string(50, 'a')}, {Turn::Role::assistant, std::string(50, 'b')},
+                              {Turn::Role::user, std::string(30, 'c')}, {Turn::Role::assistant, std::string(30, 'd')}};
+    auto kept = trim_history(history, 100);
+    REQUIRE(kept.size() == 2);
+    CHECK(kept[0].text[0] == 'c');
+    CHECK(trim_history(history, 1000).size() == 4);
+    CHECK(trim_history(history, 10).empty());
+}
+
+TEST_CASE("the prompt carries persona, language rules, voice rule and the matched products") {
+    ReplyRequest r;
+    r.brand = test::bundled_brands().find("techpro");
+    r.message = "Saya butuh laptop untuk kerja";
+    r.language = Language::indonesian;
+    r.voice = true;
+    r.query = parse_query(r.message);
+    r.ranking = rank_products(*r.brand, r.query, {});
+    r.history = {{Turn::Role::user, "earlier question"}, {Turn::Role::assistant, "earlier answer"}};
+    auto body = boost::json::parse(chat_completion_body(r, {"test-model", 0.2, 600, 60, 6000})).as_object();
+    CHECK(body.at("model") == "test-model");
+    CHECK(body.at("stream") == true);
+    CHECK(body.at("stream_options").as_object().at("include_usage") == true);
+    CHECK(body.at("max_tokens") == 60);
+    auto const& messages = body.at("messages").as_array();
+    REQUIRE(messages.size() == 5);
+    std::string system(messages[0].at("content").as_string());
+    CHECK(system.find("TechPro Solutions") != std::string::npos);
+    CHECK(system.find("Indonesian") != std::string::npos);
+    CHECK(system.find("one short sentence") != std::string::npos);
+    std::string products(messages[1].at("content").as_string());
+    REQUIRE_FALSE(r.ranking.suggestions.empty());
+    CHECK(products.find(r.ranking.suggestions[0].product->name) != std::string::npos);
+    CHECK(products.find("Rp ") != std::string::npos);
+    CHECK(messages[2].at("content") == "earlier question");
+    CHECK(std::string(messages[4].at("content").as_string()) == r.message);
+}
+
+TEST_CASE("retry delays: exponential with jitter, the server's word wins, capped") {
+    using std::chrono::milliseconds;
+    CHECK(retry_delay(0, milliseconds(-1), 0.0) == milliseconds(375));
+    CHECK(retry_delay(0, milliseconds(-1), 0.999).count() <= 625);
+    CHECK(retry_delay(2, milliseconds(-1), 0.5) == milliseconds(2000));
+    CHECK(retry_delay(1, milliseconds(1500), 0.5) == milliseconds(1500));
+    CHECK(retry_delay(1, milliseconds(90000), 0.5) == milliseconds(20000));
+}
