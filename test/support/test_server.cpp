@@ -125,12 +125,17 @@ int WsClient::read_until_close() {
 void WsClient::close() { impl_->ws.close(websocket::close_code::normal); }
 
 std::string http_get(std::uint16_t port, std::string const& target, std::string const& method, std::string const& origin,
-                     unsigned* status) {
+                     unsigned* status, std::string const& body) {
     asio::io_context io;
     beast::tcp_stream stream(io);
     stream.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
-    http::request<http::empty_body> req{http::string_to_verb(method), target, 11};
+    http::request<http::string_body> req{http::string_to_verb(method), target, 11};
     req.set(http::field::host, "127.0.0.1");
+    if (!body.empty()) {
+        req.set(http::field::content_type, "application/json");
+        req.body() = body;
+        req.prepare_payload();
+    }
     if (!origin.empty()) req.set(http::field::origin, origin);
     http::write(stream, req);
     beast::flat_buffer buffer;

@@ -66,6 +66,6 @@ private:
 };
 
 std::string http_get(std::uint16_t port, std::string const& target, std::string const& method = "GET",
-                     std::string const& origin = "", unsigned* status = nullptr);
+                     std::string const& origin = "", unsigned* status = nullptr, std::string const& body = "");
 
 } // namespace brandchat::test

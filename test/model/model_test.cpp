@@ -1,0 +1,226 @@
+// The OpenAI-compatible responder against the bundled mock model (tools/mock_llm), over plain
+// HTTP and over HTTPS with a certificate made at test time.
+#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
+#include <doctest/doctest.h>
+
+#include "brandchat/language/sentence_limiter.hpp"
+#include "test_server.hpp"
+
+#include <boost/json.hpp>
+
+#include <cstdio>
+#include <cstdlib>
+#include <signal.h>
+#include <thread>
+#include <unistd.h>
+
+using namespace brandchat;
+using namespace brandchat::test;
+namespace json = boost::json;
+
+namespace {
+
+// The mock model as a child process; its port is read from its first line.
+class MockModel {
+public:
+    explicit MockModel(std::string const& args) {
+        std::string cmd = std::string("exec ") + BRANDCHAT_MOCK_LLM + " --port 0 --quiet " + args;
+        pipe_ = ::popen(cmd.c_str(), "r");
+        REQUIRE(pipe_);
+        char line[256] = {};
+        REQUIRE(std::fgets(line, sizeof line, pipe_));
+        std::string text(line);
+        port_ = static_cast<std::uint16_t>(std::stoi(text.substr(text.rfind(':') + 1)));
+    }
+    ~MockModel() {
+        // popen gives no pid: ask the OS for the process listening on our port's owner instead.
+        std::string kill = "pkill -f 'brandchat-mock-llm --port 0 --quiet' >/dev/null 2>&1";
+        (void)std::system(kill.c_str());
+        ::pclose(pipe_);
+    }
+    std::uint16_t port() const { return port_; }
+    json::array requests() const {
+        auto text = http_get(port_, "/mock/requests");
+        return json::parse(text.substr(text.find("\n\n") + 2)).as_array();
+    }
+    std::int64_t now_ms() const {
+        auto text = http_get(port_, "/mock/now");
+        return json::parse(text.substr(text.find("\n\n") + 2)).at("now_ms").to_number<std::int64_t>();
+    }
+
+private:
+    FILE* pipe_ = nullptr;
+    std::uint16_t port_ = 0;
+};
+
+Options model_options(std::string const& base_url) {
+    auto o = quiet_options();
+    o.openai_base_url = base_url;
+    o.openai_api_key = "sk-test-secret";
+    o.retries = 2;
+    return o;
+}
+
+std::string str(json::value const& v) { return std::string(v.as_string()); }
+
+} // namespace
+
+TEST_CASE("grounding, history, usage and the key stays secret") {
+    MockModel mock("--token-delay-ms 0");
+    TestServer server(model_options("http://127.0.0.1:" + std::to_string(mock.port()) + "/v1"));
+    WsClient c(server.port(), "/ws/chat/techpro");
+    c.read();
+    c.chat("I need a laptop for business work");
+    auto first = c.read_reply();
+    REQUIRE(first.complete.type == "complete");
+    CHECK(first.chunks > 5);
+    auto products = first.complete.data.at("suggested_products").as_array();
+    REQUIRE_FALSE(products.empty());
+
+    auto reqs = mock.requests();
+    REQUIRE(reqs.size() == 1);
+    auto const& body = reqs[0].at("body").as_object();
+    CHECK(body.at("stream") == true);
+    auto const& messages = body.at("messages").as_array();
+    std::string grounding = str(messages[1].at("content"));
+    CHECK(grounding.find(str(products[0].at("name"))) != std::string::npos);
+    CHECK(grounding.find("Rp ") != std::string::npos);
+    CHECK(str(reqs[0].at("headers").at("authorization")) == "Bearer sk-test-secret");
+
+    c.chat("What's the price?", first.conversation_id);
+    auto second = c.read_reply();
+    CHECK(second.conversation_id == first.conversation_id);
+    auto history = mock.requests()[1].at("body").at("messages").as_array();
+    bool saw_first_turn = false;
+    for (auto const& m : history)
+        if (str(m.at("content")) == "I need a laptop for business work") saw_first_turn = true;
+    CHECK(saw_first_turn);
+    CHECK(server.context().stats.completion_tokens > 0);
+}
+
+TEST_CASE("voice: one sentence, and the upstream stream is closed after it") {
+    MockModel mock("--token-delay-ms 2");
+    TestServer server(model_options("http://127.0.0.1:" + std::to_string(mock.port()) + "/v1"));
+    WsClient c(server.port(), "/ws/chat/techpro");
+    c.read();
+    c.chat("a laptop please", std::nullopt, true);
+    auto r = c.read_reply();
+    CHECK(r.complete.type == "complete");
+    CHECK(first_sentence(r.text) == r.text);
+    CHECK(r.text.find("Rp 19.999.000") != std::string::npos); // the price's dots did not end the sentence
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    CHECK(str(mock.requests()[0].at("outcome")) == "client_closed");
+}
+
+TEST_CASE("faults: retried 429, unretried 401, a broken stream, an error event; the connection stays usable") {
+    MockModel mock("--token-delay-ms 0");
+    auto options = model_options("http://127.0.0.1:" + std::to_string(mock.port()) + "/v1");
+    TestServer server(options);
+    WsClient c(server.port(), "/ws/chat/techpro");
+    c.read();
+
+    c.chat("hello [[mock:status=429,retry_after_ms=20]]");
+    auto busy = c.read_reply();
+    REQUIRE(busy.complete.type == "error");
+    CHECK(str(busy.complete.data.at("message")).find("busy") != std::string::npos);
+    CHECK(mock.requests().size() == 3); // first try + 2 retries
+
+    c.chat("hello [[mock:status=401]]");
+    auto refused = c.read_reply();
+    REQUIRE(refused.complete.type == "error");
+    auto message = str(refused.complete.data.at("message"));
+    CHECK(message.find("credentials") != std::string::npos);
+    CHECK(message.find("sk-test-secret") == std::string::npos);
+    CHECK(mock.requests().size() == 4); // not retried
+
+    c.chat("hello [[mock:drop_after=3]]");
+    auto dropped = c.read_reply();
+    CHECK(dropped.chunks == 3);
+    REQUIRE(dropped.complete.type == "error");
+    CHECK(mock.requests().size() == 5); // nothing retried after the first chunk
+
+    c.chat("hello [[mock:error_event_after=2]]");
+    auto event = c.read_reply();
+    REQUIRE(event.complete.type == "error");
+
+    c.chat("hello [[mock:crlf=1,comments=1,multiline=1]]");
+    auto odd = c.read_reply();
+    CHECK(odd.complete.type == "complete");
+    CHECK(odd.chunks > 5);
+}
+
+TEST_CASE("a 503 then success: retried once, the client sees one clean reply") {
+    MockModel mock("--token-delay-ms 0");
+    TestServer server(model_options("http://127.0.0.1:" + std::to_string(mock.port()) + "/v1"));
+    auto queued = http_get(mock.port(), "/mock/faults", "POST", "", nullptr, R"({"spec":"status=503","count":1})");
+    WsClient c(server.port(), "/ws/chat/techpro");
+    c.read();
+    c.chat("hello");
+    auto r = c.read_reply();
+    CHECK(r.complete.type == "complete");
+    auto reqs = mock.requests();
+    REQUIRE(reqs.size() == 2);
+    CHECK(str(reqs[0].at("outcome")) == "status_503");
+    CHECK(str(reqs[1].at("outcome")) == "completed");
+}
+
+TEST_CASE("the client leaves: the upstream stream is closed within 100 ms") {
+    MockModel mock("--token-delay-ms 50 --tokens 200");
+    TestServer server(model_options("http://127.0.0.1:" + std::to_string(mock.port()) + "/v1"));
+    {
+        WsClient c(server.port(), "/ws/chat/techpro");
+        c.read();
+        c.chat("tell me everything");
+        CHECK(c.read().type == "chunk");
+        auto left_at = mock.now_ms();
+        c.close();
+        std::int64_t ended = -1;
+        for (int i = 0; i < 100 && ended < 0; ++i) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+            auto r = mock.requests()[0];
+            if (!r.at("ended_ms").is_null()) ended = r.at("ended_ms").to_number<std::int64_t>();
+        }
+        REQUIRE(ended >= 0);
+        CHECK(ended - left_at < 100);
+        CHECK(str(mock.requests()[0].at("outcome")) == "client_closed");
+    }
+}
+
+TEST_CASE("HTTPS: a trusted certificate works; a wrong host name or an untrusted one is refused") {
+    std::string dir = "/tmp/brandchat-tls-" + std::to_string(::getpid());
+    std::string make = "mkdir -p " + dir + " && cd " + dir +
+                       " && openssl req -x509 -newkey rsa:2048 -nodes -days 1 -keyout key.pem -out cert.pem -subj /CN=localhost"
+                       " -addext subjectAltName=DNS:localhost >/dev/null 2>&1";
+    REQUIRE(std::system(make.c_str()) == 0);
+    MockModel mock("--token-delay-ms 0 --tls-cert " + dir + "/cert.pem --tls-key " + dir + "/key.pem");
+    auto port = std::to_string(mock.port());
+
+    ::setenv("SSL_CERT_FILE", (dir + "/cert.pem").c_str(), 1);
+    {
+        TestServer server(model_options("https://localhost:" + port + "/v1"));
+        WsClient c(server.port(), "/ws/chat/techpro");
+        c.read();
+        c.chat("hello");
+        CHECK(c.read_reply().complete.type == "complete");
+    }
+    {
+        TestServer server(model_options("https://127.0.0.1:" + port + "/v1")); // the name is not in the certificate
+        WsClient c(server.port(), "/ws/chat/techpro");
+        c.read();
+        c.chat("hello");
+        auto r = c.read_reply();
+        REQUIRE(r.complete.type == "error");
+        CHECK(str(r.complete.data.at("message")).find("TLS") != std::string::npos);
+    }
+    ::unsetenv("SSL_CERT_FILE");
+    {
+        TestServer server(model_options("https://localhost:" + port + "/v1")); // not trusted
+        WsClient c(server.port(), "/ws/chat/techpro");
+        c.read();
+        c.chat("hello");
+        auto r = c.read_reply();
+        REQUIRE(r.complete.type == "error");
+        CHECK(str(r.complete.data.at("message")).find("TLS") != std::string::npos);
+    }
+    (void)std::system(("rm -rf " + dir).c_str());
+}
