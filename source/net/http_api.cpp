@@ -57,6 +57,10 @@ std::string health_json(ServerContext const& server) {
     o["chunks_total"] = server.stats.chunks_total;
     json::object tokens{{"prompt", server.stats.prompt_tokens}, {"completion", server.stats.completion_tokens}};
     o["tokens"] = std::move(tokens);
+    json::object by_brand;
+    for (auto const& [brand, usage] : server.stats.usage_by_brand)
+        by_brand[brand] = json::object{{"prompt", usage.prompt}, {"completion", usage.completion}, {"total", usage.total}};
+    o["tokens_by_brand"] = std::move(by_brand);
     return json::serialize(o);
 }
 

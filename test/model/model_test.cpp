@@ -149,6 +149,28 @@ TEST_CASE("faults: retried 429, unretried 401, a broken stream, an error event; 
     CHECK(odd.chunks > 5);
 }
 
+TEST_CASE("timeouts: a stalled stream and a slow first byte end in a clear error") {
+    MockModel mock("--token-delay-ms 0");
+    auto options = model_options("http://127.0.0.1:" + std::to_string(mock.port()) + "/v1");
+    options.idle_chunk_timeout = std::chrono::milliseconds(200);
+    options.first_byte_timeout = std::chrono::milliseconds(300);
+    options.retries = 0;
+    TestServer server(options);
+    WsClient c(server.port(), "/ws/chat/techpro");
+    c.read();
+    c.chat("hello [[mock:stall_after=2]]");
+    auto stalled = c.read_reply();
+    CHECK(stalled.chunks == 2);
+    REQUIRE(stalled.complete.type == "error");
+    CHECK(str(stalled.complete.data.at("message")).find("timed out") != std::string::npos);
+    c.chat("hello [[mock:first_byte_ms=1000]]");
+    auto slow = c.read_reply();
+    REQUIRE(slow.complete.type == "error");
+    CHECK(str(slow.complete.data.at("message")).find("did not answer in time") != std::string::npos);
+    auto health = http_get(server.port(), "/health");
+    CHECK(health.find("tokens_by_brand") != std::string::npos);
+}
+
 TEST_CASE("a 503 then success: retried once, the client sees one clean reply") {
     MockModel mock("--token-delay-ms 0");
     TestServer server(model_options("http://127.0.0.1:" + std::to_string(mock.port()) + "/v1"));
