@@ -11,7 +11,8 @@ cleanup() { [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null || true; rm -rf "$work";
 trap cleanup EXIT
 fail() { echo "FAIL: $*"; echo "--- server log"; cat "$log" || true; exit 1; }
 
-"$binary" --help | grep -q -- "--rate-limit-connection" || fail "--help does not document the options"
+help_text="$("$binary" --help)"
+grep -q -- "--rate-limit-connection" <<<"$help_text" || fail "--help does not document the options"
 "$binary" --port nope 2>/dev/null && fail "a bad flag was accepted"
 
 cd "$work"
