@@ -184,11 +184,7 @@ TEST_CASE("frames over 64 KiB are refused with close code 1009") {
     WsClient c(server.port(), "/ws/chat/techpro");
     c.read();
     c.send_text(std::string(70 * 1024, 'x'));
-    // KNOWN RACE (see the closing note): the server sends close 1009, then closes its socket with
-    // the rest of the frame unread, and the client can see a reset before the close frame.
-    // What must not happen is the connection staying open: read_until_close returns either way.
-    int code = c.read_until_close();
-    CHECK((code == 1009 || code == 0));
+    CHECK(c.read_until_close() == 1009);
 }
 
 TEST_CASE("rate limits per connection and per address; pings do not count") {

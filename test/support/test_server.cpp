@@ -117,7 +117,9 @@ int WsClient::read_until_close() {
         beast::error_code ec;
         impl_->ws.read(buffer, ec);
         if (ec == websocket::error::closed) return impl_->ws.reason().code;
-        if (ec) return 0;
+        // A server that fails the connection (1009) may be gone before our close reply is
+        // written: the close frame was still received, and its code is what counts.
+        if (ec) return impl_->ws.reason().code;
         buffer.consume(buffer.size());
     }
 }
