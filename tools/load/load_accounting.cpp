@@ -1,0 +1,123 @@
+#include "load_accounting.hpp"
+
+#include <cmath>
+
+namespace brandchat_load {
+
+std::uint64_t to_us(Clock::duration d) {
+    auto us = std::chrono::duration_cast<std::chrono::microseconds>(d).count();
+    return us < 0 ? 0 : static_cast<std::uint64_t>(us);
+}
+
+Accounting::Accounting(std::optional<double> expect_delay_ms) {
+    if (expect_delay_ms) expect_delay_us_ = static_cast<std::uint64_t>(std::llround(*expect_delay_ms * 1000.0));
+}
+
+void Accounting::connection_failed(std::string const& kind) {
+    ++stats_.failed;
+    ++stats_.failures[kind];
+}
+
+void Accounting::connection_opened(Clock::duration connect, Clock::duration to_welcome) {
+    ++stats_.opened;
+    stats_.connect_us.record(to_us(connect));
+    stats_.welcome_us.record(to_us(to_welcome));
+}
+
+void Accounting::connection_dropped(std::string const& kind) {
+    ++stats_.dropped;
+    ++stats_.drops[kind];
+}
+
+void Accounting::frame_sent(std::size_t bytes) {
+    ++stats_.frames_sent;
+    stats_.bytes_sent += bytes;
+}
+
+void Accounting::frame_received(std::size_t bytes) {
+    ++stats_.frames_received;
+    stats_.bytes_received += bytes;
+}
+
+void Accounting::chat_sent(ReplyState& reply, Clock::time_point now) {
+    reply = ReplyState{now, now, 0, true};
+    ++stats_.requests;
+}
+
+Progress Accounting::chat_frame_received(ReplyState& reply, FrameKind kind, std::string_view frame,
+                                         Clock::time_point now) {
+    if (!reply.awaiting) {
+        unsolicited_frame(kind, frame);
+        return Progress::waiting;
+    }
+    switch (kind) {
+    case FrameKind::chunk:
+        ++stats_.chunks;
+        if (reply.chunks == 0) {
+            stats_.first_chunk_us.record(to_us(now - reply.sent));
+        } else {
+            auto gap = to_us(now - reply.last_chunk);
+            stats_.chunk_gap_us.record(gap);
+            if (expect_delay_us_) stats_.chunk_gap_server_added_us.record(gap > *expect_delay_us_ ? gap - *expect_delay_us_ : 0);
+        }
+        ++reply.chunks;
+        reply.last_chunk = now;
+        return Progress::waiting;
+    case FrameKind::complete:
+        ++stats_.replies;
+        if (reply.chunks == 0) ++stats_.replies_without_chunks;
+        stats_.complete_us.record(to_us(now - reply.sent));
+        reply.awaiting = false;
+        return Progress::done;
+    case FrameKind::error:
+        ++stats_.reply_errors;
+        count_server_error(frame);
+        reply.awaiting = false;
+        return Progress::failed;
+    default:
+        unsolicited_frame(kind, frame);
+        return Progress::waiting;
+    }
+}
+
+void Accounting::chat_interrupted(ReplyState& reply) {
+    if (!reply.awaiting) return;
+    ++stats_.in_flight_at_stop;
+    reply.awaiting = false;
+}
+
+void Accounting::chat_lost(ReplyState& reply) {
+    if (!reply.awaiting) return;
+    ++stats_.lost_with_connection;
+    reply.awaiting = false;
+}
+
+void Accounting::ping_sent(PingState& ping, Clock::time_point now) {
+    ping = PingState{now, true};
+    ++stats_.pings;
+}
+
+Progress Accounting::ping_frame_received(PingState& ping, FrameKind kind, std::string_view frame, Clock::time_point now) {
+    if (ping.awaiting && kind == FrameKind::pong) {
+        ++stats_.pongs;
+        stats_.ping_rtt_us.record(to_us(now - ping.sent));
+        ping.awaiting = false;
+        return Progress::done;
+    }
+    if (ping.awaiting && kind == FrameKind::error) {
+        count_server_error(frame);
+        ping.awaiting = false;
+        return Progress::failed;
+    }
+    unsolicited_frame(kind, frame);
+    return Progress::waiting;
+}
+
+void Accounting::unsolicited_frame(FrameKind kind, std::string_view frame) {
+    if (kind == FrameKind::error) count_server_error(frame);
+    else ++stats_.unexpected_frames[std::string(frame_kind_name(kind))];
+}
+
+void Accounting::count_server_error(std::string_view frame) { ++stats_.server_errors[error_group(error_message_of(frame))]; }
+
+} // namespace brandchat_load

@@ -1,0 +1,60 @@
+// The command line of brandchat-load: settings, --help text and validation.
+// Pure: arguments in, settings or an error message out.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace brandchat_load {
+
+enum class Scenario { idle, chat, ping };
+
+std::string_view scenario_name(Scenario s);
+
+// Where a ws:// URL points: host (brackets removed from IPv6), port, and request target.
+struct WsTarget {
+    std::string host;
+    std::string port;
+    std::string target;  // path and query, at least "/"
+};
+
+// ws://HOST[:PORT][/PATH]; empty optional and `error` set when the URL is not one.
+std::optional<WsTarget> parse_ws_url(std::string_view url, std::string& error);
+
+// 127.0.0.1, 127.0.0.2, ... (count of them), counting on through 127.0.1.0 and so on.
+std::vector<std::string> loopback_range(std::size_t count);
+
+struct LoadOptions {
+    std::string url = "ws://127.0.0.1:8000/ws/chat/techpro";
+    WsTarget target{"127.0.0.1", "8000", "/ws/chat/techpro"};
+    Scenario scenario = Scenario::chat;
+    std::size_t connections = 10;
+    double duration_s = 10;
+    double ramp_per_second = 2000;
+    std::string message = "I need a laptop for business work";
+    double rate = 0;                 // requests per second per client; 0 = back to back
+    bool continue_conversation = false;
+    bool voice = false;
+    std::vector<std::string> source_addresses;  // local bind addresses, used round-robin
+    int server_pid = 0;              // 0 = do not sample a server process
+    bool json = false;
+    std::uint64_t max_replies = 0;   // 0 = no limit
+    std::optional<double> expect_delay_ms;
+    double connect_timeout_s = 10;   // connect + handshake + welcome
+};
+
+struct CommandLine {
+    LoadOptions options;
+    bool help = false;
+    std::string error;  // empty when the command line is valid
+};
+
+CommandLine parse_command_line(std::vector<std::string_view> const& args);
+
+std::string help_text();
+
+} // namespace brandchat_load

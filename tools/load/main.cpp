@@ -1,0 +1,45 @@
+// brandchat-load: command line, open-file limit, then run_load() and the report (see --help).
+#include "fd_limit.hpp"
+#include "load_client.hpp"
+#include "load_options.hpp"
+#include "report.hpp"
+
+#include <unistd.h>
+
+#include <exception>
+#include <iostream>
+#include <string_view>
+#include <vector>
+
+int main(int argc, char** argv) {
+    using namespace brandchat_load;
+    std::vector<std::string_view> args(argv + 1, argv + argc);
+    auto cl = parse_command_line(args);
+    if (cl.help) {
+        std::cout << help_text();
+        return 0;
+    }
+    if (!cl.error.empty()) {
+        std::cerr << "brandchat-load: " << cl.error << "\n";
+        return 2;
+    }
+    auto const& options = cl.options;
+
+    auto verdict = judge_fd_limit(options.connections, raise_open_file_limit());
+    if (!verdict.enough) {
+        std::cerr << "brandchat-load: " << verdict.message << "\n";
+        return 2;
+    }
+
+    std::function<void(std::string const&)> progress;
+    if (isatty(STDERR_FILENO)) progress = [](std::string const& line) { std::cerr << line << std::endl; };
+
+    try {
+        auto summary = run_load(options, progress);
+        std::cout << (options.json ? format_json(summary) : format_table(summary)) << std::flush;
+    } catch (std::exception const& e) {
+        std::cerr << "brandchat-load: " << e.what() << "\n";
+        return 1;
+    }
+    return 0;
+}

@@ -1,0 +1,232 @@
+#include "report.hpp"
+
+#include <boost/json.hpp>
+
+#include <cstdio>
+#include <sstream>
+
+namespace brandchat_load {
+
+namespace {
+
+struct Percentiles {
+    char const* label;
+    Histogram const* h;
+};
+
+std::string fixed(double v, int decimals) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
+    return buf;
+}
+
+std::string decimal(double v) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%g", v);
+    return buf;
+}
+
+std::string ms(std::uint64_t us) {
+    double v = static_cast<double>(us) / 1000.0;
+    return fixed(v, v < 10 ? 3 : v < 1000 ? 1 : 0);
+}
+
+double per_second(std::uint64_t n, double seconds) { return seconds > 0 ? static_cast<double>(n) / seconds : 0.0; }
+
+std::string mib(std::uint64_t kib) { return fixed(static_cast<double>(kib) / 1024.0, 1) + " MiB"; }
+
+std::string human_bytes_per_s(double b) {
+    if (b >= 1024.0 * 1024.0) return fixed(b / 1024.0 / 1024.0, 2) + " MiB/s";
+    if (b >= 1024.0) return fixed(b / 1024.0, 1) + " KiB/s";
+    return fixed(b, 0) + " B/s";
+}
+
+std::string pad(std::string s, std::size_t width, bool left = false) {
+    if (s.size() >= width) return s;
+    return left ? s + std::string(width - s.size(), ' ') : std::string(width - s.size(), ' ') + s;
+}
+
+std::vector<Percentiles> latencies(RunSummary const& run) {
+    auto const& s = run.stats;
+    std::vector<Percentiles> out = {{"connect", &s.connect_us}, {"welcome", &s.welcome_us}};
+    if (run.scenario == Scenario::chat) {
+        out.push_back({"first chunk", &s.first_chunk_us});
+        out.push_back({"chunk gap", &s.chunk_gap_us});
+        if (run.expect_delay) out.push_back({"gap - delay", &s.chunk_gap_server_added_us});
+        out.push_back({"complete", &s.complete_us});
+    }
+    if (run.scenario == Scenario::ping) out.push_back({"ping rtt", &s.ping_rtt_us});
+    return out;
+}
+
+void append_counts(std::ostringstream& out, char const* title, Counts const& counts) {
+    if (counts.empty()) return;
+    out << title << "\n";
+    for (auto const& [kind, n] : counts) out << "  " << pad(std::to_string(n), 8) << "  " << kind << "\n";
+}
+
+boost::json::object histogram_json(Histogram const& h) {
+    return {{"count", h.count()},        {"min", h.min()},
+            {"mean", std::llround(h.mean())}, {"p50", h.percentile(50)},
+            {"p90", h.percentile(90)},   {"p99", h.percentile(99)},
+            {"p99_9", h.percentile(99.9)}, {"max", h.max()}};
+}
+
+boost::json::object counts_json(Counts const& counts) {
+    boost::json::object o;
+    for (auto const& [k, n] : counts) o[k] = n;
+    return o;
+}
+
+} // namespace
+
+std::string format_table(RunSummary const& run) {
+    auto const& s = run.stats;
+    std::ostringstream out;
+    out << "brandchat-load: " << scenario_name(run.scenario) << ", " << run.connections_requested << " connections to "
+        << run.url << "\n";
+    out << "ran " << fixed(run.elapsed_s, 1) << " s";
+    if (run.scenario == Scenario::idle) out << " after the last welcome (" << fixed(run.total_s, 1) << " s in all)";
+    out << " (" << run.stop_reason << "); all connections settled after " << fixed(run.settle_s, 2)
+        << " s\n(rates per second are over the whole " << fixed(run.total_s, 1) << " s)\n\n";
+
+    out << "connections  opened " << s.opened << " of " << run.connections_requested << ", failed " << s.failed
+        << ", dropped " << s.dropped;
+    if (s.aborted_at_stop) out << ", still connecting at stop " << s.aborted_at_stop;
+    out << "\n";
+    append_counts(out, "connection failures (before the welcome):", s.failures);
+    append_counts(out, "connections dropped (after the welcome):", s.drops);
+    out << "\n";
+
+    out << pad("latency (ms)", 14, true) << pad("count", 10) << pad("p50", 10) << pad("p90", 10) << pad("p99", 10)
+        << pad("p99.9", 10) << pad("max", 10) << "\n";
+    for (auto const& [label, h] : latencies(run)) {
+        out << pad(label, 14, true) << pad(std::to_string(h->count()), 10);
+        if (h->count() == 0) {
+            out << pad("-", 10) << pad("-", 10) << pad("-", 10) << pad("-", 10) << pad("-", 10) << "\n";
+            continue;
+        }
+        out << pad(ms(h->percentile(50)), 10) << pad(ms(h->percentile(90)), 10) << pad(ms(h->percentile(99)), 10)
+            << pad(ms(h->percentile(99.9)), 10) << pad(ms(h->max()), 10) << "\n";
+    }
+    if (run.expect_delay)
+        out << "(gap - delay: chunk gap minus the " << decimal(run.expect_delay_ms)
+            << " ms per-token delay given to the upstream, i.e. what the server added)\n";
+    out << "\n";
+
+    if (run.scenario == Scenario::chat) {
+        out << "chat         requests " << s.requests << ", replies " << s.replies << " ("
+            << fixed(per_second(s.replies, run.total_s), 1) << "/s), reply errors " << s.reply_errors
+            << ", unfinished at stop " << s.in_flight_at_stop;
+        if (s.lost_with_connection) out << ", lost with their connection " << s.lost_with_connection;
+        out << "\n";
+        out << "             chunks " << s.chunks << " (" << fixed(per_second(s.chunks, run.total_s), 0) << "/s)";
+        if (s.replies) out << ", " << fixed(static_cast<double>(s.chunks) / static_cast<double>(s.replies), 1) << " per reply";
+        if (s.replies_without_chunks) out << ", replies without chunks " << s.replies_without_chunks;
+        out << "\n";
+    }
+    if (run.scenario == Scenario::ping)
+        out << "ping         pings " << s.pings << ", pongs " << s.pongs << " ("
+            << fixed(per_second(s.pongs, run.total_s), 1) << "/s)\n";
+    out << "traffic      received " << s.frames_received << " frames, " << s.bytes_received << " bytes ("
+        << human_bytes_per_s(per_second(s.bytes_received, run.total_s)) << "); sent " << s.frames_sent << " frames, "
+        << s.bytes_sent << " bytes\n";
+    append_counts(out, "server error messages:", s.server_errors);
+    append_counts(out, "unexpected frames:", s.unexpected_frames);
+
+    if (run.server) {
+        auto const& p = *run.server;
+        out << "\nserver pid " << p.pid << "  RSS start " << mib(p.rss_start_kib) << ", peak " << mib(p.rss_peak_kib)
+            << " (high-water " << mib(p.rss_high_water_kib) << "), end " << mib(p.rss_end_kib) << "; CPU average "
+            << fixed(p.cpu_average_percent, 0) << " %, peak " << fixed(p.cpu_peak_percent, 0) << " % (100 % = one core)";
+        if (p.vanished) out << "; the process went away during the run";
+        out << "\n";
+    }
+    return out.str();
+}
+
+std::string format_json(RunSummary const& run) {
+    auto const& s = run.stats;
+    boost::json::object o;
+    o["scenario"] = scenario_name(run.scenario);
+    o["url"] = run.url;
+    o["elapsed_s"] = run.elapsed_s;
+    o["total_s"] = run.total_s;
+    o["settle_s"] = run.settle_s;
+    o["stop_reason"] = run.stop_reason;
+    o["connections"] = {{"requested", run.connections_requested}, {"attempted", s.attempted},
+                        {"opened", s.opened},                     {"failed", s.failed},
+                        {"failures", counts_json(s.failures)},    {"dropped", s.dropped},
+                        {"drops", counts_json(s.drops)},          {"aborted_at_stop", s.aborted_at_stop}};
+    boost::json::object lat;
+    lat["connect"] = histogram_json(s.connect_us);
+    lat["welcome"] = histogram_json(s.welcome_us);
+    if (run.scenario == Scenario::chat) {
+        lat["first_chunk"] = histogram_json(s.first_chunk_us);
+        lat["chunk_gap"] = histogram_json(s.chunk_gap_us);
+        if (run.expect_delay) lat["chunk_gap_server_added"] = histogram_json(s.chunk_gap_server_added_us);
+        lat["complete"] = histogram_json(s.complete_us);
+    }
+    if (run.scenario == Scenario::ping) lat["ping_rtt"] = histogram_json(s.ping_rtt_us);
+    o["latency_us"] = std::move(lat);
+    if (run.scenario == Scenario::chat)
+        o["chat"] = {{"requests", s.requests},
+                     {"replies", s.replies},
+                     {"reply_errors", s.reply_errors},
+                     {"in_flight_at_stop", s.in_flight_at_stop},
+                     {"lost_with_connection", s.lost_with_connection},
+                     {"chunks", s.chunks},
+                     {"replies_without_chunks", s.replies_without_chunks},
+                     {"replies_per_s", per_second(s.replies, run.total_s)},
+                     {"chunks_per_s", per_second(s.chunks, run.total_s)}};
+    if (run.scenario == Scenario::ping)
+        o["ping"] = {{"pings", s.pings}, {"pongs", s.pongs}, {"pongs_per_s", per_second(s.pongs, run.total_s)}};
+    o["traffic"] = {{"frames_received", s.frames_received},
+                    {"bytes_received", s.bytes_received},
+                    {"bytes_received_per_s", per_second(s.bytes_received, run.total_s)},
+                    {"frames_sent", s.frames_sent},
+                    {"bytes_sent", s.bytes_sent}};
+    o["errors"] = {{"server", counts_json(s.server_errors)},
+                   {"connection", counts_json(s.failures)},
+                   {"dropped", counts_json(s.drops)},
+                   {"unexpected_frames", counts_json(s.unexpected_frames)}};
+    if (run.expect_delay) o["expect_delay_ms"] = run.expect_delay_ms;
+    if (run.server) {
+        auto const& p = *run.server;
+        o["server_process"] = {{"pid", p.pid},
+                               {"samples", p.samples},
+                               {"rss_start_kib", p.rss_start_kib},
+                               {"rss_peak_kib", p.rss_peak_kib},
+                               {"rss_high_water_kib", p.rss_high_water_kib},
+                               {"rss_end_kib", p.rss_end_kib},
+                               {"cpu_average_percent", p.cpu_average_percent},
+                               {"cpu_peak_percent", p.cpu_peak_percent},
+                               {"vanished", p.vanished}};
+    } else {
+        o["server_process"] = nullptr;
+    }
+    return boost::json::serialize(o) + "\n";
+}
+
+std::string format_progress(ProgressLine const& p) {
+    auto const& s = *p.now;
+    std::ostringstream out;
+    out << "[" << fixed(p.elapsed_s, 0) << "s] open " << p.open << "/" << p.connections_requested;
+    if (s.failed) out << " failed " << s.failed;
+    if (s.dropped) out << " dropped " << s.dropped;
+    if (p.scenario == Scenario::chat) {
+        out << " | replies " << s.replies << " (" << fixed(per_second(s.replies - p.replies_before, p.interval_s), 0)
+            << "/s) chunks/s " << fixed(per_second(s.chunks - p.chunks_before, p.interval_s), 0);
+        if (s.reply_errors) out << " errors " << s.reply_errors;
+        if (s.first_chunk_us.count()) out << " first-chunk p99 " << ms(s.first_chunk_us.percentile(99)) << " ms";
+    }
+    if (p.scenario == Scenario::ping)
+        out << " | pongs " << s.pongs << " (" << fixed(per_second(s.pongs - p.pongs_before, p.interval_s), 0)
+            << "/s) rtt p99 " << ms(s.ping_rtt_us.percentile(99)) << " ms";
+    out << " | in " << human_bytes_per_s(per_second(s.bytes_received - p.bytes_before, p.interval_s));
+    if (p.server)
+        out << " | server " << mib(p.server->rss_kib) << " cpu " << fixed(p.server_cpu_percent, 0) << "%";
+    return out.str();
+}
+
+} // namespace brandchat_load

@@ -1,0 +1,46 @@
+// Turning a run's numbers into text: the final table, the --json object, and the one-line
+// progress report. Pure: numbers in, strings out.
+#pragma once
+
+#include "load_accounting.hpp"
+#include "load_options.hpp"
+#include "process_sampler.hpp"
+
+#include <optional>
+#include <string>
+
+namespace brandchat_load {
+
+struct RunSummary {
+    Scenario scenario = Scenario::chat;
+    std::string url;
+    std::uint64_t connections_requested = 0;
+    double elapsed_s = 0;        // the scenario's window: chat/ping from the first attempt, idle the hold
+    double total_s = 0;          // first attempt to stop; the per-second rates are over this
+    double settle_s = 0;         // from the first attempt until every connection opened or failed
+    std::string stop_reason;     // duration, max-replies, interrupted, no connections left
+    bool expect_delay = false;   // report the server-added chunk gap
+    double expect_delay_ms = 0;
+    LoadStats stats;
+    std::optional<ProcessSummary> server;
+};
+
+std::string format_table(RunSummary const& run);
+std::string format_json(RunSummary const& run);
+
+struct ProgressLine {
+    Scenario scenario = Scenario::chat;
+    double elapsed_s = 0;
+    std::uint64_t connections_requested = 0;
+    std::uint64_t open = 0;  // opened and not dropped
+    LoadStats const* now = nullptr;
+    // Counters one second earlier, for per-second rates.
+    std::uint64_t replies_before = 0, chunks_before = 0, pongs_before = 0, bytes_before = 0;
+    double interval_s = 1;
+    std::optional<ProcessSample> server;
+    double server_cpu_percent = 0;
+};
+
+std::string format_progress(ProgressLine const& p);
+
+} // namespace brandchat_load

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# load_smoke: the built brandchat-load against the built brandchat, each scenario briefly.
+# usage: smoke_test.sh PATH/TO/brandchat PATH/TO/brandchat-load
+# Starts the server on a free port (rate limits off, no word delay), runs idle (50 connections,
+# 1 s), chat (10 clients, 2 s) and ping (5 clients, 1 s) with --json, and checks the reports.
+set -euo pipefail
+
+server_bin=${1:?usage: smoke_test.sh BRANDCHAT BRANDCHAT_LOAD}
+load_bin=${2:?usage: smoke_test.sh BRANDCHAT BRANDCHAT_LOAD}
+work=$(mktemp -d)
+server_pid=""
+
+cleanup() {
+  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
+    kill "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+fail() {
+  echo "load_smoke: FAIL: $*" >&2
+  echo "--- server log (tail) ---" >&2
+  tail -n 20 "$work/server.log" >&2 || true
+  exit 1
+}
+
+"$server_bin" --port 0 --host 127.0.0.1 --word-delay-ms 0 \
+  --rate-limit-connection 0 --rate-limit-address 0 --log-level info 2>"$work/server.log" &
+server_pid=$!
+
+port=""
+for _ in $(seq 100); do
+  port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$work/server.log" | head -n 1)
+  [ -n "$port" ] && break
+  kill -0 "$server_pid" 2>/dev/null || fail "the server exited during start-up"
+  sleep 0.1
+done
+[ -n "$port" ] || fail "the server did not print its port within 10 s"
+url="ws://127.0.0.1:$port/ws/chat/techpro"
+echo "load_smoke: server pid $server_pid on port $port"
+
+# run NAME CHECK ARGS...: runs brandchat-load with --json into NAME.json, then the python CHECK
+# (an expression over the report r) must hold.
+run() {
+  local name=$1 check=$2
+  shift 2
+  echo "load_smoke: $name: brandchat-load $*"
+  timeout 20 "$load_bin" --url "$url" --server-pid "$server_pid" --json "$@" >"$work/$name.json" 2>"$work/$name.err" ||
+    fail "$name: brandchat-load exited with $? ($(cat "$work/$name.err"))"
+  python3 - "$work/$name.json" "$check" <<'PY' || fail "$name: report check failed"
+import json, sys
+r = json.load(open(sys.argv[1]))
+c = r["connections"]
+ok = c["opened"] == c["requested"] and c["failed"] == 0 and eval(sys.argv[2])
+summary = {k: r.get(k) for k in ("scenario", "elapsed_s", "stop_reason")}
+summary["connections"] = {k: c[k] for k in ("requested", "opened", "failed", "dropped")}
+for k in ("chat", "ping"):
+    if k in r: summary[k] = r[k]
+print("  " + json.dumps(summary))
+if not ok:
+    print("  check failed: " + sys.argv[2] + "\n  report: " + json.dumps(r), file=sys.stderr)
+    sys.exit(1)
+PY
+}
+
+run idle 'c["requested"] == 50 and c["dropped"] == 0 and r["latency_us"]["welcome"]["count"] == 50' \
+  --scenario idle --connections 50 --duration 1
+run chat 'c["requested"] == 10 and r["chat"]["replies"] > 0 and r["chat"]["chunks"] > 0 and r["chat"]["reply_errors"] == 0' \
+  --scenario chat --connections 10 --duration 2
+run ping 'c["requested"] == 5 and r["ping"]["pongs"] > 0' \
+  --scenario ping --connections 5 --duration 1
+
+kill -0 "$server_pid" 2>/dev/null || fail "the server died during the runs"
+echo "load_smoke: PASS"

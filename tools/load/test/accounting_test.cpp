@@ -1,0 +1,160 @@
+#include "load_accounting.hpp"
+
+#include <doctest/doctest.h>
+
+using namespace brandchat_load;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr std::string_view chunk = R"({"type":"chunk","data":{"content":"a","is_final":false,"conversation_id":"conv-1"}})";
+constexpr std::string_view complete = R"({"type":"complete","data":{"content":"","is_final":true,"conversation_id":"conv-1"}})";
+constexpr std::string_view rate_error = R"({"type":"error","data":{"message":"Rate limit exceeded: at most 10 per 60 seconds"}})";
+constexpr std::string_view pong = R"({"type":"pong","data":{"timestamp":"t"}})";
+
+Progress feed(Accounting& a, ReplyState& r, std::string_view frame, Clock::time_point at) {
+    return a.chat_frame_received(r, classify_frame(frame), frame, at);
+}
+
+} // namespace
+
+TEST_CASE("a streamed reply: first chunk, gaps and complete are timed from the send") {
+    Accounting a;
+    ReplyState r;
+    auto t0 = Clock::time_point{} + 1h;
+    a.chat_sent(r, t0);
+    CHECK(feed(a, r, chunk, t0 + 40ms) == Progress::waiting);
+    CHECK(feed(a, r, chunk, t0 + 50ms) == Progress::waiting);
+    CHECK(feed(a, r, chunk, t0 + 70ms) == Progress::waiting);
+    CHECK(feed(a, r, complete, t0 + 71ms) == Progress::done);
+
+    auto const& s = a.stats();
+    CHECK(s.requests == 1);
+    CHECK(s.replies == 1);
+    CHECK(s.chunks == 3);
+    CHECK(s.first_chunk_us.count() == 1);
+    CHECK(s.first_chunk_us.max() == 40000);
+    CHECK(s.chunk_gap_us.count() == 2);
+    CHECK(s.chunk_gap_us.min() == 10000);
+    CHECK(s.chunk_gap_us.max() == 20000);
+    CHECK(s.complete_us.max() == 71000);
+    CHECK(s.chunk_gap_server_added_us.count() == 0);  // no --expect-delay-ms
+}
+
+TEST_CASE("with an expected upstream delay, the server-added gap is the rest, never negative") {
+    Accounting a(12.0);
+    ReplyState r;
+    auto t0 = Clock::time_point{} + 1h;
+    a.chat_sent(r, t0);
+    feed(a, r, chunk, t0 + 5ms);
+    feed(a, r, chunk, t0 + 20ms);  // gap 15 ms → 3 ms added
+    feed(a, r, chunk, t0 + 21ms);  // gap 1 ms (batched) → 0
+    feed(a, r, complete, t0 + 22ms);
+    auto const& s = a.stats();
+    CHECK(s.chunk_gap_server_added_us.count() == 2);
+    CHECK(s.chunk_gap_server_added_us.max() == 3000);
+    CHECK(s.chunk_gap_server_added_us.min() == 0);
+}
+
+TEST_CASE("an error frame ends the request and is counted under its prefix") {
+    Accounting a;
+    ReplyState r;
+    auto t0 = Clock::time_point{} + 1h;
+    a.chat_sent(r, t0);
+    CHECK(feed(a, r, rate_error, t0 + 1ms) == Progress::failed);
+    a.chat_sent(r, t0 + 2ms);
+    CHECK(feed(a, r, R"({"type":"error","data":{"message":"Rate limit exceeded: at most 300 per 60 seconds"}})", t0 + 3ms) ==
+          Progress::failed);
+    auto const& s = a.stats();
+    CHECK(s.requests == 2);
+    CHECK(s.replies == 0);
+    CHECK(s.reply_errors == 2);
+    CHECK(s.server_errors.at("Rate limit exceeded") == 2);
+    CHECK(s.complete_us.count() == 0);
+}
+
+TEST_CASE("frames that nobody waits for are counted, not timed") {
+    Accounting a;
+    ReplyState r;
+    auto t0 = Clock::time_point{} + 1h;
+    CHECK(feed(a, r, chunk, t0) == Progress::waiting);  // no request in flight
+    a.chat_sent(r, t0);
+    CHECK(feed(a, r, pong, t0 + 1ms) == Progress::waiting);
+    CHECK(feed(a, r, "garbage", t0 + 1ms) == Progress::waiting);
+    CHECK(feed(a, r, complete, t0 + 2ms) == Progress::done);
+    auto const& s = a.stats();
+    CHECK(s.chunks == 0);
+    CHECK(s.unexpected_frames.at("chunk") == 1);
+    CHECK(s.unexpected_frames.at("pong") == 1);
+    CHECK(s.unexpected_frames.at("malformed") == 1);
+    CHECK(s.replies == 1);
+    CHECK(s.replies_without_chunks == 1);
+}
+
+TEST_CASE("a reply cut by the end of the run is counted once as unfinished") {
+    Accounting a;
+    ReplyState r;
+    auto t0 = Clock::time_point{} + 1h;
+    a.chat_sent(r, t0);
+    feed(a, r, chunk, t0 + 1ms);
+    a.chat_interrupted(r);
+    a.chat_interrupted(r);
+    CHECK(a.stats().in_flight_at_stop == 1);
+    CHECK(a.stats().replies == 0);
+    ReplyState finished;
+    a.chat_sent(finished, t0);
+    feed(a, finished, complete, t0 + 1ms);
+    a.chat_interrupted(finished);
+    CHECK(a.stats().in_flight_at_stop == 1);
+}
+
+TEST_CASE("a reply cut by a dropped connection is counted as lost") {
+    Accounting a;
+    ReplyState r;
+    auto t0 = Clock::time_point{} + 1h;
+    a.chat_sent(r, t0);
+    a.chat_lost(r);
+    a.chat_interrupted(r);
+    CHECK(a.stats().lost_with_connection == 1);
+    CHECK(a.stats().in_flight_at_stop == 0);
+}
+
+TEST_CASE("pings are timed to their pong") {
+    Accounting a;
+    PingState p;
+    auto t0 = Clock::time_point{} + 1h;
+    a.ping_sent(p, t0);
+    CHECK(a.ping_frame_received(p, FrameKind::chunk, chunk, t0 + 1ms) == Progress::waiting);
+    CHECK(a.ping_frame_received(p, FrameKind::pong, pong, t0 + 2500us) == Progress::done);
+    CHECK(a.stats().pings == 1);
+    CHECK(a.stats().pongs == 1);
+    CHECK(a.stats().ping_rtt_us.max() == 2500);
+    CHECK(a.ping_frame_received(p, FrameKind::pong, pong, t0 + 3ms) == Progress::waiting);  // not awaited
+    CHECK(a.stats().pongs == 1);
+    CHECK(a.stats().unexpected_frames.at("pong") == 1);
+}
+
+TEST_CASE("connections: opened, failed by kind, dropped, aborted") {
+    Accounting a;
+    a.connection_attempted();
+    a.connection_attempted();
+    a.connection_attempted();
+    a.connection_opened(1ms, 3ms);
+    a.connection_failed("connect: Connection refused");
+    a.connection_failed("connect: Connection refused");
+    a.connection_dropped("read: the server closed the connection");
+    a.connection_aborted_at_stop();
+    a.frame_received(100);
+    a.frame_sent(40);
+    auto const& s = a.stats();
+    CHECK(s.attempted == 3);
+    CHECK(s.opened == 1);
+    CHECK(s.failed == 2);
+    CHECK(s.failures.at("connect: Connection refused") == 2);
+    CHECK(s.dropped == 1);
+    CHECK(s.aborted_at_stop == 1);
+    CHECK(s.connect_us.max() == 1000);
+    CHECK(s.welcome_us.max() == 3000);
+    CHECK(s.bytes_received == 100);
+    CHECK(s.bytes_sent == 40);
+}

@@ -1,0 +1,118 @@
+#include "fd_limit.hpp"
+#include "load_options.hpp"
+
+#include <doctest/doctest.h>
+
+using namespace brandchat_load;
+
+namespace {
+
+CommandLine parse(std::vector<std::string_view> args) { return parse_command_line(args); }
+
+} // namespace
+
+TEST_CASE("defaults") {
+    auto cl = parse({});
+    CHECK(cl.error.empty());
+    CHECK(!cl.help);
+    auto const& o = cl.options;
+    CHECK(o.scenario == Scenario::chat);
+    CHECK(o.target.host == "127.0.0.1");
+    CHECK(o.target.port == "8000");
+    CHECK(o.target.target == "/ws/chat/techpro");
+    CHECK(o.message == "I need a laptop for business work");
+    CHECK(o.rate == 0);
+    CHECK(o.ramp_per_second == 2000);
+    CHECK(!o.json);
+    CHECK(o.source_addresses.empty());
+}
+
+TEST_CASE("every option, both spellings") {
+    auto cl = parse({"--url", "ws://localhost:9000/ws/chat/rumahkita", "--scenario=ping", "--connections", "500",
+                     "--duration", "2.5", "--ramp-per-second=100", "--message", "halo", "--rate", "0.5", "--continue",
+                     "--voice", "--source-range", "3", "--server-pid", "1234", "--json", "--expect-delay-ms", "20",
+                     "--connect-timeout", "3"});
+    REQUIRE(cl.error.empty());
+    auto const& o = cl.options;
+    CHECK(o.scenario == Scenario::ping);
+    CHECK(o.target.host == "localhost");
+    CHECK(o.target.port == "9000");
+    CHECK(o.target.target == "/ws/chat/rumahkita");
+    CHECK(o.connections == 500);
+    CHECK(o.duration_s == 2.5);
+    CHECK(o.ramp_per_second == 100);
+    CHECK(o.message == "halo");
+    CHECK(o.rate == 0.5);
+    CHECK(o.continue_conversation);
+    CHECK(o.voice);
+    CHECK(o.source_addresses == std::vector<std::string>{"127.0.0.1", "127.0.0.2", "127.0.0.3"});
+    CHECK(o.server_pid == 1234);
+    CHECK(o.json);
+    CHECK(o.expect_delay_ms == 20.0);
+    CHECK(o.connect_timeout_s == 3.0);
+    CHECK(parse({"--scenario", "chat", "--max-replies", "7"}).options.max_replies == 7);
+    CHECK(parse({"--help"}).help);
+    CHECK(parse({"-h"}).help);
+}
+
+TEST_CASE("bad command lines say what is wrong") {
+    auto error = [](std::vector<std::string_view> args) { return parse_command_line(args).error; };
+    CHECK(error({"--bogus"}) == "unknown option --bogus (see --help)");
+    CHECK(error({"--connections"}) == "option --connections needs a value");
+    CHECK(error({"--connections", "0"}).find("--connections: expected a whole number 1..") == 0);
+    CHECK(error({"--connections", "12x"}).find("--connections") == 0);
+    CHECK(error({"--connections", "-5"}).find("--connections") == 0);
+    CHECK(error({"--duration", "0"}).find("--duration: expected a number > 0") == 0);
+    CHECK(error({"--duration", "abc"}).find("--duration") == 0);
+    CHECK(error({"--rate", "-1"}).find("--rate: expected a number >= 0") == 0);
+    CHECK(error({"--scenario", "storm"}) == "--scenario: expected idle, chat or ping, got 'storm'");
+    CHECK(error({"--url", "http://x/ws"}).find("--url must start with ws://") == 0);
+    CHECK(error({"--url", "wss://x/ws"}).find("wss:// is not supported") == 0);
+    CHECK(error({"--url", "ws://:80/ws"}).find("--url: no host") == 0);
+    CHECK(error({"--url", "ws://h:99999/ws"}).find("--url: port must be 1..65535") == 0);
+    CHECK(error({"--message", ""}) == "--message: must not be empty");
+    CHECK(error({"--source-addresses", "127.0.0.1,nope"}) == "--source-addresses: 'nope' is not an IP address");
+    CHECK(error({"--source-range", "0"}).find("--source-range") == 0);
+    CHECK(error({"--source-range", "2", "--source-addresses", "127.0.0.1"}).find("give one of them") != std::string::npos);
+    CHECK(error({"--scenario", "idle", "--max-replies", "3"}) == "--max-replies applies to --scenario chat only");
+    CHECK(error({"--json=yes"}) == "option --json takes no value");
+}
+
+TEST_CASE("ws URLs") {
+    std::string error;
+    auto t = parse_ws_url("ws://example.com/ws/chat/techpro?x=1", error);
+    REQUIRE(t);
+    CHECK(t->host == "example.com");
+    CHECK(t->port == "80");
+    CHECK(t->target == "/ws/chat/techpro?x=1");
+    t = parse_ws_url("ws://[::1]:8000/ws", error);
+    REQUIRE(t);
+    CHECK(t->host == "::1");
+    CHECK(t->port == "8000");
+    t = parse_ws_url("ws://h:81", error);
+    REQUIRE(t);
+    CHECK(t->target == "/");
+    CHECK(!parse_ws_url("ws://[::1/ws", error));
+}
+
+TEST_CASE("loopback ranges count on past .255") {
+    auto r = loopback_range(257);
+    REQUIRE(r.size() == 257);
+    CHECK(r[0] == "127.0.0.1");
+    CHECK(r[253] == "127.0.0.254");
+    CHECK(r[254] == "127.0.0.255");
+    CHECK(r[255] == "127.0.1.0");
+    CHECK(r[256] == "127.0.1.1");
+}
+
+TEST_CASE("the open-file limit is judged with a margin and a clear message") {
+    auto ok = judge_fd_limit(900, 1024);
+    CHECK(ok.enough);
+    CHECK(ok.message.empty());
+    auto short_ = judge_fd_limit(10000, 1024);
+    CHECK(!short_.enough);
+    CHECK(short_.most_connections == 1024 - fd_margin);
+    CHECK(short_.message.find("open-file limit is 1024: at most ~992 connections") == 0);
+    CHECK(short_.message.find("ulimit -n") != std::string::npos);
+    CHECK(!judge_fd_limit(1, 10).enough);
+}

@@ -1,0 +1,114 @@
+#include "report.hpp"
+
+#include <doctest/doctest.h>
+
+#include <boost/json.hpp>
+
+using namespace brandchat_load;
+using namespace std::chrono_literals;
+
+namespace {
+
+RunSummary sample_chat_run() {
+    Accounting a(10.0);
+    auto t0 = Clock::time_point{} + 1h;
+    for (int i = 0; i < 2; ++i) {
+        a.connection_attempted();
+        a.connection_opened(1ms, 2ms);
+    }
+    a.connection_attempted();
+    a.connection_failed("connect: Connection refused");
+    ReplyState r;
+    a.chat_sent(r, t0);
+    std::string_view chunk = R"({"type":"chunk","data":{}})";
+    a.chat_frame_received(r, FrameKind::chunk, chunk, t0 + 5ms);
+    a.chat_frame_received(r, FrameKind::chunk, chunk, t0 + 17ms);
+    a.chat_frame_received(r, FrameKind::complete, "{}", t0 + 18ms);
+    a.chat_sent(r, t0 + 20ms);
+    a.chat_frame_received(r, FrameKind::error, R"({"type":"error","data":{"message":"Rate limit exceeded: x"}})", t0 + 21ms);
+
+    RunSummary run;
+    run.scenario = Scenario::chat;
+    run.url = "ws://127.0.0.1:8000/ws/chat/techpro";
+    run.connections_requested = 3;
+    run.elapsed_s = 2;
+    run.total_s = 2;
+    run.settle_s = 0.01;
+    run.stop_reason = "duration";
+    run.expect_delay = true;
+    run.expect_delay_ms = 10;
+    run.stats = a.stats();
+    ProcessSummary p;
+    p.pid = 99;
+    p.samples = 3;
+    p.rss_start_kib = 10240;
+    p.rss_peak_kib = 20480;
+    p.rss_end_kib = 15360;
+    p.cpu_average_percent = 42;
+    run.server = p;
+    return run;
+}
+
+} // namespace
+
+TEST_CASE("the JSON report has what scripts assert on") {
+    auto v = boost::json::parse(format_json(sample_chat_run()));
+    CHECK(v.at("scenario") == "chat");
+    CHECK(v.at("connections").at("requested") == 3);
+    CHECK(v.at("connections").at("opened") == 2);
+    CHECK(v.at("connections").at("failed") == 1);
+    CHECK(v.at("connections").at("failures").at("connect: Connection refused") == 1);
+    CHECK(v.at("chat").at("replies") == 1);
+    CHECK(v.at("chat").at("reply_errors") == 1);
+    CHECK(v.at("chat").at("chunks") == 2);
+    CHECK(v.at("chat").at("replies_per_s").as_double() == doctest::Approx(0.5));
+    CHECK(v.at("latency_us").at("first_chunk").at("p50") == 5000);
+    CHECK(v.at("latency_us").at("chunk_gap").at("max") == 12000);
+    CHECK(v.at("latency_us").at("chunk_gap_server_added").at("max") == 2000);
+    CHECK(v.at("latency_us").at("complete").at("p99") == 18000);
+    CHECK(!v.at("latency_us").as_object().contains("ping_rtt"));
+    CHECK(v.at("errors").at("server").at("Rate limit exceeded") == 1);
+    CHECK(v.at("server_process").at("rss_peak_kib") == 20480);
+}
+
+TEST_CASE("the table shows the latencies in ms and the errors") {
+    auto text = format_table(sample_chat_run());
+    CHECK(text.find("opened 2 of 3, failed 1") != std::string::npos);
+    CHECK(text.find("first chunk") != std::string::npos);
+    CHECK(text.find("5.000") != std::string::npos);  // first chunk p50 in ms
+    CHECK(text.find("gap - delay") != std::string::npos);
+    CHECK(text.find("Rate limit exceeded") != std::string::npos);
+    CHECK(text.find("connect: Connection refused") != std::string::npos);
+    CHECK(text.find("RSS start 10.0 MiB, peak 20.0 MiB") != std::string::npos);
+}
+
+TEST_CASE("ping and idle runs report their own sections") {
+    RunSummary run;
+    run.scenario = Scenario::ping;
+    run.connections_requested = 1;
+    run.elapsed_s = 1;
+    run.total_s = 1;
+    auto v = boost::json::parse(format_json(run));
+    CHECK(v.at("ping").at("pongs") == 0);
+    CHECK(v.at("latency_us").as_object().contains("ping_rtt"));
+    CHECK(!v.as_object().contains("chat"));
+    CHECK(v.at("server_process").is_null());
+    run.scenario = Scenario::idle;
+    auto idle = boost::json::parse(format_json(run));
+    CHECK(!idle.as_object().contains("ping"));
+    CHECK(format_table(run).find("first chunk") == std::string::npos);
+}
+
+TEST_CASE("the progress line") {
+    auto run = sample_chat_run();
+    ProgressLine p;
+    p.scenario = Scenario::chat;
+    p.elapsed_s = 3;
+    p.connections_requested = 3;
+    p.open = 2;
+    p.now = &run.stats;
+    auto line = format_progress(p);
+    CHECK(line.find("[3s] open 2/3 failed 1") == 0);
+    CHECK(line.find("replies 1") != std::string::npos);
+    CHECK(line.find('\n') == std::string::npos);
+}
