@@ -29,6 +29,9 @@ int main(int argc, char** argv) {
         return 0;
     }
 
+    // The io_context outlives everything holding sockets or timers on it (the context's pooled
+    // model connections, sessions still in frames): declared first, destroyed last.
+    boost::asio::io_context io(1);
     ServerContext context;
     context.options = parsed.options;
     log::Level level;
@@ -39,7 +42,6 @@ int main(int argc, char** argv) {
     log::set_level(level);
     context.options.resources = find_resources(context.options.resources, argv[0]);
 
-    boost::asio::io_context io(1);
     Server server(io, context);
     std::uint16_t port = 0;
     try {

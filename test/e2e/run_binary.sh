@@ -4,6 +4,7 @@
 set -euo pipefail
 binary="$1"
 root="$2"
+mock="${3:-}"
 work="$(mktemp -d)"
 log="$work/server.log"
 pid=""
@@ -79,4 +80,44 @@ wait "$pid" || status=$?
 pid=""
 [ "$status" = 0 ] || fail "exit status $status after SIGTERM"
 grep -q "stopped" "$log" || fail "no orderly stop in the log"
+if [ -n "$mock" ]; then
+  # With a model: stopping while replies stream from it, with upstream connections in flight
+  # and kept alive in the pool, must close everything and exit 0.
+  "$mock" --port 0 --token-delay-ms 20 --tokens 400 --quiet >"$work/mock.out" 2>/dev/null &
+  mock_pid=$!
+  for _ in $(seq 100); do grep -q "listening on" "$work/mock.out" && break; sleep 0.05; done
+  mock_port="$(sed -n 's/.*:\([0-9]*\)$/\1/p' "$work/mock.out")"
+  OPENAI_BASE_URL="http://127.0.0.1:$mock_port/v1" "$binary" --port 0 --host 127.0.0.1 2>"$log" &
+  pid=$!
+  for _ in $(seq 100); do grep -q "listening on" "$log" && break; sleep 0.05; done
+  port="$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$log" | head -1)"
+  grep -q "responder: OpenAI-compatible model" "$log" || fail "OPENAI_BASE_URL did not select the model"
+  python3 - "$port" >"$work/client.out" 2>&1 <<'PY' &
+import base64, os, socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+s.sendall(("GET /ws/chat/techpro HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+           "Sec-WebSocket-Key: " + base64.b64encode(os.urandom(16)).decode() + "\r\nSec-WebSocket-Version: 13\r\n\r\n").encode())
+data, msg = b"", b'{"type":"chat","data":{"message":"hello"}}'
+mask = os.urandom(4)
+sent = False
+while b'"type":"chunk"' not in data:
+    chunk = s.recv(65536)
+    assert chunk, data[-300:]
+    data += chunk
+    if not sent and b'"type":"welcome"' in data:
+        s.sendall(bytes([0x81, 0x80 | len(msg)]) + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(msg)))
+        sent = True
+print("streaming", flush=True)
+while s.recv(65536):
+    pass
+PY
+  for _ in $(seq 100); do grep -q streaming "$work/client.out" && break; sleep 0.05; done
+  grep -q streaming "$work/client.out" || fail "no streamed reply from the model: $(cat "$work/client.out")"
+  kill -TERM "$pid"
+  status=0
+  wait "$pid" || status=$?
+  pid=""
+  kill "$mock_pid" 2>/dev/null || true
+  [ "$status" = 0 ] || fail "exit status $status after SIGTERM with a pooled model connection"
+fi
 echo "end to end: ok"

@@ -24,8 +24,8 @@ public:
     ServerContext& context() { return context_; }
 
 private:
+    boost::asio::io_context io_; // first: destroyed after everything that holds I/O objects on it
     ServerContext context_;
-    boost::asio::io_context io_;
     std::unique_ptr<Server> server_;
     std::uint16_t port_ = 0;
     std::thread thread_;
