@@ -68,6 +68,9 @@ Product parse_product(json::value const& v, std::string const& brand_id) {
     for (auto const& f : p.features) text += " " + f;
     for (auto const& [k, val] : p.specifications) text += " " + k + " " + val;
     p.search_text = to_lower_ascii(text);
+    std::string strong = p.name + " " + p.category;
+    for (auto const& f : p.features) strong += " | " + f;
+    p.name_text = to_lower_ascii(strong);
     return p;
 }
 

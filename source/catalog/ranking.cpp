@@ -13,10 +13,7 @@ bool is_word_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) |
 
 // Where in a product a word was found: 1 for name or features, 0.6 for elsewhere, 0 nowhere.
 double term_weight(Product const& p, std::string_view word) {
-    std::string name = to_lower_ascii(p.name + " " + p.category);
-    if (contains_word(name, word)) return 1.0;
-    for (auto const& f : p.features)
-        if (contains_word(to_lower_ascii(f), word)) return 1.0;
+    if (contains_word(p.name_text, word)) return 1.0;
     return contains_word(p.search_text, word) ? 0.6 : 0.0;
 }
 
@@ -35,9 +32,9 @@ int concept_depth(Product const& p, Concept const& c) {
 }
 
 bool matches_category(Product const& p, Concept const& c) {
-    std::string where = to_lower_ascii(p.category + " " + p.name);
+    std::string_view name_and_category = std::string_view(p.name_text).substr(0, p.name_text.find(" | "));
     for (auto w : c.words)
-        if (contains_word(where, w)) return true;
+        if (contains_word(name_and_category, w)) return true;
     // Accessories: a headphone is an "Accessory" whose name or features say what it is.
     return concept_weight(p, c) >= 1.0;
 }

@@ -26,7 +26,7 @@ asio::awaitable<void> forward(Session& session, ChunkStream& stream, std::string
         if (piece.empty()) return;
         sent.text += piece;
         ++sent.chunks;
-        session.send(protocol::chunk(piece, conversation_id));
+        session.send_chunk(piece, conversation_id);
     };
     for (;;) {
         if (!co_await session.wait_for_room()) co_return;

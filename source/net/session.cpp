@@ -119,8 +119,17 @@ asio::awaitable<void> Session::dispatch(std::string_view frame) {
 
 void Session::send(std::string frame) {
     if (closing_) return;
-    outbox_bytes_ += frame.size();
-    outbox_.push_back(std::move(frame));
+    outbox_.push_frame(std::move(frame));
+    start_writing();
+}
+
+void Session::send_chunk(std::string_view content, std::string const& conversation_id) {
+    if (closing_) return;
+    outbox_.push_chunk(content, conversation_id);
+    start_writing();
+}
+
+void Session::start_writing() {
     if (!writing_) {
         writing_ = true;
         asio::co_spawn(executor(), write_pump(), asio::detached);
@@ -136,16 +145,13 @@ asio::awaitable<void> Session::write_pump() {
     auto self = shared_from_this();
     auto& ws = transport_->ws;
     while (!outbox_.empty()) {
-        std::string frame = std::move(outbox_.front());
-        outbox_.pop_front();
+        std::string frame = outbox_.pop();
         auto [ec, n] = co_await ws.async_write(asio::buffer(frame), as_tuple(use_awaitable));
-        outbox_bytes_ -= frame.size();
-        if (outbox_bytes_ <= server_.options.outbox_limit_bytes / 2) wake_room_waiters();
+        if (outbox_.bytes() <= server_.options.outbox_limit_bytes / 2) wake_room_waiters();
         if (ec) {
             // The peer is gone or broken: nothing more can be delivered.
             closing_ = true;
             outbox_.clear();
-            outbox_bytes_ = 0;
             cancel_reply();
             wake_room_waiters();
             break;
@@ -161,7 +167,7 @@ asio::awaitable<void> Session::write_pump() {
 }
 
 asio::awaitable<bool> Session::wait_for_room() {
-    while (!closing_ && outbox_bytes_ > server_.options.outbox_limit_bytes) {
+    while (!closing_ && outbox_.bytes() > server_.options.outbox_limit_bytes) {
         transport_->room.expires_at(asio::steady_timer::time_point::max());
         co_await transport_->room.async_wait(as_tuple(use_awaitable));
     }
@@ -188,7 +194,7 @@ asio::awaitable<void> Session::reply_pump() {
     auto self = shared_from_this();
     while (!chats_.empty() && !closing_) {
         auto request = std::move(chats_.front());
-        chats_.pop_front();
+        chats_.erase(chats_.begin());
         reply_cancelled_ = false;
         try {
             co_await answer_chat(*this, std::move(request));
@@ -209,10 +215,7 @@ void Session::close_soon(std::uint16_t code, std::string reason) {
     closing_ = true;
     close_code_ = code;
     close_reason_ = std::move(reason);
-    if (!writing_) {
-        writing_ = true;
-        asio::co_spawn(executor(), write_pump(), asio::detached);
-    }
+    start_writing();
 }
 
 void Session::shutdown() {

@@ -42,7 +42,9 @@ TEST_CASE("welcome for every active brand, error and close for the inactive and 
 }
 
 TEST_CASE("a chat streams chunks then one complete, typed as the document shows") {
-    TestServer server(quiet_options());
+    auto options = quiet_options();
+    options.word_delay = std::chrono::milliseconds(2); // paced, so chunks are not merged while waiting
+    TestServer server(options);
     WsClient c(server.port(), "/ws/chat/techpro");
     c.read();
     c.chat("I need a laptop for business work");
@@ -177,6 +179,29 @@ TEST_CASE("bad input gets a clear error and the connection stays usable") {
     // Still usable.
     c.chat("Hello");
     CHECK(c.read_reply().complete.type == "complete");
+}
+
+TEST_CASE("without pacing, waiting chunks merge: fewer frames, the same text") {
+    auto paced = quiet_options();
+    paced.word_delay = std::chrono::milliseconds(1);
+    std::string paced_text;
+    std::size_t paced_chunks = 0;
+    {
+        TestServer server(paced);
+        WsClient c(server.port(), "/ws/chat/techpro");
+        c.read();
+        c.chat("I need a laptop for business work");
+        auto r = c.read_reply();
+        paced_text = r.text;
+        paced_chunks = r.chunks;
+    }
+    TestServer server(quiet_options()); // word delay 0: the reply outruns the socket
+    WsClient c(server.port(), "/ws/chat/techpro");
+    c.read();
+    c.chat("I need a laptop for business work");
+    auto r = c.read_reply();
+    CHECK(r.text == paced_text);
+    CHECK(r.chunks < paced_chunks);
 }
 
 TEST_CASE("frames over 64 KiB are refused with close code 1009") {

@@ -66,7 +66,7 @@ std::string str(json::value const& v) { return std::string(v.as_string()); }
 } // namespace
 
 TEST_CASE("grounding, history, usage and the key stays secret") {
-    MockModel mock("--token-delay-ms 0");
+    MockModel mock("--token-delay-ms 2");
     TestServer server(model_options("http://127.0.0.1:" + std::to_string(mock.port()) + "/v1"));
     WsClient c(server.port(), "/ws/chat/techpro");
     c.read();
@@ -113,7 +113,7 @@ TEST_CASE("voice: one sentence, and the upstream stream is closed after it") {
 }
 
 TEST_CASE("faults: retried 429, unretried 401, a broken stream, an error event; the connection stays usable") {
-    MockModel mock("--token-delay-ms 0");
+    MockModel mock("--token-delay-ms 2"); // paced: each token is its own chunk, so counts are exact
     auto options = model_options("http://127.0.0.1:" + std::to_string(mock.port()) + "/v1");
     TestServer server(options);
     WsClient c(server.port(), "/ws/chat/techpro");
@@ -150,7 +150,7 @@ TEST_CASE("faults: retried 429, unretried 401, a broken stream, an error event; 
 }
 
 TEST_CASE("timeouts: a stalled stream and a slow first byte end in a clear error") {
-    MockModel mock("--token-delay-ms 0");
+    MockModel mock("--token-delay-ms 2");
     auto options = model_options("http://127.0.0.1:" + std::to_string(mock.port()) + "/v1");
     options.idle_chunk_timeout = std::chrono::milliseconds(200);
     options.first_byte_timeout = std::chrono::milliseconds(300);

@@ -13,6 +13,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/json/parse.hpp>
 
@@ -37,8 +38,9 @@ using TlsStream = net::ssl::stream<tcp::socket>;
 
 constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
 constexpr std::size_t max_request_body = 32 * 1024 * 1024;
-constexpr std::size_t watch_read_size = 4096;
+constexpr std::size_t watch_read_size = 512;  // it is there to see EOF; a next request is read by the parser
 constexpr std::string_view last_chunk = "0\r\n\r\n";
+constexpr std::string_view continue_response = "HTTP/1.1 100 Continue\r\n\r\n";
 
 tcp::socket& socket_of(tcp::socket& stream) { return stream; }
 tcp::socket& socket_of(TlsStream& stream) { return stream.next_layer(); }
@@ -48,6 +50,10 @@ void append_chunk(std::string& out, std::string_view payload) {
     char size[2 * sizeof(std::size_t)];
     auto [end, ec] = std::to_chars(size, size + sizeof size, payload.size(), 16);
     out.append(size, end).append("\r\n").append(payload).append("\r\n");
+}
+
+std::chrono::steady_clock::time_point after_ms(unsigned ms) {
+    return std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
 }
 
 std::string_view path_of(std::string_view target) { return target.substr(0, target.find('?')); }
@@ -93,6 +99,7 @@ public:
 
 private:
     net::awaitable<void> serve_requests();
+    net::awaitable<beast::error_code> read_request(http::request_parser<http::string_body>& parser);
     net::awaitable<bool> dispatch(const Request& req);
     net::awaitable<bool> write_json(unsigned status, std::string body);
 
@@ -110,7 +117,7 @@ private:
     // Noticing that the client left: a read kept pending during a chat answer.
     void start_watch();
     net::awaitable<void> wait_for_watch();
-    net::awaitable<bool> pause(unsigned ms);
+    net::awaitable<bool> pause_until(std::chrono::steady_clock::time_point deadline);
     net::awaitable<void> stall_until_client_leaves();
     void close_socket();
 
@@ -153,7 +160,7 @@ net::awaitable<void> Connection<Stream>::serve_requests() {
     for (;;) {
         http::request_parser<http::string_body> parser;
         parser.body_limit(max_request_body);
-        auto [ec, bytes] = co_await http::async_read(stream_, buffer_, parser, use_tuple);
+        auto ec = co_await read_request(parser);
         if (ec) {
             keep_alive_ = false;
             if (ec == http::error::body_limit)
@@ -168,6 +175,19 @@ net::awaitable<void> Connection<Stream>::serve_requests() {
         co_await wait_for_watch();  // its bytes, if any, are the start of the next request
         if (client_gone_) co_return;
     }
+}
+
+// Answers `Expect: 100-continue` (curl sends it with large bodies, then waits a second for it).
+template <class Stream>
+net::awaitable<beast::error_code> Connection<Stream>::read_request(http::request_parser<http::string_body>& parser) {
+    auto [header_ec, header_bytes] = co_await http::async_read_header(stream_, buffer_, parser, use_tuple);
+    if (header_ec || parser.is_done()) co_return header_ec;
+    if (beast::iequals(parser.get()[http::field::expect], "100-continue")) {
+        auto [continue_ec, continue_bytes] = co_await net::async_write(stream_, net::buffer(continue_response), use_tuple);
+        if (continue_ec) co_return continue_ec;
+    }
+    auto [body_ec, body_bytes] = co_await http::async_read(stream_, buffer_, parser, use_tuple);
+    co_return body_ec;
 }
 
 template <class Stream>
@@ -250,7 +270,7 @@ net::awaitable<bool> Connection<Stream>::serve_chat(const Request& req, std::str
 template <class Stream>
 net::awaitable<Ending> Connection<Stream>::answer_chat(RequestRecord& record, const ChatRequest& chat,
                                                       const CompletionPlan& plan) {
-    bool client_stayed = co_await pause(plan.first_byte_ms);
+    bool client_stayed = co_await pause_until(after_ms(plan.first_byte_ms));
     Ending ending{Outcome::client_closed};
     if (!client_stayed) co_return ending;
     if (plan.status)
@@ -339,13 +359,16 @@ net::awaitable<Ending> Connection<Stream>::answer_stream(RequestRecord& record, 
     bool sent = co_await send_events(false);
     if (!sent) co_return ending;
 
-    for (std::size_t i = 0;; ++i) {
+    // Tokens fall due on a fixed schedule, as a model generates them, so time spent writing
+    // (10,000 streams queue behind each other) does not stretch every gap.
+    auto due = after_ms(plan.first_token_ms);
+    for (std::size_t i = 0;; ++i, due += std::chrono::milliseconds(plan.token_delay_ms)) {
         if (plan.interruption != Interruption::none && i == plan.interrupt_after) {
             ending = co_await interrupt_stream(plan.interruption, events);
             co_return ending;
         }
         if (i == plan.tokens) break;
-        bool client_stayed = co_await pause(i == 0 ? plan.first_token_ms : plan.token_delay_ms);
+        bool client_stayed = co_await pause_until(due);
         if (!client_stayed) co_return ending;
         event_text_.clear();
         events.append_token(event_text_, state_.reply.escaped_token(i));
@@ -424,15 +447,12 @@ net::awaitable<void> Connection<Stream>::wait_for_watch() {
     }
 }
 
-// Waits ms milliseconds; false as soon as the client leaves.
+// Waits until deadline; false as soon as the client leaves.
 template <class Stream>
-net::awaitable<bool> Connection<Stream>::pause(unsigned ms) {
-    if (ms > 0) {
-        auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
-        while (!client_gone_ && std::chrono::steady_clock::now() < deadline) {
-            wakeup_.expires_at(deadline);
-            co_await wakeup_.async_wait(use_tuple);
-        }
+net::awaitable<bool> Connection<Stream>::pause_until(std::chrono::steady_clock::time_point deadline) {
+    while (!client_gone_ && std::chrono::steady_clock::now() < deadline) {
+        wakeup_.expires_at(deadline);
+        co_await wakeup_.async_wait(use_tuple);
     }
     co_return !client_gone_;
 }

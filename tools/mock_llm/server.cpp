@@ -88,7 +88,7 @@ int run_server(Settings settings) {
     std::optional<net::ssl::context> tls;
     try {
         tls = make_tls_context(state.settings);
-    } catch (std::exception const& e) {
+    } catch (boost::system::system_error const& e) {
         std::cerr << "brandchat-mock-llm: cannot load TLS certificate or key: " << e.what() << "\n";
         return 1;
     }
@@ -102,9 +102,9 @@ int run_server(Settings settings) {
         acceptor.set_option(net::socket_base::reuse_address(true));
         acceptor.bind(endpoint);
         acceptor.listen(net::socket_base::max_listen_connections);
-    } catch (std::exception const& e) {
+    } catch (boost::system::system_error const& e) {
         std::cerr << "brandchat-mock-llm: cannot listen on " << state.settings.host << ":" << state.settings.port
-                  << ": " << e.what() << "\n";
+                  << ": " << e.code().message() << "\n";
         return 1;
     }
 

@@ -23,6 +23,7 @@ struct Product {
 
     std::string json;         // the product as the protocol shows it, serialized once at load
     std::string search_text;  // lowercased name, category, description, features and specs
+    std::string name_text;    // lowercased name, category and features: where a match counts fully
 };
 
 struct CompanyInfo {

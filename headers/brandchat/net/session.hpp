@@ -8,12 +8,13 @@
 
 #include "brandchat/catalog/brand.hpp"
 #include "brandchat/chat/rate_limiter.hpp"
+#include "brandchat/net/outbox.hpp"
 #include "brandchat/protocol/client_message.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 
-#include <deque>
+#include <vector>
 #include <memory>
 #include <string>
 
@@ -35,6 +36,7 @@ public:
 
     // For handlers.
     void send(std::string frame);                  // queue a text frame
+    void send_chunk(std::string_view content, std::string const& conversation_id); // may merge (outbox.hpp)
     void send_error(std::string_view message);
     boost::asio::awaitable<bool> wait_for_room();  // false once the connection is closing
     void queue_chat(protocol::ChatRequest request);
@@ -57,6 +59,7 @@ private:
     boost::asio::awaitable<void> reply_pump();
     boost::asio::awaitable<void> dispatch(std::string_view frame);
     void close_soon(std::uint16_t code, std::string reason);
+    void start_writing();
     void wake_room_waiters();
 
     ServerContext& server_;
@@ -66,14 +69,13 @@ private:
     bool voice_forced_;
     std::string remote_address_;
 
-    std::deque<std::string> outbox_;
-    std::size_t outbox_bytes_ = 0;
+    Outbox outbox_;
     bool writing_ = false;
     bool closing_ = false;              // no more input is handled; replies stop
     std::uint16_t close_code_ = 0;      // nonzero: send a close frame after the outbox drains
     std::string close_reason_;
 
-    std::deque<protocol::ChatRequest> chats_;
+    std::vector<protocol::ChatRequest> chats_; // a few at most; a deque would cost 600 bytes idle
     bool replying_ = false;
     bool reply_cancelled_ = false;
     ChunkStream* active_stream_ = nullptr;
