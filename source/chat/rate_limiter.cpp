@@ -1,12 +1,14 @@
 #include "brandchat/chat/rate_limiter.hpp"
 
+#include <algorithm>
 #include <charconv>
 
 namespace brandchat {
 
 std::optional<std::chrono::milliseconds> SlidingWindow::try_acquire(RateLimit const& limit, time_point now) {
     if (!limit.enabled()) return std::nullopt;
-    while (!events_.empty() && now - events_.front() >= limit.window) events_.pop_front();
+    auto expired = std::find_if(events_.begin(), events_.end(), [&](time_point t) { return now - t < limit.window; });
+    events_.erase(events_.begin(), expired);
     if (events_.size() >= limit.count) {
         auto wait = events_.front() + limit.window - now;
         return std::chrono::ceil<std::chrono::milliseconds>(wait);

@@ -18,6 +18,7 @@
 #include <boost/beast/websocket/rfc6455.hpp>
 
 #include <filesystem>
+#include <dlfcn.h>
 #include <malloc.h>
 #include <optional>
 #include <unordered_set>
@@ -114,7 +115,10 @@ asio::awaitable<void> serve_connection(tcp::socket socket, ServerContext& server
     beast::error_code ec;
     auto endpoint = socket.remote_endpoint(ec);
     std::string remote = ec ? "unknown" : endpoint.address().to_string();
-    beast::tcp_stream stream(std::move(socket));
+    // The stream is created inside the session's transport from the start: moving a tcp_stream
+    // leaves the moved-from one holding a second implementation (timers and all) per connection.
+    auto transport = std::make_unique<Session::Transport>(beast::tcp_stream(std::move(socket)));
+    auto& stream = beast::get_lowest_layer(transport->ws);
     http_streams.insert(&stream);
     std::optional<Upgrade> upgrade;
     try {
@@ -125,7 +129,6 @@ asio::awaitable<void> serve_connection(tcp::socket socket, ServerContext& server
     }
     http_streams.erase(&stream);
     if (!upgrade || server.stopping) co_return;
-    auto transport = std::make_unique<Session::Transport>(std::move(stream));
     transport->upgrade = std::move(upgrade->request);
     auto session = std::make_shared<Session>(server, std::move(transport), std::move(upgrade->brand), std::move(upgrade->brand_id),
                                              upgrade->voice, std::move(remote));
@@ -137,22 +140,31 @@ asio::awaitable<void> serve_connection(tcp::socket socket, ServerContext& server
 struct Server::Impl {
     Impl(asio::io_context& io, ServerContext& ctx) : io(io), context(ctx), acceptor(io), trim_timer(io) {}
 
-    // glibc keeps freed heap pages; after many connections leave, give them back to the system
-    // so a burst does not leave the process at its peak size. Checked every 2 s: cheap.
+    // Allocators keep freed pages; after many connections leave, give them back to the system so
+    // that a burst does not leave the process at its peak size. Checked every 2 s: cheap.
     asio::awaitable<void> release_memory_loop() {
-        std::size_t level = 0; // live sessions at the last trim (or the highest since)
+        std::size_t level = 0; // live sessions at the last release (or the highest since)
         for (;;) {
             trim_timer.expires_after(std::chrono::seconds(2));
             auto [ec] = co_await trim_timer.async_wait(as_tuple(use_awaitable));
             if (ec || context.stopping) co_return;
             std::size_t live = context.sessions.size();
             if (level > live + 256 && live < level * 4 / 5) {
-                ::malloc_trim(0);
+                release_free_memory();
+                log::debug("released freed memory after connections left: ", level, " -> ", live, " sessions");
                 level = live;
             } else {
                 level = std::max(level, live);
             }
         }
+    }
+
+    static void release_free_memory() {
+        // jemalloc (linked, or preloaded): purge every arena's dirty pages. glibc: malloc_trim.
+        using mallctl_fn = int (*)(char const*, void*, std::size_t*, void*, std::size_t);
+        static auto const mallctl = reinterpret_cast<mallctl_fn>(::dlsym(RTLD_DEFAULT, "mallctl"));
+        if (mallctl) mallctl("arena.4096.purge", nullptr, nullptr, nullptr, 0); // 4096: MALLCTL_ARENAS_ALL
+        else ::malloc_trim(0);
     }
 
     asio::awaitable<void> accept_loop() {

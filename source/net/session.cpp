@@ -12,6 +12,8 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <array>
+
 namespace brandchat {
 
 namespace asio = boost::asio;
@@ -63,25 +65,26 @@ asio::awaitable<void> Session::run() {
         send(protocol::welcome(brand_->welcome_message, brand_->id, brand_->name));
     }
 
-    beast::flat_buffer buffer;
+    // Beast copies each frame's payload into `piece`. A read into a dynamic buffer would keep a
+    // 1.5 KiB prepared buffer allocated for every idle connection while it waits.
+    std::array<char, 256> piece;
+    std::string message; // the message being received; released between messages
     std::string close_cause = "client closed";
     for (;;) {
-        auto [ec, bytes] = co_await ws.async_read(buffer, as_tuple(use_awaitable));
+        auto [ec, n] = co_await ws.async_read_some(asio::buffer(piece), as_tuple(use_awaitable));
         if (ec) {
             if (ec == websocket::error::message_too_big) close_cause = "message too big (closed with 1009)";
             else if (ec != websocket::error::closed) close_cause = ec.message();
             break;
         }
+        message.append(piece.data(), n);
+        if (!ws.is_message_done()) continue;
         if (!closing_) {
-            if (!ws.got_text()) {
-                send_error("Binary frames are not supported: send JSON text frames");
-            } else {
-                auto data = buffer.cdata();
-                co_await dispatch(std::string_view(static_cast<char const*>(data.data()), data.size()));
-            }
+            if (!ws.got_text()) send_error("Binary frames are not supported: send JSON text frames");
+            else co_await dispatch(message);
         }
-        buffer.consume(buffer.size());
-        if (buffer.capacity() > 4096) buffer.shrink_to_fit(); // idle connections hold no big buffer
+        message.clear();
+        if (message.capacity() > 4096) message.shrink_to_fit();
     }
 
     closing_ = true;

@@ -33,7 +33,7 @@ public:
         if (cancelled_ || index_ >= words_.size()) co_return std::nullopt;
         if (index_ > 0 && delay_.count() > 0) {
             timer_.expires_after(delay_);
-            auto [ec] = co_await timer_.async_wait(asio::as_tuple(asio::use_awaitable));
+            co_await timer_.async_wait(asio::as_tuple(asio::use_awaitable)); // woken early by cancel()
             if (cancelled_) co_return std::nullopt;
         }
         co_return std::move(words_[index_++]);
