@@ -29,7 +29,8 @@ asio::awaitable<void> forward(Session& session, ChunkStream& stream, std::string
         session.send_chunk(piece, conversation_id);
     };
     for (;;) {
-        if (!co_await session.wait_for_room()) co_return;
+        if (!session.open()) co_return;
+        if (session.outbox_full() && !co_await session.wait_for_room()) co_return;
         auto piece = co_await stream.next();
         if (!piece) break;
         if (!voice) {

@@ -169,6 +169,8 @@ asio::awaitable<void> Session::write_pump() {
     writing_ = false;
 }
 
+bool Session::outbox_full() const { return outbox_.bytes() > server_.options.outbox_limit_bytes; }
+
 asio::awaitable<bool> Session::wait_for_room() {
     while (!closing_ && outbox_.bytes() > server_.options.outbox_limit_bytes) {
         transport_->room.expires_at(asio::steady_timer::time_point::max());

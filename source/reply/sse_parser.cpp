@@ -55,8 +55,11 @@ CompletionDelta read_completion_event(SseEvent const& event) {
         d.kind = CompletionDelta::Kind::done;
         return d;
     }
+    // One event's JSON is small: parse it into stack memory, not the heap.
+    unsigned char scratch[4096];
+    json::monotonic_resource memory(scratch, sizeof scratch);
     boost::system::error_code ec;
-    auto v = json::parse(event.data, ec);
+    auto v = json::parse(event.data, ec, &memory);
     auto error_message = [](json::value const* err) -> std::string {
         if (err && err->is_object())
             if (auto const* m = err->as_object().if_contains("message"); m && m->is_string()) return std::string(m->get_string());

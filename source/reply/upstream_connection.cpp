@@ -39,8 +39,32 @@ UpstreamEndpoint parse_base_url(std::string const& url) {
 
 struct UpstreamConnection::Impl {
     Impl(asio::any_io_executor ex, ssl::context* ctx)
-        : plain(ex) {
+        : plain(ex), watchdog(ex) {
         if (ctx) secure.emplace(tcp_stream_type(ex), *ctx);
+    }
+
+    // The body's time limit. Re-arming a Beast stream timeout on every read costs a timer start,
+    // a cancel and an extra handler per chunk; instead each read just moves `deadline`, and one
+    // timer wakes at most once per limit to see whether it has passed.
+    void arm(std::chrono::milliseconds timeout) {
+        deadline = std::chrono::steady_clock::now() + timeout;
+        if (watchdog_armed) return;
+        watchdog_armed = true;
+        watchdog.expires_at(deadline);
+        watchdog.async_wait([this, alive = std::weak_ptr<bool>(alive)](beast::error_code ec) {
+            // Cancelled, or fired just before the connection was destroyed: `this` may be gone.
+            if (ec || alive.expired()) return;
+            watchdog_armed = false;
+            if (closed) return;
+            if (std::chrono::steady_clock::now() >= deadline) {
+                timed_out = true;
+                beast::error_code ignored;
+                lowest().socket().close(ignored); // the pending read ends now
+            } else {
+                arm(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()) +
+                    std::chrono::milliseconds(1));
+            }
+        });
     }
     using tcp_stream_type = beast::tcp_stream;
 
@@ -53,6 +77,11 @@ struct UpstreamConnection::Impl {
     std::optional<http::response_parser<http::string_body>> parser;
     bool closed = false;
     bool keep_alive = false;
+    asio::steady_timer watchdog;
+    std::shared_ptr<bool> alive = std::make_shared<bool>(true);
+    std::chrono::steady_clock::time_point deadline{};
+    bool watchdog_armed = false;
+    bool timed_out = false;
 };
 
 namespace {
@@ -161,10 +190,12 @@ asio::awaitable<std::optional<std::string>> UpstreamConnection::read_body(std::c
             impl.keep_alive = parser.get().keep_alive();
             co_return std::nullopt;
         }
-        impl.lowest().expires_after(timeout);
+        impl.lowest().expires_never();
+        impl.arm(timeout);
         beast::error_code ec;
         if (impl.secure) std::tie(ec, std::ignore) = co_await http::async_read_some(*impl.secure, impl.buffer, parser, as_tuple(use_awaitable));
         else std::tie(ec, std::ignore) = co_await http::async_read_some(impl.plain, impl.buffer, parser, as_tuple(use_awaitable));
+        if (ec && impl.timed_out) throw UpstreamFailure(UpstreamFailure::Kind::timeout, "timed out reading the stream");
         if (ec == http::error::end_of_stream || ec == http::error::partial_message || ec == asio::error::eof)
             throw UpstreamFailure(UpstreamFailure::Kind::broken, "the stream ended before the reply was complete");
         if (ec) throw transport_failure(ec, impl.closed, "reading the stream");
@@ -184,9 +215,10 @@ asio::awaitable<std::string> UpstreamConnection::read_all(std::size_t limit, std
 void UpstreamConnection::close() {
     impl_->closed = true;
     impl_->keep_alive = false;
+    impl_->watchdog.cancel();
     impl_->lowest().close();
 }
 
-bool UpstreamConnection::reusable() const { return impl_->keep_alive && !impl_->closed; }
+bool UpstreamConnection::reusable() const { return impl_->keep_alive && !impl_->closed && !impl_->timed_out; }
 
 } // namespace brandchat

@@ -361,20 +361,31 @@ net::awaitable<Ending> Connection<Stream>::answer_stream(RequestRecord& record, 
 
     // Tokens fall due on a fixed schedule, as a model generates them, so time spent writing
     // (10,000 streams queue behind each other) does not stretch every gap.
+    // With no delay between tokens, up to `batch` tokens share one write, as a model server
+    // flushing what it has generated does; with a delay, every token is its own write.
+    std::size_t const batch = plan.token_delay_ms == 0 ? 16 : 1;
+    std::size_t pending = 0; // tokens in event_text_ not yet written
     auto due = after_ms(plan.first_token_ms);
     for (std::size_t i = 0;; ++i, due += std::chrono::milliseconds(plan.token_delay_ms)) {
-        if (plan.interruption != Interruption::none && i == plan.interrupt_after) {
+        bool interrupt = plan.interruption != Interruption::none && i == plan.interrupt_after;
+        if (pending > 0 && (interrupt || i == plan.tokens || pending == batch)) {
+            sent = co_await send_events(false);
+            if (!sent) co_return ending;
+            record.tokens_sent += pending;
+            pending = 0;
+        }
+        if (interrupt) {
             ending = co_await interrupt_stream(plan.interruption, events);
             co_return ending;
         }
         if (i == plan.tokens) break;
-        bool client_stayed = co_await pause_until(due);
-        if (!client_stayed) co_return ending;
-        event_text_.clear();
+        if (pending == 0) {
+            bool client_stayed = co_await pause_until(due);
+            if (!client_stayed) co_return ending;
+            event_text_.clear();
+        }
         events.append_token(event_text_, state_.reply.escaped_token(i));
-        sent = co_await send_events(false);
-        if (!sent) co_return ending;
-        ++record.tokens_sent;
+        ++pending;
     }
 
     event_text_.clear();
