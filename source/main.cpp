@@ -5,11 +5,13 @@
 #include "brandchat/net/server_context.hpp"
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include <functional>
 #include <iostream>
+#include <sys/resource.h>
 
 int main(int argc, char** argv) {
     using namespace brandchat;
@@ -31,6 +33,14 @@ int main(int argc, char** argv) {
 
     // The io_context outlives everything holding sockets or timers on it (the context's pooled
     // model connections, sessions still in frames): declared first, destroyed last.
+    // Every conversation with a model holds two descriptors (its client and its upstream request):
+    // take the whole allowance the system grants, not the customary soft limit of 1,024.
+    rlimit files{};
+    if (::getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+        files.rlim_cur = files.rlim_max;
+        ::setrlimit(RLIMIT_NOFILE, &files);
+    }
+
     boost::asio::io_context io(1);
     ServerContext context;
     context.options = parsed.options;
@@ -52,6 +62,7 @@ int main(int argc, char** argv) {
         return 1;
     }
     server.start();
+    boost::asio::post(io, [&] { context.responder->warm_up(); });
 
     std::string active;
     for (auto const& b : context.brands.active()) active += (active.empty() ? "" : ", ") + b->id;
@@ -60,6 +71,8 @@ int main(int argc, char** argv) {
     log::info("brands: ", context.brands.active().size(), " active of ", context.brands.size(), " (", active, ") from ",
               context.options.resources);
     log::info("responder: ", context.responder->name());
+    if (::getrlimit(RLIMIT_NOFILE, &files) == 0)
+        log::info("open-file limit: ", files.rlim_cur, " (about ", files.rlim_cur / 2, " conversations with a model)");
 
     boost::asio::signal_set signals(io, SIGINT, SIGTERM);
     boost::asio::steady_timer drain(io);

@@ -11,6 +11,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <cstdlib>
+#include <filesystem>
 #include <deque>
 #include <random>
 
@@ -35,6 +36,22 @@ struct OpenAiResponder::Shared {
     std::vector<std::unique_ptr<UpstreamConnection>> idle; // keep-alive pool
     std::string description;
     std::mt19937 rng{std::random_device{}()};
+
+    // The trust store, loaded on first need: reading a system CA bundle takes ~100 ms, which
+    // should not delay serving (and plain-http upstreams never need it). The server calls
+    // warm_up() right after it starts listening, so the first customer does not wait either.
+    asio::ssl::context* trust() {
+        if (!endpoint.tls) return nullptr;
+        if (!trust_loaded) {
+            trust_loaded = true;
+            boost::system::error_code ec;
+            tls.set_default_verify_paths(ec); // SSL_CERT_FILE / SSL_CERT_DIR, OpenSSL's convention
+            if (ec) log::warn("cannot load the system's trusted certificates: ", ec.message());
+            tls.set_verify_mode(asio::ssl::verify_peer);
+        }
+        return &tls;
+    }
+    bool trust_loaded = false;
 
     std::vector<std::pair<std::string, std::string>> headers() const {
         std::vector<std::pair<std::string, std::string>> h;
@@ -78,7 +95,7 @@ std::string client_message(UpstreamFailure const& f, bool started) {
     case K::broken:
         return started ? "The assistant's language model broke off in the middle of the reply; please try again"
                        : "The connection to the assistant's language model failed; please try again";
-    case K::cancelled: return "cancelled";
+    case K::cancelled: break; // never shown: a cancelled reply ends quietly
     }
     return "The assistant's language model failed; please try again";
 }
@@ -144,7 +161,7 @@ private:
                     shared_->idle.pop_back();
                     pooled = true;
                 } else {
-                    connection_ = co_await UpstreamConnection::open(executor_, shared_->endpoint, &shared_->tls, left(o.connect_timeout));
+                    connection_ = co_await UpstreamConnection::open(executor_, shared_->endpoint, shared_->trust(), left(o.connect_timeout));
                 }
                 if (cancelled_) throw UpstreamFailure(UpstreamFailure::Kind::cancelled, "cancelled");
                 auto header = co_await connection_->request(target, shared_->headers(), body_, left(o.first_byte_timeout));
@@ -226,18 +243,15 @@ OpenAiResponder::OpenAiResponder(Options const& options) : shared_(std::make_sha
     shared_->options = options;
     std::string base = options.openai_base_url.empty() ? "https://api.openai.com/v1" : options.openai_base_url;
     shared_->endpoint = parse_base_url(base);
-    shared_->tls.set_default_verify_paths(); // honours SSL_CERT_FILE / SSL_CERT_DIR, OpenSSL's convention
-    if (char const* file = std::getenv("SSL_CERT_FILE"); file && *file) {
-        boost::system::error_code ec;
-        shared_->tls.load_verify_file(file, ec);
-        if (ec) throw std::invalid_argument(std::string("SSL_CERT_FILE: cannot load ") + file + ": " + ec.message());
-    }
-    shared_->tls.set_verify_mode(asio::ssl::verify_peer);
+    if (char const* file = std::getenv("SSL_CERT_FILE"); file && *file && !std::filesystem::is_regular_file(file))
+        throw std::invalid_argument(std::string("SSL_CERT_FILE names no readable file: ") + file);
     shared_->description = "OpenAI-compatible model " + options.model + " at " + (shared_->endpoint.tls ? "https://" : "http://") +
                            shared_->endpoint.host + ":" + shared_->endpoint.port + shared_->endpoint.base_path;
 }
 
 OpenAiResponder::~OpenAiResponder() = default;
+
+void OpenAiResponder::warm_up() { shared_->trust(); }
 
 std::string_view OpenAiResponder::name() const { return shared_->description; }
 

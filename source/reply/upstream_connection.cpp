@@ -87,7 +87,7 @@ struct UpstreamConnection::Impl {
 namespace {
 
 UpstreamFailure transport_failure(beast::error_code ec, bool closed, char const* during) {
-    if (closed || ec == asio::error::operation_aborted) return {UpstreamFailure::Kind::cancelled, "cancelled"};
+    if (closed) return {UpstreamFailure::Kind::cancelled, "cancelled"};
     if (ec == beast::error::timeout) return {UpstreamFailure::Kind::timeout, std::string("timed out ") + during};
     if (ec.category() == asio::error::get_ssl_category() || ec == asio::ssl::error::stream_truncated)
         return {UpstreamFailure::Kind::tls, std::string("TLS failure ") + during + ": " + ec.message()};

@@ -19,6 +19,7 @@ public:
     ~OpenAiResponder() override;
     std::string_view name() const override;
     std::unique_ptr<ChunkStream> start(boost::asio::any_io_executor executor, ReplyRequest const& request) override;
+    void warm_up() override;
 
     struct Shared;
 

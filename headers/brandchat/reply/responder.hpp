@@ -55,6 +55,8 @@ public:
     virtual ~Responder() = default;
     virtual std::string_view name() const = 0;
     virtual std::unique_ptr<ChunkStream> start(boost::asio::any_io_executor executor, ReplyRequest const& request) = 0;
+    // Slow one-time preparation (loading certificates), run just after the server starts serving.
+    virtual void warm_up() {}
 };
 
 } // namespace brandchat
