@@ -9,8 +9,24 @@ std::uint64_t to_us(Clock::duration d) {
     return us < 0 ? 0 : static_cast<std::uint64_t>(us);
 }
 
-Accounting::Accounting(std::optional<double> expect_delay_ms) {
+double steady_ms(Clock::time_point t) {
+    return std::chrono::duration<double, std::milli>(t.time_since_epoch()).count();
+}
+
+std::string cancel_tag(std::uint64_t n) { return "cancel-" + std::to_string(n); }
+
+std::string tagged_message(std::string_view message, std::string_view tag) {
+    std::string out(message);
+    out += " [ref ";
+    out += tag;
+    out += "]";
+    return out;
+}
+
+Accounting::Accounting(std::optional<double> expect_delay_ms, std::optional<double> expect_first_token_ms) {
     if (expect_delay_ms) expect_delay_us_ = static_cast<std::uint64_t>(std::llround(*expect_delay_ms * 1000.0));
+    if (expect_first_token_ms)
+        expect_first_token_us_ = static_cast<std::uint64_t>(std::llround(*expect_first_token_ms * 1000.0));
 }
 
 void Accounting::connection_failed(std::string const& kind) {
@@ -54,7 +70,10 @@ Progress Accounting::chat_frame_received(ReplyState& reply, FrameKind kind, std:
     case FrameKind::chunk:
         ++stats_.chunks;
         if (reply.chunks == 0) {
-            stats_.first_chunk_us.record(to_us(now - reply.sent));
+            auto first = to_us(now - reply.sent);
+            stats_.first_chunk_us.record(first);
+            if (expect_first_token_us_)
+                stats_.first_chunk_server_added_us.record(first > *expect_first_token_us_ ? first - *expect_first_token_us_ : 0);
         } else {
             auto gap = to_us(now - reply.last_chunk);
             stats_.chunk_gap_us.record(gap);
@@ -90,6 +109,13 @@ void Accounting::chat_lost(ReplyState& reply) {
     if (!reply.awaiting) return;
     ++stats_.lost_with_connection;
     reply.awaiting = false;
+}
+
+void Accounting::cancel_closed(ReplyState& reply, std::string tag, Clock::time_point closed_at) {
+    if (!reply.awaiting) return;
+    reply.awaiting = false;
+    ++stats_.cancellations;
+    stats_.cancels.push_back({std::move(tag), steady_ms(reply.sent), steady_ms(reply.last_chunk), steady_ms(closed_at)});
 }
 
 void Accounting::ping_sent(PingState& ping, Clock::time_point now) {

@@ -12,11 +12,20 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace brandchat_load {
 
 using Clock = std::chrono::steady_clock;
 using Counts = std::map<std::string, std::uint64_t>;
+
+// One cancellation: the tag in the chat message (so the upstream's record of the request can
+// be found), and when the message was sent, its first chunk read and the socket closed, in
+// milliseconds on the monotonic clock (CLOCK_MONOTONIC, as every process on the machine sees it).
+struct CancelRecord {
+    std::string tag;
+    double sent_ms = 0, first_chunk_ms = 0, closed_ms = 0;
+};
 
 struct LoadStats {
     // Connections. `failed` never reached the welcome; `dropped` lost it afterwards (not by our
@@ -30,6 +39,12 @@ struct LoadStats {
     std::uint64_t requests = 0, replies = 0, reply_errors = 0, in_flight_at_stop = 0, lost_with_connection = 0, chunks = 0;
     std::uint64_t replies_without_chunks = 0;
     Histogram first_chunk_us, chunk_gap_us, chunk_gap_server_added_us, complete_us;
+    // First chunk minus the upstream's first-token pause (--expect-first-token-ms).
+    Histogram first_chunk_server_added_us;
+
+    // Cancel: replies whose socket was closed on their first chunk, in the order closed.
+    std::uint64_t cancellations = 0;
+    std::vector<CancelRecord> cancels;
 
     // Ping.
     std::uint64_t pings = 0, pongs = 0;
@@ -56,7 +71,8 @@ enum class Progress { waiting, done, failed };
 
 class Accounting {
 public:
-    explicit Accounting(std::optional<double> expect_delay_ms = std::nullopt);
+    explicit Accounting(std::optional<double> expect_delay_ms = std::nullopt,
+                        std::optional<double> expect_first_token_ms = std::nullopt);
 
     LoadStats const& stats() const { return stats_; }
 
@@ -78,6 +94,10 @@ public:
     // The connection failed with this reply unfinished.
     void chat_lost(ReplyState& reply);
 
+    // Cancel: `reply` got its first chunk (already fed to chat_frame_received) and its socket
+    // is being closed at `closed_at`. Ends the request; counted once.
+    void cancel_closed(ReplyState& reply, std::string tag, Clock::time_point closed_at);
+
     void ping_sent(PingState& ping, Clock::time_point now);
     Progress ping_frame_received(PingState& ping, FrameKind kind, std::string_view frame, Clock::time_point now);
 
@@ -89,8 +109,17 @@ private:
 
     LoadStats stats_;
     std::optional<std::uint64_t> expect_delay_us_;
+    std::optional<std::uint64_t> expect_first_token_us_;
 };
 
 std::uint64_t to_us(Clock::duration d);
+
+// Milliseconds since the clock's epoch, with microsecond precision: the scale of the mock
+// model's started_ms/ended_ms (steady_clock::now().time_since_epoch() in milliseconds).
+double steady_ms(Clock::time_point t);
+
+// The tag of the n-th cancellation, and the chat message that carries it: "MESSAGE [ref TAG]".
+std::string cancel_tag(std::uint64_t n);
+std::string tagged_message(std::string_view message, std::string_view tag);
 
 } // namespace brandchat_load

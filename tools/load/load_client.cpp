@@ -88,6 +88,8 @@ struct Client {
     std::size_t slot = 0;    // position in Run::live_
     bool closing = false;    // the run has started closing this connection
     bool timed_out = false;  // the connect timeout closed its socket
+    bool replacement = false;  // cancel: opened in place of a connection the client closed
+    bool cancelled = false;    // cancel: this connection was closed on a first chunk
 
     std::string_view frame() const {
         auto data = buffer.cdata();
@@ -100,7 +102,7 @@ public:
     Run(asio::io_context& io, LoadOptions const& options, tcp::endpoint server, std::vector<asio::ip::address> sources,
         std::function<void(std::string const&)> progress)
         : io_(io), options_(options), server_(server), sources_(std::move(sources)), progress_(std::move(progress)),
-          accounting_(options.expect_delay_ms), wake_timer_(io), launch_timer_(io), tick_timer_(io), signals_(io, SIGINT, SIGTERM) {
+          accounting_(options.expect_delay_ms, options.expect_first_token_ms), wake_timer_(io), launch_timer_(io), tick_timer_(io), signals_(io, SIGINT, SIGTERM) {
         host_header_ = options.target.host.find(':') != std::string::npos ? "[" + options.target.host + "]" : options.target.host;
         if (options.target.port != "80") host_header_ += ":" + options.target.port;
         if (options.server_pid) server_watch_.emplace(options.server_pid, sysconf(_SC_CLK_TCK));
@@ -116,6 +118,7 @@ private:
     awaitable<void> hold(Client& c);
     awaitable<void> chat(Client& c);
     awaitable<void> ping(Client& c);
+    awaitable<void> cancel(Client& c);
     awaitable<void> drain(Client& c);
     awaitable<bool> pace(Client& c, Clock::time_point& next);
     awaitable<void> ticker();
@@ -144,6 +147,7 @@ private:
     asio::signal_set signals_;
     std::vector<std::shared_ptr<Client>> live_;
     std::size_t launched_ = 0, settled_ = 0, open_now_ = 0;
+    std::uint64_t cancel_seq_ = 0;
     bool stopping_ = false, finished_ = false;
     std::string stop_reason_ = "duration";
     Clock::time_point start_{}, settled_at_{}, window_start_{}, stop_at_{};
@@ -241,7 +245,7 @@ awaitable<void> Run::launch() {
 awaitable<void> Run::client(std::shared_ptr<Client> c) {
     accounting_.connection_attempted();
     bool opened = co_await open(*c);
-    if (++settled_ == options_.connections) {
+    if (!c->replacement && ++settled_ == options_.connections) {
         settled_at_ = Clock::now();
         wake();
     }
@@ -251,8 +255,17 @@ awaitable<void> Run::client(std::shared_ptr<Client> c) {
         case Scenario::idle: co_await hold(*c); break;
         case Scenario::chat: co_await chat(*c); break;
         case Scenario::ping: co_await ping(*c); break;
+        case Scenario::cancel: co_await cancel(*c); break;
         }
         --open_now_;
+    }
+    if (c->cancelled && !stopping_) {
+        // The client closed this connection on purpose: it comes back on a new one.
+        auto next = std::make_shared<Client>(io_, c->index);
+        next->replacement = true;
+        next->slot = live_.size();
+        live_.push_back(next);
+        asio::co_spawn(io_, client(std::move(next)), asio::detached);
     }
     // Leave live_ (swap with the last).
     auto slot = c->slot;
@@ -450,6 +463,50 @@ awaitable<void> Run::ping(Client& c) {
     co_await drain(c);
 }
 
+awaitable<void> Run::cancel(Client& c) {
+    while (!stopping_) {
+        auto tag = cancel_tag(++cancel_seq_);
+        std::string frame = chat_frame(tagged_message(options_.message, tag), {}, options_.voice);
+        accounting_.chat_sent(c.reply, Clock::now());
+        auto [write_ec, written] = co_await c.ws.async_write(asio::buffer(frame), as_tuple(use_awaitable));
+        if (write_ec) {
+            if (c.closing) accounting_.chat_interrupted(c.reply);
+            else accounting_.chat_lost(c.reply);
+            lost(c, "write", write_ec);
+            co_return;
+        }
+        accounting_.frame_sent(written);
+        for (;;) {
+            auto [read_ec, bytes] = co_await c.ws.async_read(c.buffer, as_tuple(use_awaitable));
+            if (read_ec) {
+                if (c.closing) accounting_.chat_interrupted(c.reply);
+                else accounting_.chat_lost(c.reply);
+                lost(c, "read", read_ec);
+                co_return;
+            }
+            auto now = Clock::now();
+            accounting_.frame_received(bytes);
+            auto kind = classify_frame(c.frame());
+            auto progress = accounting_.chat_frame_received(c.reply, kind, c.frame(), now);
+            c.buffer.consume(c.buffer.size());
+            if (kind == FrameKind::chunk && c.reply.awaiting && !c.closing) {
+                // Leave mid-stream, as a closed tab does: no close frame, just the socket.
+                c.closing = true;
+                c.cancelled = true;
+                auto closed_at = Clock::now();
+                error_code ignored;
+                c.ws.next_layer().close(ignored);
+                accounting_.cancel_closed(c.reply, std::move(tag), closed_at);
+                if (options_.cancellations && accounting_.stats().cancellations >= options_.cancellations)
+                    stop("cancellations");
+                co_return;
+            }
+            if (progress != Progress::waiting) break;  // complete or error before any chunk: try again
+        }
+    }
+    co_await drain(c);
+}
+
 void Run::sample_server() {
     if (!server_watch_) return;
     if (auto s = sample_process(options_.server_pid)) {
@@ -513,8 +570,12 @@ RunSummary Run::summary() const {
     r.total_s = seconds_between(start_, stop_at_);
     r.settle_s = settled_at_ == Clock::time_point{} ? seconds_between(start_, stop_at_) : seconds_between(start_, settled_at_);
     r.stop_reason = stop_reason_;
+    r.start_clock_ms = steady_ms(start_);
+    r.stop_clock_ms = steady_ms(stop_at_);
     r.expect_delay = options_.expect_delay_ms.has_value();
     r.expect_delay_ms = options_.expect_delay_ms.value_or(0);
+    r.expect_first_token = options_.expect_first_token_ms.has_value();
+    r.expect_first_token_ms = options_.expect_first_token_ms.value_or(0);
     r.stats = accounting_.stats();
     if (server_watch_) r.server = server_watch_->summary();
     return r;

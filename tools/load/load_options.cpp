@@ -46,6 +46,7 @@ std::string_view scenario_name(Scenario s) {
     case Scenario::idle: return "idle";
     case Scenario::chat: return "chat";
     case Scenario::ping: return "ping";
+    case Scenario::cancel: return "cancel";
     }
     return "?";
 }
@@ -121,6 +122,7 @@ CommandLine parse_command_line(std::vector<std::string_view> const& args) {
     bool source_range_given = false;
     bool source_addresses_given = false;
     bool max_replies_given = false;
+    bool cancellations_given = false;
     auto fail = [&](std::string message) {
         cl.error = std::move(message);
         return cl;
@@ -147,7 +149,7 @@ CommandLine parse_command_line(std::vector<std::string_view> const& args) {
         static constexpr std::string_view valued[] = {
             "--url", "--scenario", "--connections", "--duration", "--ramp-per-second", "--message", "--rate",
             "--source-addresses", "--source-range", "--server-pid", "--max-replies", "--expect-delay-ms",
-            "--connect-timeout"};
+            "--expect-first-token-ms", "--connect-timeout", "--cancellations"};
         if (std::find(std::begin(valued), std::end(valued), name) == std::end(valued))
             return fail("unknown option " + std::string(name) + " (see --help)");
         std::string_view value;
@@ -185,7 +187,8 @@ CommandLine parse_command_line(std::vector<std::string_view> const& args) {
             if (value == "idle") o.scenario = Scenario::idle;
             else if (value == "chat") o.scenario = Scenario::chat;
             else if (value == "ping") o.scenario = Scenario::ping;
-            else return fail("--scenario: expected idle, chat or ping, got '" + std::string(value) + "'");
+            else if (value == "cancel") o.scenario = Scenario::cancel;
+            else return fail("--scenario: expected idle, chat, ping or cancel, got '" + std::string(value) + "'");
         } else if (name == "--connections") {
             if (!whole(o.connections, 1, 1'000'000)) return cl;
         } else if (name == "--duration") {
@@ -217,6 +220,13 @@ CommandLine parse_command_line(std::vector<std::string_view> const& args) {
             double d = 0;
             if (!real(d, 0, true)) return cl;
             o.expect_delay_ms = d;
+        } else if (name == "--expect-first-token-ms") {
+            double d = 0;
+            if (!real(d, 0, true)) return cl;
+            o.expect_first_token_ms = d;
+        } else if (name == "--cancellations") {
+            if (!whole(o.cancellations, 1, UINT64_MAX)) return cl;
+            cancellations_given = true;
         } else if (name == "--connect-timeout") {
             if (!real(o.connect_timeout_s, 0, false)) return cl;
         }
@@ -224,6 +234,8 @@ CommandLine parse_command_line(std::vector<std::string_view> const& args) {
     if (source_range_given && source_addresses_given)
         return fail("--source-addresses and --source-range both choose local addresses: give one of them");
     if (max_replies_given && o.scenario != Scenario::chat) return fail("--max-replies applies to --scenario chat only");
+    if (cancellations_given && o.scenario != Scenario::cancel)
+        return fail("--cancellations applies to --scenario cancel only");
     return cl;
 }
 
@@ -237,6 +249,9 @@ usage: brandchat-load [options]
   --scenario NAME           idle: connect, wait for the welcome, hold the connection open
                             chat: send chat messages and time the streamed replies (default)
                             ping: send pings and time the pongs
+                            cancel: connect, send a chat message, close the socket as soon as
+                            the first chunk arrives, reconnect and repeat; --json lists every
+                            close with its monotonic-clock time and the tag in its message
   --connections N           concurrent connections (default 10)
   --duration SECONDS        chat/ping: how long to run, from the first connection attempt;
                             idle: how long to hold once every connection has its welcome
@@ -255,8 +270,11 @@ usage: brandchat-load [options]
                             and CPU use of the server process
   --json                    print the final report as one JSON object instead of a table
   --max-replies N           chat: stop after N complete replies
+  --cancellations N         cancel: stop after N cancellations (default: run for --duration)
   --expect-delay-ms MS      the per-token delay the upstream (mock) model was given; chunk
                             gaps are also reported minus this, as "server-added" time
+  --expect-first-token-ms MS  the upstream model's pause before its first token; time to first
+                            chunk is also reported minus this, as "server-added" time
   --connect-timeout SECONDS connect + WebSocket handshake + welcome, per connection (default 10)
   --help                    this text
 

@@ -11,7 +11,7 @@
 
 namespace brandchat_load {
 
-enum class Scenario { idle, chat, ping };
+enum class Scenario { idle, chat, ping, cancel };
 
 std::string_view scenario_name(Scenario s);
 
@@ -44,6 +44,8 @@ struct LoadOptions {
     bool json = false;
     std::uint64_t max_replies = 0;   // 0 = no limit
     std::optional<double> expect_delay_ms;
+    std::optional<double> expect_first_token_ms;  // the upstream's pause before its first token
+    std::uint64_t cancellations = 0;  // cancel: stop after this many; 0 = no limit
     double connect_timeout_s = 10;   // connect + handshake + welcome
 };
 

@@ -4,6 +4,7 @@
 #include "load_options.hpp"
 #include "report.hpp"
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <exception>
@@ -36,6 +37,11 @@ int main(int argc, char** argv) {
 
     try {
         auto summary = run_load(options, progress);
+        rusage self{};
+        if (getrusage(RUSAGE_SELF, &self) == 0) {
+            auto seconds = [](timeval t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
+            summary.load_process = SelfUsage{seconds(self.ru_utime), seconds(self.ru_stime), static_cast<std::uint64_t>(self.ru_maxrss)};
+        }
         std::cout << (options.json ? format_json(summary) : format_table(summary)) << std::flush;
     } catch (std::exception const& e) {
         std::cerr << "brandchat-load: " << e.what() << "\n";

@@ -32,6 +32,7 @@ std::string ms(std::uint64_t us) {
 }
 
 double per_second(std::uint64_t n, double seconds) { return seconds > 0 ? static_cast<double>(n) / seconds : 0.0; }
+double per_second_d(double v, double seconds) { return seconds > 0 ? v / seconds : 0.0; }
 
 std::string mib(std::uint64_t kib) { return fixed(static_cast<double>(kib) / 1024.0, 1) + " MiB"; }
 
@@ -49,8 +50,11 @@ std::string pad(std::string s, std::size_t width, bool left = false) {
 std::vector<Percentiles> latencies(RunSummary const& run) {
     auto const& s = run.stats;
     std::vector<Percentiles> out = {{"connect", &s.connect_us}, {"welcome", &s.welcome_us}};
-    if (run.scenario == Scenario::chat) {
+    if (run.scenario == Scenario::chat || run.scenario == Scenario::cancel) {
         out.push_back({"first chunk", &s.first_chunk_us});
+        if (run.expect_first_token) out.push_back({"first - delay", &s.first_chunk_server_added_us});
+    }
+    if (run.scenario == Scenario::chat) {
         out.push_back({"chunk gap", &s.chunk_gap_us});
         if (run.expect_delay) out.push_back({"gap - delay", &s.chunk_gap_server_added_us});
         out.push_back({"complete", &s.complete_us});
@@ -109,7 +113,10 @@ std::string format_table(RunSummary const& run) {
         out << pad(ms(h->percentile(50)), 10) << pad(ms(h->percentile(90)), 10) << pad(ms(h->percentile(99)), 10)
             << pad(ms(h->percentile(99.9)), 10) << pad(ms(h->max()), 10) << "\n";
     }
-    if (run.expect_delay)
+    if (run.expect_first_token)
+        out << "(first - delay: time to first chunk minus the " << decimal(run.expect_first_token_ms)
+            << " ms first-token delay given to the upstream, i.e. what the server added)\n";
+    if (run.expect_delay && run.scenario == Scenario::chat)
         out << "(gap - delay: chunk gap minus the " << decimal(run.expect_delay_ms)
             << " ms per-token delay given to the upstream, i.e. what the server added)\n";
     out << "\n";
@@ -124,6 +131,13 @@ std::string format_table(RunSummary const& run) {
         if (s.replies) out << ", " << fixed(static_cast<double>(s.chunks) / static_cast<double>(s.replies), 1) << " per reply";
         if (s.replies_without_chunks) out << ", replies without chunks " << s.replies_without_chunks;
         out << "\n";
+    }
+    if (run.scenario == Scenario::cancel) {
+        out << "cancel       requests " << s.requests << ", cancelled on their first chunk " << s.cancellations << " ("
+            << fixed(per_second(s.cancellations, run.total_s), 1) << "/s), reply errors " << s.reply_errors
+            << ", replies complete before any chunk " << s.replies << ", unfinished at stop " << s.in_flight_at_stop;
+        if (s.lost_with_connection) out << ", lost with their connection " << s.lost_with_connection;
+        out << "\n             (--json lists each close: its tag and monotonic-clock time in ms)\n";
     }
     if (run.scenario == Scenario::ping)
         out << "ping         pings " << s.pings << ", pongs " << s.pongs << " ("
@@ -142,6 +156,12 @@ std::string format_table(RunSummary const& run) {
         if (p.vanished) out << "; the process went away during the run";
         out << "\n";
     }
+    if (run.load_process) {
+        auto const& u = *run.load_process;
+        out << "load tool    CPU " << fixed(u.user_s, 2) << " s user + " << fixed(u.system_s, 2) << " s system ("
+            << fixed(per_second_d(u.user_s + u.system_s, run.total_s) * 100.0, 0) << " % of one core over the run), max RSS "
+            << mib(u.max_rss_kib) << "\n";
+    }
     return out.str();
 }
 
@@ -154,6 +174,7 @@ std::string format_json(RunSummary const& run) {
     o["total_s"] = run.total_s;
     o["settle_s"] = run.settle_s;
     o["stop_reason"] = run.stop_reason;
+    o["clock_ms"] = {{"start", run.start_clock_ms}, {"stop", run.stop_clock_ms}};
     o["connections"] = {{"requested", run.connections_requested}, {"attempted", s.attempted},
                         {"opened", s.opened},                     {"failed", s.failed},
                         {"failures", counts_json(s.failures)},    {"dropped", s.dropped},
@@ -163,9 +184,14 @@ std::string format_json(RunSummary const& run) {
     lat["welcome"] = histogram_json(s.welcome_us);
     if (run.scenario == Scenario::chat) {
         lat["first_chunk"] = histogram_json(s.first_chunk_us);
+        if (run.expect_first_token) lat["first_chunk_server_added"] = histogram_json(s.first_chunk_server_added_us);
         lat["chunk_gap"] = histogram_json(s.chunk_gap_us);
         if (run.expect_delay) lat["chunk_gap_server_added"] = histogram_json(s.chunk_gap_server_added_us);
         lat["complete"] = histogram_json(s.complete_us);
+    }
+    if (run.scenario == Scenario::cancel) {
+        lat["first_chunk"] = histogram_json(s.first_chunk_us);
+        if (run.expect_first_token) lat["first_chunk_server_added"] = histogram_json(s.first_chunk_server_added_us);
     }
     if (run.scenario == Scenario::ping) lat["ping_rtt"] = histogram_json(s.ping_rtt_us);
     o["latency_us"] = std::move(lat);
@@ -179,6 +205,21 @@ std::string format_json(RunSummary const& run) {
                      {"replies_without_chunks", s.replies_without_chunks},
                      {"replies_per_s", per_second(s.replies, run.total_s)},
                      {"chunks_per_s", per_second(s.chunks, run.total_s)}};
+    if (run.scenario == Scenario::cancel) {
+        boost::json::array closes;
+        closes.reserve(s.cancels.size());
+        for (auto const& c : s.cancels)
+            closes.push_back(
+                {{"tag", c.tag}, {"sent_ms", c.sent_ms}, {"first_chunk_ms", c.first_chunk_ms}, {"closed_ms", c.closed_ms}});
+        o["cancel"] = {{"requests", s.requests},
+                       {"cancellations", s.cancellations},
+                       {"cancellations_per_s", per_second(s.cancellations, run.total_s)},
+                       {"reply_errors", s.reply_errors},
+                       {"replies_before_any_chunk", s.replies},
+                       {"in_flight_at_stop", s.in_flight_at_stop},
+                       {"lost_with_connection", s.lost_with_connection},
+                       {"closes", std::move(closes)}};
+    }
     if (run.scenario == Scenario::ping)
         o["ping"] = {{"pings", s.pings}, {"pongs", s.pongs}, {"pongs_per_s", per_second(s.pongs, run.total_s)}};
     o["traffic"] = {{"frames_received", s.frames_received},
@@ -191,6 +232,7 @@ std::string format_json(RunSummary const& run) {
                    {"dropped", counts_json(s.drops)},
                    {"unexpected_frames", counts_json(s.unexpected_frames)}};
     if (run.expect_delay) o["expect_delay_ms"] = run.expect_delay_ms;
+    if (run.expect_first_token) o["expect_first_token_ms"] = run.expect_first_token_ms;
     if (run.server) {
         auto const& p = *run.server;
         o["server_process"] = {{"pid", p.pid},
@@ -205,6 +247,12 @@ std::string format_json(RunSummary const& run) {
     } else {
         o["server_process"] = nullptr;
     }
+    if (run.load_process)
+        o["load_process"] = {{"cpu_user_s", run.load_process->user_s},
+                             {"cpu_system_s", run.load_process->system_s},
+                             {"max_rss_kib", run.load_process->max_rss_kib}};
+    else
+        o["load_process"] = nullptr;
     return boost::json::serialize(o) + "\n";
 }
 
@@ -220,6 +268,8 @@ std::string format_progress(ProgressLine const& p) {
         if (s.reply_errors) out << " errors " << s.reply_errors;
         if (s.first_chunk_us.count()) out << " first-chunk p99 " << ms(s.first_chunk_us.percentile(99)) << " ms";
     }
+    if (p.scenario == Scenario::cancel)
+        out << " | cancelled " << s.cancellations << " errors " << s.reply_errors;
     if (p.scenario == Scenario::ping)
         out << " | pongs " << s.pongs << " (" << fixed(per_second(s.pongs - p.pongs_before, p.interval_s), 0)
             << "/s) rtt p99 " << ms(s.ping_rtt_us.percentile(99)) << " ms";

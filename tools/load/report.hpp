@@ -11,6 +11,11 @@
 
 namespace brandchat_load {
 
+struct SelfUsage {
+    double user_s = 0, system_s = 0;
+    std::uint64_t max_rss_kib = 0;
+};
+
 struct RunSummary {
     Scenario scenario = Scenario::chat;
     std::string url;
@@ -18,11 +23,16 @@ struct RunSummary {
     double elapsed_s = 0;        // the scenario's window: chat/ping from the first attempt, idle the hold
     double total_s = 0;          // first attempt to stop; the per-second rates are over this
     double settle_s = 0;         // from the first attempt until every connection opened or failed
-    std::string stop_reason;     // duration, max-replies, interrupted, no connections left
+    std::string stop_reason;     // duration, max-replies, cancellations, interrupted, no connections left
+    double start_clock_ms = 0;   // first attempt and stop on the monotonic clock (steady_ms), to line
+    double stop_clock_ms = 0;    // the run up with other processes' records
     bool expect_delay = false;   // report the server-added chunk gap
     double expect_delay_ms = 0;
+    bool expect_first_token = false;  // report the server-added time to first chunk
+    double expect_first_token_ms = 0;
     LoadStats stats;
     std::optional<ProcessSummary> server;
+    std::optional<SelfUsage> load_process;  // this tool's own CPU and memory (getrusage)
 };
 
 std::string format_table(RunSummary const& run);

@@ -2,7 +2,8 @@
 # load_smoke: the built brandchat-load against the built brandchat, each scenario briefly.
 # usage: smoke_test.sh PATH/TO/brandchat PATH/TO/brandchat-load
 # Starts the server on a free port (rate limits off, no word delay), runs idle (50 connections,
-# 1 s), chat (10 clients, 2 s) and ping (5 clients, 1 s) with --json, and checks the reports.
+# 1 s), chat (10 clients, 2 s), ping (5 clients, 1 s) and cancel (2 clients, 5 cancellations)
+# with --json, and checks the reports.
 set -euo pipefail
 
 server_bin=${1:?usage: smoke_test.sh BRANDCHAT BRANDCHAT_LOAD}
@@ -53,7 +54,8 @@ run() {
 import json, sys
 r = json.load(open(sys.argv[1]))
 c = r["connections"]
-ok = c["opened"] == c["requested"] and c["failed"] == 0 and eval(sys.argv[2])
+# cancel reconnects after each close: more connections open than run at once
+ok = (c["opened"] == c["requested"] or r["scenario"] == "cancel") and c["failed"] == 0 and eval(sys.argv[2])
 summary = {k: r.get(k) for k in ("scenario", "elapsed_s", "stop_reason")}
 summary["connections"] = {k: c[k] for k in ("requested", "opened", "failed", "dropped")}
 for k in ("chat", "ping"):
@@ -71,6 +73,9 @@ run chat 'c["requested"] == 10 and r["chat"]["replies"] > 0 and r["chat"]["chunk
   --scenario chat --connections 10 --duration 2
 run ping 'c["requested"] == 5 and r["ping"]["pongs"] > 0' \
   --scenario ping --connections 5 --duration 1
+
+run cancel 'r["cancel"]["cancellations"] == 5 and len(r["cancel"]["closes"]) == 5 and c["opened"] >= 5' \
+  --scenario cancel --connections 2 --cancellations 5 --duration 10
 
 kill -0 "$server_pid" 2>/dev/null || fail "the server died during the runs"
 echo "load_smoke: PASS"

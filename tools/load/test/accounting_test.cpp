@@ -158,3 +158,53 @@ TEST_CASE("connections: opened, failed by kind, dropped, aborted") {
     CHECK(s.bytes_received == 100);
     CHECK(s.bytes_sent == 40);
 }
+
+TEST_CASE("with an expected first-token delay, the server-added time to first chunk is the rest, never negative") {
+    Accounting a(20.0, 50.0);
+    ReplyState r;
+    auto t0 = Clock::time_point{} + 1h;
+    a.chat_sent(r, t0);
+    feed(a, r, chunk, t0 + 52ms);  // 2 ms added
+    feed(a, r, chunk, t0 + 73ms);  // a gap, not a first chunk
+    feed(a, r, complete, t0 + 74ms);
+    a.chat_sent(r, t0 + 100ms);
+    feed(a, r, chunk, t0 + 149ms);  // earlier than told: 0
+    auto const& s = a.stats();
+    CHECK(s.first_chunk_us.count() == 2);
+    CHECK(s.first_chunk_server_added_us.count() == 2);
+    CHECK(s.first_chunk_server_added_us.max() == 2000);
+    CHECK(s.first_chunk_server_added_us.min() == 0);
+    CHECK(s.chunk_gap_server_added_us.max() == 1000);
+    Accounting plain;
+    ReplyState p;
+    plain.chat_sent(p, t0);
+    feed(plain, p, chunk, t0 + 5ms);
+    CHECK(plain.stats().first_chunk_server_added_us.count() == 0);
+}
+
+TEST_CASE("a cancellation ends the request once and records its times on the monotonic clock") {
+    Accounting a;
+    ReplyState r;
+    auto t0 = Clock::time_point{} + 1h;  // 3,600,000 ms since the clock's epoch
+    a.chat_sent(r, t0);
+    feed(a, r, chunk, t0 + 30ms);
+    a.cancel_closed(r, cancel_tag(7), t0 + 30ms + 250us);
+    a.cancel_closed(r, cancel_tag(8), t0 + 31ms);  // no longer awaited: ignored
+    a.chat_interrupted(r);                         // nor unfinished at stop
+    auto const& s = a.stats();
+    CHECK(s.cancellations == 1);
+    CHECK(s.in_flight_at_stop == 0);
+    CHECK(s.replies == 0);
+    CHECK(s.first_chunk_us.max() == 30000);
+    REQUIRE(s.cancels.size() == 1);
+    CHECK(s.cancels[0].tag == "cancel-7");
+    CHECK(s.cancels[0].sent_ms == doctest::Approx(3'600'000.0));
+    CHECK(s.cancels[0].first_chunk_ms == doctest::Approx(3'600'030.0));
+    CHECK(s.cancels[0].closed_ms == doctest::Approx(3'600'030.25));
+}
+
+TEST_CASE("cancel tags ride in the chat message") {
+    CHECK(cancel_tag(12) == "cancel-12");
+    CHECK(tagged_message("I need a laptop", cancel_tag(3)) == "I need a laptop [ref cancel-3]");
+    CHECK(steady_ms(Clock::time_point{} + 1500us) == doctest::Approx(1.5));
+}

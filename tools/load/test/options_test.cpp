@@ -65,7 +65,10 @@ TEST_CASE("bad command lines say what is wrong") {
     CHECK(error({"--duration", "0"}).find("--duration: expected a number > 0") == 0);
     CHECK(error({"--duration", "abc"}).find("--duration") == 0);
     CHECK(error({"--rate", "-1"}).find("--rate: expected a number >= 0") == 0);
-    CHECK(error({"--scenario", "storm"}) == "--scenario: expected idle, chat or ping, got 'storm'");
+    CHECK(error({"--scenario", "storm"}) == "--scenario: expected idle, chat, ping or cancel, got 'storm'");
+    CHECK(error({"--scenario", "chat", "--cancellations", "3"}) == "--cancellations applies to --scenario cancel only");
+    CHECK(error({"--scenario", "cancel", "--cancellations", "0"}).find("--cancellations: expected a whole number 1..") == 0);
+    CHECK(error({"--expect-first-token-ms", "-1"}).find("--expect-first-token-ms: expected a number >= 0") == 0);
     CHECK(error({"--url", "http://x/ws"}).find("--url must start with ws://") == 0);
     CHECK(error({"--url", "wss://x/ws"}).find("wss:// is not supported") == 0);
     CHECK(error({"--url", "ws://:80/ws"}).find("--url: no host") == 0);
@@ -76,6 +79,20 @@ TEST_CASE("bad command lines say what is wrong") {
     CHECK(error({"--source-range", "2", "--source-addresses", "127.0.0.1"}).find("give one of them") != std::string::npos);
     CHECK(error({"--scenario", "idle", "--max-replies", "3"}) == "--max-replies applies to --scenario chat only");
     CHECK(error({"--json=yes"}) == "option --json takes no value");
+}
+
+TEST_CASE("the cancel scenario and the expected first-token delay") {
+    auto cl = parse({"--scenario", "cancel", "--cancellations", "200", "--expect-first-token-ms=12.5"});
+    REQUIRE(cl.error.empty());
+    CHECK(cl.options.scenario == Scenario::cancel);
+    CHECK(scenario_name(cl.options.scenario) == "cancel");
+    CHECK(cl.options.cancellations == 200);
+    CHECK(cl.options.expect_first_token_ms == 12.5);
+    auto defaults = parse({});
+    CHECK(defaults.options.cancellations == 0);
+    CHECK(!defaults.options.expect_first_token_ms);
+    CHECK(help_text().find("--cancellations N") != std::string::npos);
+    CHECK(help_text().find("--expect-first-token-ms") != std::string::npos);
 }
 
 TEST_CASE("ws URLs") {

@@ -69,6 +69,13 @@ TEST_CASE("the JSON report has what scripts assert on") {
     CHECK(!v.at("latency_us").as_object().contains("ping_rtt"));
     CHECK(v.at("errors").at("server").at("Rate limit exceeded") == 1);
     CHECK(v.at("server_process").at("rss_peak_kib") == 20480);
+    CHECK(v.at("load_process").is_null());
+    auto with_self = sample_chat_run();
+    with_self.load_process = SelfUsage{1.5, 0.5, 4096};
+    auto w = boost::json::parse(format_json(with_self));
+    CHECK(w.at("load_process").at("cpu_user_s").as_double() == doctest::Approx(1.5));
+    CHECK(w.at("load_process").at("max_rss_kib") == 4096);
+    CHECK(format_table(with_self).find("load tool    CPU 1.50 s user + 0.50 s system (100 % of one core") != std::string::npos);
 }
 
 TEST_CASE("the table shows the latencies in ms and the errors") {
@@ -111,4 +118,43 @@ TEST_CASE("the progress line") {
     CHECK(line.find("[3s] open 2/3 failed 1") == 0);
     CHECK(line.find("replies 1") != std::string::npos);
     CHECK(line.find('\n') == std::string::npos);
+}
+
+TEST_CASE("a cancel run lists every close, and the server-added first chunk when asked") {
+    Accounting a(std::nullopt, 10.0);
+    auto t0 = Clock::time_point{} + 1h;
+    a.connection_attempted();
+    a.connection_opened(1ms, 2ms);
+    ReplyState r;
+    a.chat_sent(r, t0);
+    a.chat_frame_received(r, FrameKind::chunk, R"({"type":"chunk","data":{}})", t0 + 13ms);
+    a.cancel_closed(r, cancel_tag(1), t0 + 13ms);
+    RunSummary run;
+    run.scenario = Scenario::cancel;
+    run.connections_requested = 1;
+    run.elapsed_s = 1;
+    run.total_s = 1;
+    run.stop_reason = "cancellations";
+    run.start_clock_ms = 5.5;
+    run.stop_clock_ms = 1005.5;
+    run.expect_first_token = true;
+    run.expect_first_token_ms = 10;
+    run.stats = a.stats();
+    auto v = boost::json::parse(format_json(run));
+    CHECK(v.at("scenario") == "cancel");
+    CHECK(v.at("clock_ms").at("start").as_double() == doctest::Approx(5.5));
+    CHECK(v.at("clock_ms").at("stop").as_double() == doctest::Approx(1005.5));
+    CHECK(v.at("cancel").at("cancellations") == 1);
+    auto const& closes = v.at("cancel").at("closes").as_array();
+    REQUIRE(closes.size() == 1);
+    CHECK(closes[0].at("tag") == "cancel-1");
+    CHECK(closes[0].at("closed_ms").as_double() == doctest::Approx(3'600'013.0));
+    CHECK(v.at("latency_us").at("first_chunk").at("max") == 13000);
+    CHECK(v.at("latency_us").at("first_chunk_server_added").at("max") == 3000);
+    CHECK(v.at("expect_first_token_ms").as_double() == doctest::Approx(10.0));
+    CHECK(!v.as_object().contains("chat"));
+    auto text = format_table(run);
+    CHECK(text.find("cancelled on their first chunk 1") != std::string::npos);
+    CHECK(text.find("first - delay") != std::string::npos);
+    CHECK(text.find("chunk gap") == std::string::npos);
 }

@@ -1,0 +1,1086 @@
+#!/usr/bin/env python3
+"""The Python half of tools/bench: measurements the shell cannot make, and the report.
+
+    bench_lib.py kv KEY=VALUE...                  print a JSON object (numbers stay numbers)
+    bench_lib.py cpu [PID...]                     /proc/stat and the PIDs' CPU ticks, as JSON
+    bench_lib.py machine                          CPU, cores, memory, kernel, date, as JSON
+    bench_lib.py wait-calm MAX_PCT TIMEOUT_S      wait until other processes use < MAX_PCT of a core
+    bench_lib.py startup --bin B --runs N [--env K=V]... [ARG...]
+                                                  exec to first successful GET /health, ms, as JSON
+    bench_lib.py cancel-match LOAD.json REQUESTS.json
+                                                  client close -> upstream stream closed, as JSON
+    bench_lib.py report RESULTS_DIR MARKDOWN SVG  write the benchmark report and the latency chart
+
+The pure functions (percentiles, matching, verdicts, the SVG) are tested by
+tools/load/test/bench_lib_test.py. Standard library only.
+"""
+
+from __future__ import annotations
+
+import datetime
+import glob
+import html
+import json
+import math
+import os
+import platform
+import re
+import socket
+import subprocess
+import sys
+import time
+from collections import Counter
+
+# ----------------------------------------------------------------------------------------------
+# Pure helpers
+
+
+def percentile(values, p):
+    """Nearest-rank percentile (p in 0..100) of a list of numbers; None when empty."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(1, math.ceil(p / 100.0 * len(ordered)))
+    return ordered[min(rank, len(ordered)) - 1]
+
+
+def parse_kv(pairs):
+    """['a=1', 'b=x', 'c=2.5'] -> {'a': 1, 'b': 'x', 'c': 2.5}."""
+    out = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise ValueError(f"expected KEY=VALUE, got {pair!r}")
+        for kind in (int, float):
+            try:
+                out[key] = kind(value)
+                break
+            except ValueError:
+                continue
+        else:
+            out[key] = value
+    return out
+
+
+TAG_RE = re.compile(r"\[ref (cancel-\d+)\]")
+
+
+def request_tag(record):
+    """The cancel tag in a /mock/requests record's last user message, or None."""
+    body = record.get("body") or {}
+    messages = body.get("messages") if isinstance(body, dict) else None
+    if not isinstance(messages, list):
+        return None
+    for message in reversed(messages):
+        if isinstance(message, dict) and message.get("role") == "user":
+            match = TAG_RE.search(str(message.get("content", "")))
+            return match.group(1) if match else None
+    return None
+
+
+def match_cancellations(closes, records):
+    """Pairs each client close (brandchat-load --scenario cancel --json: cancel.closes) with the
+    mock's record of the upstream request that carried its tag.
+
+    The mock's ended_ms is steady_clock milliseconds truncated to a whole millisecond, so the
+    stream really ended in [ended_ms, ended_ms + 1): each latency is given as a lower bound
+    (ended_ms - closed_ms) and an upper bound (ended_ms + 1 - closed_ms). closed_ms has
+    microsecond precision on the same clock.
+    Returns {"matched": [...], "unmatched": [tags], "still_running": [tags], "retried": n}.
+    """
+    by_tag = {}
+    retried = 0
+    for record in records:
+        tag = request_tag(record)
+        if tag is None:
+            continue
+        if tag in by_tag:
+            retried += 1  # the server retried the upstream request: the last one is the one cut
+        by_tag[tag] = record
+    matched, unmatched, running = [], [], []
+    for close in closes:
+        record = by_tag.get(close["tag"])
+        if record is None:
+            unmatched.append(close["tag"])
+            continue
+        if record.get("ended_ms") is None:
+            running.append(close["tag"])
+            continue
+        ended = float(record["ended_ms"])
+        matched.append(
+            {
+                "tag": close["tag"],
+                "closed_ms": close["closed_ms"],
+                "ended_ms": record["ended_ms"],
+                "lower_ms": ended - close["closed_ms"],
+                "upper_ms": ended + 1.0 - close["closed_ms"],
+                "outcome": record.get("outcome"),
+                "tokens_sent": record.get("tokens_sent"),
+            }
+        )
+    return {"matched": matched, "unmatched": unmatched, "still_running": running, "retried": retried}
+
+
+def summarize_cancellations(result):
+    """p50/p90/p99/max of the upper and lower bounds, and the upstream outcomes."""
+    upper = [m["upper_ms"] for m in result["matched"]]
+    lower = [m["lower_ms"] for m in result["matched"]]
+    summary = {
+        "matched": len(result["matched"]),
+        "unmatched": len(result["unmatched"]),
+        "still_running": len(result["still_running"]),
+        "retried": result.get("retried", 0),
+        "outcomes": dict(Counter(m["outcome"] for m in result["matched"])),
+    }
+    for name, values in (("upper_ms", upper), ("lower_ms", lower)):
+        summary[name] = {
+            "p50": percentile(values, 50),
+            "p90": percentile(values, 90),
+            "p99": percentile(values, 99),
+            "max": max(values) if values else None,
+            "min": min(values) if values else None,
+        }
+    return summary
+
+
+def verdict(value, limit, below=True):
+    """'met' when value < limit (below=True) or value >= limit (below=False); 'not measured' for None."""
+    if value is None:
+        return "not measured"
+    ok = value < limit if below else value >= limit
+    return "met" if ok else "missed"
+
+
+def cpu_share(before, after, pids=()):
+    """From two `cpu` snapshots: machine busy, and each pid's CPU, in % of one core."""
+    dt = after["t"] - before["t"]
+    if dt <= 0:
+        return None
+    hz = before.get("hz", 100)
+    # /proc/stat cpu line: user nice system idle iowait irq softirq steal
+    d = [a - b for a, b in zip(after["stat"], before["stat"])]
+    total = sum(d)
+    cores = before.get("cores", 1)
+
+    def pct(ticks):
+        return (100.0 * cores * ticks / total) if total > 0 else 0.0
+
+    out = {
+        "seconds": dt,
+        "machine_busy_pct": pct(total - d[3] - d[4]),
+        "processes_pct": pct(d[0] + d[1] + d[2]),  # user, nice, system: time charged to processes
+        "softirq_pct": pct(d[5] + d[6]),           # irq, softirq: mostly the loopback TCP traffic
+        "steal_pct": pct(d[7]),
+    }
+    for pid in pids:
+        key = str(pid)
+        if key in before["pids"] and key in after["pids"]:
+            out[key] = 100.0 * (after["pids"][key] - before["pids"][key]) / hz / dt
+    return out
+
+
+# ---- the chart ---------------------------------------------------------------------------------
+
+DISTURBED_PCT = 25  # other processes' CPU (% of a core) above which a run is flagged as disturbed
+
+SERIES_STYLE = {"p50": ("#1b9e77", ""), "p90": ("#d95f02", "6 3"), "p99": ("#7570b3", "2 3")}
+
+
+def _log_ticks(lo, hi):
+    ticks = []
+    e = math.floor(math.log10(lo))
+    while 10 ** e <= hi * 1.0001:
+        if 10 ** e >= lo * 0.9999:
+            ticks.append(10 ** e)
+        e += 1
+    return ticks
+
+
+def _fmt_ms(v):
+    if v >= 1000:
+        return f"{v / 1000:g} s"
+    if v >= 1:
+        return f"{v:g} ms"
+    return f"{v * 1000:g} µs"
+
+
+def latency_svg(levels, panels, target_ms=None, title="", note=""):
+    """A hand-written SVG: one panel per metric, latency (log scale) against concurrency.
+
+    levels: the concurrency of each point, e.g. [100, 1000, 10000] (equally spaced on x).
+    panels: [(panel title, {"p50": [ms per level], "p90": [...], "p99": [...]}), ...];
+            None values are skipped. The axis starts a decade below the smallest positive value;
+            zeros (the histogram's 0 µs) are drawn on that floor as hollow markers.
+    target_ms: a dashed horizontal line (the target), or None.
+    """
+    values = [v for _, series in panels for vs in series.values() for v in vs if v is not None]
+    positive = [v for v in values if v > 0]
+    if target_ms:
+        positive.append(target_ms)
+    lo = 10 ** (math.floor(math.log10(min(positive))) - (1 if any(v <= 0 for v in values) else 0)) if positive else 0.001
+    hi = 10 ** math.ceil(math.log10(max(positive))) if positive else 1.0
+    if hi <= lo:
+        hi = lo * 10
+    pw, ph = 360, 260  # plot area of one panel
+    ml, mr, mt, mb = 70, 20, 56, 76
+    width = len(panels) * (ml + pw + mr) + 10
+    height = mt + ph + mb + (18 if note else 0)
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="12">',
+        f'<rect x="0" y="0" width="{width}" height="{height}" fill="white"/>',
+        f'<text x="{width / 2:.1f}" y="20" text-anchor="middle" font-size="15" font-weight="bold">{html.escape(title)}</text>',
+    ]
+
+    def y_of(v):
+        v = max(v, lo)
+        return mt + ph - (math.log10(v) - math.log10(lo)) / (math.log10(hi) - math.log10(lo)) * ph
+
+    n = len(levels)
+    for i, (panel_title, series) in enumerate(panels):
+        x0 = 10 + i * (ml + pw + mr) + ml
+
+        def x_of(k):
+            return x0 + (pw * (k + 0.5) / n)
+
+        out.append(f'<text x="{x0 + pw / 2:.1f}" y="{mt - 12}" text-anchor="middle" font-weight="bold">'
+                   f'{html.escape(panel_title)}</text>')
+        out.append(f'<rect x="{x0}" y="{mt}" width="{pw}" height="{ph}" fill="none" stroke="#444"/>')
+        for t in _log_ticks(lo, hi):
+            y = y_of(t)
+            out.append(f'<line x1="{x0}" y1="{y:.1f}" x2="{x0 + pw}" y2="{y:.1f}" stroke="#ddd"/>')
+            out.append(f'<text x="{x0 - 6}" y="{y + 4:.1f}" text-anchor="end">{html.escape(_fmt_ms(t))}</text>')
+        for k, level in enumerate(levels):
+            x = x_of(k)
+            out.append(f'<line x1="{x:.1f}" y1="{mt + ph}" x2="{x:.1f}" y2="{mt + ph + 5}" stroke="#444"/>')
+            label = f"{level:,}" if isinstance(level, int) else str(level)
+            out.append(f'<text x="{x:.1f}" y="{mt + ph + 18}" text-anchor="middle">{html.escape(label)}</text>')
+        out.append(f'<text x="{x0 + pw / 2:.1f}" y="{mt + ph + 36}" text-anchor="middle">concurrent conversations</text>')
+        if target_ms:
+            y = y_of(target_ms)
+            out.append(f'<line x1="{x0}" y1="{y:.1f}" x2="{x0 + pw}" y2="{y:.1f}" stroke="#c00" stroke-dasharray="8 4"/>')
+        for name in ("p50", "p90", "p99"):
+            vs = series.get(name)
+            if not vs:
+                continue
+            color, dash = SERIES_STYLE[name]
+            points = [(x_of(k), y_of(v), v) for k, v in enumerate(vs) if v is not None]
+            if len(points) > 1:
+                path = " ".join(f"{x:.1f},{y:.1f}" for x, y, _ in points)
+                dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
+                out.append(f'<polyline points="{path}" fill="none" stroke="{color}" stroke-width="2"{dash_attr}/>')
+            for x, y, v in points:
+                fill = color if v > 0 else "white"
+                label = _fmt_ms(v) if v > 0 else "0"
+                out.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{fill}" stroke="{color}" stroke-width="1.5">'
+                           f'<title>{name}: {html.escape(label)}</title></circle>')
+        # legend
+        lx, ly = x0 + 20, mt + ph + 56
+        for j, name in enumerate(("p50", "p90", "p99")):
+            color, dash = SERIES_STYLE[name]
+            dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
+            out.append(f'<line x1="{lx + j * 60}" y1="{ly}" x2="{lx + j * 60 + 22}" y2="{ly}" stroke="{color}" '
+                       f'stroke-width="2"{dash_attr}/>')
+            out.append(f'<text x="{lx + j * 60 + 26}" y="{ly + 4}">{name}</text>')
+        if target_ms:
+            out.append(f'<line x1="{lx + 180}" y1="{ly}" x2="{lx + 202}" y2="{ly}" stroke="#c00" stroke-dasharray="8 4"/>')
+            out.append(f'<text x="{lx + 206}" y="{ly + 4}" fill="#c00">target: p99 &lt; {html.escape(_fmt_ms(target_ms))}</text>')
+        if any(v is not None and v <= 0 for vs in series.values() for v in vs):
+            out.append(f'<text x="{x0 + pw - 4}" y="{mt + ph - 6}" text-anchor="end" font-size="11" fill="#444">'
+                       'hollow: 0 (drawn on the floor)</text>')
+    if note:
+        out.append(f'<text x="10" y="{height - 10}" font-size="11" fill="#444">{html.escape(note)}</text>')
+    out.append("</svg>")
+    return "\n".join(out) + "\n"
+
+
+# ----------------------------------------------------------------------------------------------
+# Measurements
+
+
+def cpu_snapshot(pids):
+    with open("/proc/stat") as f:
+        fields = f.readline().split()[1:9]
+    snap = {
+        "t": time.monotonic(),
+        "hz": os.sysconf("SC_CLK_TCK"),
+        "cores": os.cpu_count() or 1,
+        "stat": [int(x) for x in fields],
+        "pids": {},
+    }
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                text = f.read()
+            rest = text[text.rindex(")") + 2:].split()
+            snap["pids"][str(pid)] = int(rest[11]) + int(rest[12])  # utime, stime (fields 14, 15)
+        except (OSError, ValueError, IndexError):
+            pass
+    return snap
+
+
+def wait_calm(max_pct, timeout_s):
+    """Waits until processes (user + system, all of them) used less than max_pct of one core over
+    a second, or timeout_s passed. Returns (calm, last measured %, seconds waited)."""
+    start = time.monotonic()
+    while True:
+        before = cpu_snapshot([])
+        time.sleep(1.0)
+        share = cpu_share(before, cpu_snapshot([]))
+        busy = share["processes_pct"] if share else 0.0
+        waited = time.monotonic() - start
+        if busy < max_pct or waited >= timeout_s:
+            return busy < max_pct, busy, waited
+
+
+def machine_info():
+    info = {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
+    info["nproc"] = os.cpu_count()
+    try:
+        info["nproc"] = int(subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip())
+    except (OSError, ValueError):
+        pass
+    model = None
+    mhz = None
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name") and model is None:
+                    model = line.split(":", 1)[1].strip()
+                if line.startswith("cpu MHz") and mhz is None:
+                    mhz = line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    info["cpu_model"] = model
+    info["cpu_mhz"] = mhz
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemTotal:"):
+                    info["mem_total_mib"] = int(line.split()[1]) // 1024
+    except OSError:
+        pass
+    info["kernel"] = platform.release()
+    info["os"] = ""
+    try:
+        with open("/etc/os-release") as f:
+            for line in f:
+                if line.startswith("PRETTY_NAME="):
+                    info["os"] = line.split("=", 1)[1].strip().strip('"')
+    except OSError:
+        pass
+    info["loadavg"] = open("/proc/loadavg").read().split()[:3]
+    return info
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def health_ok(port):
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5) as s:
+            s.sendall(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+            data = s.recv(64)
+            return data.startswith(b"HTTP/1.1 200")
+    except OSError:
+        return False
+
+
+def measure_startup(binary, runs, env_pairs, extra_args, unset=(), timeout_s=10.0):
+    env = dict(os.environ)
+    for key in unset:
+        env.pop(key, None)
+    env.update(parse_kv_strings(env_pairs))
+    results = []
+    for _ in range(runs):
+        port = free_port()
+        args = [binary, "--host", "127.0.0.1", "--port", str(port)] + list(extra_args)
+        t0 = time.monotonic()
+        proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        served = None
+        while time.monotonic() - t0 < timeout_s:
+            if health_ok(port):
+                served = (time.monotonic() - t0) * 1000.0
+                break
+            if proc.poll() is not None:
+                break
+            time.sleep(0.0005)
+        proc.terminate()
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        results.append({"ms": served, "exit": proc.returncode})
+        time.sleep(0.2)
+    served = [r["ms"] for r in results if r["ms"] is not None]
+    return {
+        "runs": results,
+        "median_ms": _median(served) if served else None,
+        "min_ms": min(served) if served else None,
+        "max_ms": max(served) if served else None,
+        "failed": sum(1 for r in results if r["ms"] is None),
+    }
+
+
+def _median(values):
+    ordered = sorted(values)
+    n = len(ordered)
+    return ordered[n // 2] if n % 2 else (ordered[n // 2 - 1] + ordered[n // 2]) / 2
+
+
+def parse_kv_strings(pairs):
+    out = {}
+    for pair in pairs:
+        key, _, value = pair.partition("=")
+        out[key] = value
+    return out
+
+
+# ----------------------------------------------------------------------------------------------
+# The report
+
+
+def _load(path, default=None):
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return default
+
+
+def _read(path, default=""):
+    try:
+        with open(path) as f:
+            return f.read()
+    except OSError:
+        return default
+
+
+def _ms(us, decimals=None):
+    if us is None:
+        return "–"
+    v = us / 1000.0
+    if decimals is None:
+        decimals = 3 if v < 10 else 1 if v < 1000 else 0
+    return f"{v:,.{decimals}f}"
+
+
+def _num(v, decimals=0):
+    if v is None:
+        return "–"
+    return f"{v:,.{decimals}f}"
+
+
+def load_run(directory):
+    """One run of tools/bench: params, command, load report, mock stats, CPU, server state."""
+    run = {"dir": directory, "name": os.path.basename(directory)}
+    run["params"] = _load(os.path.join(directory, "params.json"), {})
+    run["cmd"] = _read(os.path.join(directory, "cmd.txt")).strip()
+    run["load"] = _load(os.path.join(directory, "load.json"))
+    run["load_err"] = _read(os.path.join(directory, "load.err")).strip()
+    run["mock_stats"] = _load(os.path.join(directory, "mock_stats.json"))
+    run["health"] = _load(os.path.join(directory, "health.json"))
+    run["server_state"] = _read(os.path.join(directory, "server_state.txt")).strip() or "unknown"
+    run["extra"] = _load(os.path.join(directory, "extra.json"), {})
+    before = _load(os.path.join(directory, "cpu_before.json"))
+    after = _load(os.path.join(directory, "cpu_after.json"))
+    pids = [run["params"].get("server_pid"), run["params"].get("mock_pid")]
+    run["cpu"] = cpu_share(before, after, [p for p in pids if p]) if before and after else None
+    cancel_match = _load(os.path.join(directory, "cancel_match.json"))
+    if cancel_match:
+        run["extra"]["summary"] = cancel_match.get("summary")
+        run["extra"]["closes"] = cancel_match.get("closes")
+    run["extra"].update(derive(run["params"], run["extra"], run["load"], run["mock_stats"], run["health"]))
+    return run
+
+
+def derive(params, raw, load, mock_stats, health):
+    """Figures computed from a run's raw measurements (pure)."""
+    out = {}
+    load = load or {}
+    total_s = load.get("total_s") or 0
+    part = params.get("part")
+    if part == "saturation" and total_s > 0:
+        if mock_stats is not None and params.get("tokens"):
+            out["upstream_tokens_per_s"] = mock_stats.get("completed", 0) * params["tokens"] / total_s
+        if health is not None:
+            out["server_chunks_per_s"] = health.get("chunks_total", 0) / total_s
+        chat = load.get("chat") or {}
+        out["frames_per_s"] = chat.get("chunks_per_s")
+        if out.get("upstream_tokens_per_s") and chat.get("chunks"):
+            out["tokens_per_frame"] = out["upstream_tokens_per_s"] / chat["chunks_per_s"]
+    if part == "idle":
+        c = load.get("connections") or {}
+        out["opened"] = c.get("opened")
+        out["failed"] = c.get("failed")
+        out["dropped"] = c.get("dropped")
+        out["failures"] = c.get("failures") or None
+        before, with_, after = raw.get("rss_before_kib"), raw.get("rss_with_kib"), raw.get("rss_after_kib")
+        if before is not None and with_ is not None and c.get("opened"):
+            out["rss_per_connection_kib"] = (with_ - before) / c["opened"]
+        if before and after is not None:
+            out["after_vs_before_pct"] = 100.0 * (after - before) / before
+    return out
+
+
+def other_cpu(run):
+    """Process CPU (user + system) not used by the server, the mock or the load tool during the run
+    (% of one core): other people's jobs. Interrupt and softirq time is not in it."""
+    cpu = run.get("cpu")
+    load = run.get("load") or {}
+    if not cpu:
+        return None
+    used = 0.0
+    for key in (run["params"].get("server_pid"), run["params"].get("mock_pid")):
+        if key and str(key) in cpu:
+            used += cpu[str(key)]
+    lp = load.get("load_process")
+    if lp and cpu["seconds"] > 0:
+        used += 100.0 * (lp["cpu_user_s"] + lp["cpu_system_s"]) / cpu["seconds"]
+    return max(0.0, cpu.get("processes_pct", cpu["machine_busy_pct"]) - used)
+
+
+def server_log_summary(run_dirs):
+    counts = Counter()
+    samples = []
+    for d in run_dirs:
+        for line in _read(os.path.join(d, "server.log")).splitlines():
+            m = re.match(r"^\S+ (warn|error) (.*)$", line)
+            if m:
+                counts[m.group(1)] += 1
+                key = re.sub(r"\d+", "N", m.group(2))[:120]
+                samples.append((os.path.basename(d), m.group(1), key, line))
+    by_kind = Counter((s[1], s[2]) for s in samples)
+    first = {}
+    for name, level, key, line in samples:
+        first.setdefault((level, key), (name, line))
+    return counts, by_kind, first
+
+
+def write_report(results_dir, md_path, svg_path):
+    meta = _load(os.path.join(results_dir, "meta.json"), {})
+    meta["machine"] = _load(os.path.join(results_dir, "machine.json"), {})
+    if isinstance(meta.get("loadavg_end"), str):
+        meta["loadavg_end"] = meta["loadavg_end"].split()[:3]
+    meta.setdefault("setup_commands", ["tools/setup-packages", "BUILD_TYPE=Release tools/build",
+                                       "ulimit -n \"$(ulimit -Hn)\""])
+    runs = {os.path.basename(d): load_run(d) for d in sorted(glob.glob(os.path.join(results_dir, "runs", "*"))) if os.path.isdir(d)}
+    chat_runs = sorted((r for r in runs.values() if r["params"].get("part") == "chat"),
+                       key=lambda r: (r["params"].get("series", ""), r["params"].get("connections", 0)))
+    main_chat = [r for r in chat_runs if r["params"].get("series") == "main"]
+    extra_chat = [r for r in chat_runs if r["params"].get("series") != "main"]
+    sat_runs = sorted((r for r in runs.values() if r["params"].get("part") == "saturation"),
+                      key=lambda r: (r["params"].get("connections", 0), r["params"].get("repeat", 0)))
+    idle = next((r for r in runs.values() if r["params"].get("part") == "idle"), None)
+    cancel = next((r for r in runs.values() if r["params"].get("part") == "cancel"), None)
+    startup = _load(os.path.join(results_dir, "startup.json"))
+    startup_builtin = _load(os.path.join(results_dir, "startup-builtin.json"))
+    machine = meta.get("machine", {})
+    mode = meta.get("mode", "full")
+
+    lines = []
+    w = lines.append
+    w("# brandchat benchmarks")
+    w("")
+    w(f"Written by `tools/bench{' --quick' if mode == 'quick' else ''}` on {machine.get('date', '?')} "
+      f"({mode} mode, {meta.get('wall_s', 0):.0f} s). Every figure below comes from that run; the raw "
+      f"reports are in `{meta.get('results_rel', results_dir)}/` until the next run.")
+    w("")
+    w("## Machine")
+    w("")
+    w("| | |")
+    w("| --- | --- |")
+    w(f"| CPU | {machine.get('cpu_model', '?')}, `nproc` = {machine.get('nproc', '?')} |")
+    w(f"| memory | {machine.get('mem_total_mib', 0):,} MiB |")
+    w(f"| kernel, OS | {machine.get('kernel', '?')}, {machine.get('os', '?')} |")
+    w(f"| open-file limit | soft {meta.get('nofile_soft', '?')}, hard {meta.get('nofile_hard', '?')} (raised to the hard limit for every process) |")
+    w(f"| load average | {' '.join(machine.get('loadavg', []))} at the start, {' '.join(meta.get('loadavg_end', []))} at the end |")
+    w(f"| build | {meta.get('build_type', 'Release')}, {meta.get('compiler', '?')}; server `{meta.get('server_version', '?')}`, "
+      f"binary sha256 `{meta.get('server_sha256', '?')[:16]}`… |")
+    w("")
+    w("The server, the mock model (`brandchat-mock-llm`) and the load tool (`brandchat-load`) share "
+      "these cores, and so do other engineers' jobs. CPU columns are % of one core over the run: each "
+      "process's own user + system time (`/proc/PID/stat`; the load tool's from `getrusage`); **softirq** "
+      "is the kernel's interrupt and softirq time (`/proc/stat`), mostly the loopback TCP traffic, which is "
+      "charged to no process; **other CPU** is the process time of everything else on the machine "
+      "(`/proc/stat` user + system minus the three), i.e. how much other people's jobs competed with the run.")
+    w("")
+
+    # ---- targets
+    at_1000 = next((r for r in main_chat if r["params"].get("connections") == 1000), None)
+    ttfc_p99 = gap_p99 = None
+    if at_1000 and at_1000["load"]:
+        lat = at_1000["load"]["latency_us"]
+        ttfc_p99 = lat.get("first_chunk_server_added", {}).get("p99")
+        gap_p99 = lat.get("chunk_gap_server_added", {}).get("p99")
+    sat_groups = saturation_medians(sat_runs)
+    best_sat = max(sat_groups, key=lambda g: g["upstream_tokens_per_s"] or 0) if sat_groups else None
+    idle_x = idle["extra"] if idle else {}
+    cancel_x = (cancel["extra"].get("summary") if cancel else None) or {}
+    disturbed = [(r["name"], other_cpu(r)) for r in sorted(runs.values(), key=lambda r: r["params"].get("order", 0))
+                 if other_cpu(r) is not None and other_cpu(r) > DISTURBED_PCT]
+    if disturbed:
+        w(f"**Disturbed runs.** Other processes used more than {DISTURBED_PCT} % of a core during "
+          + ", ".join(f"{n} ({v:.0f} %)" for n, v in disturbed)
+          + f": the suite waits up to {meta.get('calm_wait_s', 0)} s before each run for the machine to calm down, "
+          "and started these anyway or was joined during them; their figures include that competition.")
+        w("")
+    w("## Targets (issue 4)")
+    w("")
+    if mode == "quick":
+        w("*Quick mode: smaller numbers than the targets are stated for, so these verdicts are only indicative; "
+          "`tools/bench` (full) is the measurement.*")
+        w("")
+    w("| target | measured | |")
+    w("| --- | --- | --- |")
+    if at_1000:
+        w(f"| server-added time to first chunk, p99 < 1 ms at 1,000 conversations | {_ms(ttfc_p99)} ms | **{verdict(None if ttfc_p99 is None else ttfc_p99 / 1000, 1.0)}** |")
+        w(f"| server-added chunk gap, p99 < 1 ms at 1,000 conversations | {_ms(gap_p99)} ms | **{verdict(None if gap_p99 is None else gap_p99 / 1000, 1.0)}** |")
+    else:
+        w("| server-added latency, p99 < 1 ms at 1,000 conversations | not run in this mode | – |")
+    if best_sat:
+        w(f"| ≥ 100,000 chunks/s forwarded at saturation | {_num(best_sat['upstream_tokens_per_s'])} upstream tokens/s forwarded, "
+          f"{_num(best_sat['frames_per_s'])} chunk frames/s received ({'median of ' + str(best_sat['runs']) + ' runs' if best_sat['runs'] > 1 else 'one run'} with "
+          f"{best_sat['connections']:,} clients, the best client count) | "
+          f"**{verdict(best_sat['upstream_tokens_per_s'], 100000, below=False)}** |")
+    if idle:
+        target_n = 19000
+        n_ok = idle_x.get("opened")
+        w(f"| 19,000 idle connections in one process | {_num(n_ok)} of {_num(idle['params'].get('connections'))} held | "
+          f"**{verdict(n_ok, target_n, below=False)}** |")
+        per = idle_x.get("rss_per_connection_kib")
+        w(f"| ≤ 8 KiB server RSS per idle connection | {_num(per, 2)} KiB | **{'met' if per is not None and per <= 8 else verdict(per, 8.0)}** |")
+        back = idle_x.get("after_vs_before_pct")
+        w(f"| RSS back within 10 % of baseline after they leave | {_num(back, 1)} % above | "
+          f"**{verdict(None if back is None else abs(back), 10.0)}** |")
+    if cancel:
+        p99 = (cancel_x.get("upper_ms") or {}).get("p99")
+        w(f"| cancellation p99 < 10 ms | {_num(p99, 2)} ms (upper bound) | **{verdict(p99, 10.0)}** |")
+    if startup:
+        med = startup.get("median_ms")
+        w(f"| serving within 100 ms of start | median {_num(med, 1)} ms | **{verdict(med, 100.0)}** |")
+    w("")
+
+    # ---- parts 1 and 2
+    w("## 1–2. Concurrent streaming conversations; server-added latency")
+    w("")
+    if main_chat:
+        p0 = main_chat[0]["params"]
+        w(f"Each row is a fresh server and mock. The mock answers every request with {p0.get('tokens')} tokens; "
+          "its first token falls due one token delay after the response headers and the rest one token "
+          "delay apart (`--first-token-ms D --token-delay-ms D`). Every client sends its next chat message "
+          "as soon as the previous reply completes (`--scenario chat`), so every conversation is streaming "
+          f"all the time. The token delay D grows with the concurrency so that the mock offers the same "
+          f"{_num(p0.get('offered_tokens_per_s'))} tokens/s in total at every level: the rows differ in the "
+          "number of concurrent streams, not in the token rate (part 3 measures the rate). Conversations start "
+          f"at {_num(p0.get('ramp_per_s'))} per second (a faster ramp measures how fast the server takes on new "
+          "conversations, not what it adds to each), and each run lasts until "
+          f"{_num(p0.get('duration_s', 0) - math.ceil(p0.get('connections', 0) / max(p0.get('ramp_per_s', 1), 1)))} s after the last one "
+          "started. Times to first chunk are mostly those of each conversation's first message, sent as it "
+          "connects, since a reply takes 64 × D.")
+        w("")
+        w("**Server-added** time = what the client measured minus what the mock was told: time to first "
+          "chunk − D, and chunk gap − D (never below 0; consecutive chunks merged into one frame count as "
+          "one gap). It includes everything that is not the mock's scheduled pause: the server, the loopback "
+          "TCP hops, and the mock's and the load tool's own scheduling on the shared cores. Percentiles "
+          "come from log-bucketed histograms (0.8 % precision), in ms.")
+        w("")
+        w(_chat_table(main_chat))
+        w("")
+        w(_chat_details(main_chat))
+        w("")
+        for note in _fd_notes(main_chat):
+            w(note)
+            w("")
+    if extra_chat:
+        w("### At a model's real pace")
+        w("")
+        w("The same, with every conversation streaming at 20 ms per token (50 tokens/s, a typical LLM), "
+          "so the total token rate grows with the concurrency: where it passes what this machine can "
+          "forward (part 3) the latency is queueing, not the server's per-chunk cost.")
+        w("")
+        w(_chat_table(extra_chat))
+        w("")
+        w(_chat_details(extra_chat))
+        w("")
+        for note in _fd_notes(extra_chat):
+            w(note)
+            w("")
+    w("![server-added latency against concurrency](latency.svg)")
+    w("")
+
+    # ---- part 3
+    w("## 3. Saturation: chunks forwarded with zero token delay")
+    w("")
+    if sat_runs:
+        p0 = sat_runs[0]["params"]
+        w(f"The mock streams {p0.get('tokens')} tokens per answer with no delay (`--token-delay-ms 0`); "
+          "clients send back to back. **Upstream tokens/s** = tokens in the mock's streams that completed "
+          "(`/mock/stats` `completed` × tokens per answer) over the load tool's run time: what the server "
+          "read from the model and forwarded. **Server chunks/s** = the server's own `chunks_total` "
+          "(`/health`) over the same time. **Chunk frames/s** = WebSocket `chunk` frames the clients "
+          "received: the server merges consecutive chunks into one frame when a client's socket is "
+          "busy (same text, fewer frames), so frames/s can be lower than tokens/s and tokens/frame "
+          "shows how much merging happened.")
+        w("")
+        w("| clients | opened | repeat | run (s) | upstream tokens/s | server chunks/s | chunk frames/s | tokens/frame | replies/s | reply errors | server CPU | mock CPU | load CPU | softirq | other CPU | server RSS peak |")
+        w("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+        for r in sat_runs:
+            x, L = r["extra"], r["load"] or {}
+            chat = L.get("chat", {})
+            w(f"| {r['params'].get('connections'):,} | {_num((L.get('connections') or {}).get('opened'))} | {r['params'].get('repeat', 1)} | {_num(L.get('total_s'), 1)} | {_num(x.get('upstream_tokens_per_s'))} | "
+              f"{_num(x.get('server_chunks_per_s'))} | {_num(x.get('frames_per_s'))} | {_num(x.get('tokens_per_frame'), 2)} | "
+              f"{_num(chat.get('replies_per_s'))} | {_num(chat.get('reply_errors'))} | {_cpu(r, 'server_pid')} | {_cpu(r, 'mock_pid')} | "
+              f"{_load_cpu(r)} | {_pct((r.get('cpu') or {}).get('softirq_pct'))} | {_pct(other_cpu(r))} | {_rss_peak(r)} |")
+        w("")
+        if any(g["runs"] > 1 for g in sat_groups):
+            w("Medians: " + "; ".join(
+                f"{g['connections']:,} clients: {_num(g['upstream_tokens_per_s'])} upstream tokens/s, "
+                f"{_num(g['frames_per_s'])} chunk frames/s (runs: {', '.join(_num(v) for v in g['all_tokens_per_s'])} tokens/s)"
+                for g in sat_groups) + ".")
+            w("")
+            spreads = [100.0 * (max(g["all_tokens_per_s"]) / min(g["all_tokens_per_s"]) - 1)
+                       for g in sat_groups if len(g["all_tokens_per_s"]) > 1 and min(g["all_tokens_per_s"]) > 0]
+            others = [other_cpu(r) for r in sat_runs if other_cpu(r) is not None]
+            if spreads:
+                w(f"Runs with the same client count differ by up to {max(spreads):.0f} % "
+                  f"(other processes used at most {max(others) if others else 0:.0f} % of a core during them).")
+            w("")
+    # ---- part 4
+    w("## 4. Idle density")
+    w("")
+    if idle:
+        x, L = idle["extra"], idle["load"] or {}
+        w(f"One fresh server; `brandchat-load --scenario idle` opens {idle['params'].get('connections'):,} connections "
+          f"(spread over {idle['params'].get('source_range', 1)} loopback source addresses), waits for every welcome and "
+          f"holds them {idle['params'].get('hold_s')} s. Server RSS (`VmRSS`) is read before, once `/health` counts "
+          f"them all and {idle['params'].get('settle_s')} s have passed, and {idle['params'].get('after_wait_s')} s after the "
+          "last one left.")
+        w("")
+        w("| | |")
+        w("| --- | ---: |")
+        w(f"| connections opened / requested | {_num(x.get('opened'))} / {_num(idle['params'].get('connections'))} (failed {_num(x.get('failed'))}, dropped {_num(x.get('dropped'))}) |")
+        w(f"| server active connections seen by `/health` | {_num(x.get('active_seen'))} |")
+        w(f"| time to open all (welcome p50 / p99 / max) | {_num(L.get('settle_s'), 2)} s ({_ms(_lat(L, 'welcome', 'p50'))} / {_ms(_lat(L, 'welcome', 'p99'))} / {_ms(_lat(L, 'welcome', 'max'))} ms) |")
+        w(f"| server RSS before | {_kib(x.get('rss_before_kib'))} |")
+        w(f"| server RSS with them | {_kib(x.get('rss_with_kib'))} |")
+        w(f"| **RSS per connection** ((with − before) / opened) | **{_num(x.get('rss_per_connection_kib'), 2)} KiB** |")
+        w(f"| server RSS after they left | {_kib(x.get('rss_after_kib'))} (**{_num(x.get('after_vs_before_pct'), 1)} %** vs before) |")
+        w(f"| server RSS high-water (VmHWM) | {_kib(x.get('hwm_kib'))} |")
+        w(f"| load tool max RSS | {_kib((L.get('load_process') or {}).get('max_rss_kib'))} |")
+        if x.get("failures"):
+            w(f"| connection failures | {html.escape(json.dumps(x.get('failures')))} |")
+        w("")
+    # ---- part 5
+    w("## 5. Cancellation")
+    w("")
+    if cancel:
+        x = cancel["extra"]
+        s = x.get("summary") or {}
+        p = cancel["params"]
+        w(f"`brandchat-load --scenario cancel`: {p.get('connections')} clients, each connecting, sending a chat "
+          "message tagged `[ref cancel-N]`, and closing its TCP socket (no close frame, as a closed tab) the "
+          "moment the first chunk arrives, then reconnecting. The mock streams "
+          f"{p.get('tokens')} tokens {p.get('token_delay_ms')} ms apart, so every stream is cut mid-way. "
+          "Each close time (monotonic clock, µs) is matched by its tag to the mock's `/mock/requests` record "
+          "of that upstream request; latency = the mock's `ended_ms` − the close time. `ended_ms` is a whole "
+          "millisecond (truncated), so each latency is known to within 1 ms: the table gives the upper bound "
+          "(and the lower bound's median); the target is judged on the upper bound.")
+        w("")
+        up, lo = s.get("upper_ms") or {}, s.get("lower_ms") or {}
+        w("| cancellations matched | p50 | p90 | p99 | max | lower bound p50 | upstream outcomes |")
+        w("| ---: | ---: | ---: | ---: | ---: | ---: | --- |")
+        outcomes = ", ".join(f"{k}: {v}" for k, v in sorted((s.get("outcomes") or {}).items()))
+        w(f"| {_num(s.get('matched'))} of {_num(x.get('closes'))} | {_num(up.get('p50'), 2)} ms | {_num(up.get('p90'), 2)} ms | "
+          f"{_num(up.get('p99'), 2)} ms | {_num(up.get('max'), 2)} ms | {_num(lo.get('p50'), 2)} ms | {outcomes} |")
+        if s.get("unmatched") or s.get("still_running"):
+            w("")
+            w(f"Unmatched closes: {s.get('unmatched')}; upstream streams still running when checked: {s.get('still_running')}.")
+        w("")
+    # ---- part 6
+    w("## 6. Start-up")
+    w("")
+    if startup:
+        w("Time from just before `exec` (Python `subprocess.Popen`) to the first `GET /health` answered 200, "
+          "polled every 0.5 ms, on a free port, with the benchmark's flags. The target is judged on the first "
+          "row, the configuration every other part runs (`OPENAI_BASE_URL` pointing at the mock); the second "
+          "row is the same binary with no model configured (the built-in catalog responder), for comparison. "
+          f"Environment: `SSL_CERT_FILE` {meta.get('ssl_cert_file') or 'unset'}, `SSL_CERT_DIR` {meta.get('ssl_cert_dir') or 'unset'}.")
+        w("")
+        w("| configuration | runs | median | min | max | failed | all runs (ms) |")
+        w("| --- | ---: | ---: | ---: | ---: | ---: | --- |")
+        for label, st in (("`OPENAI_BASE_URL=$MOCK/v1` (as benchmarked)", startup), ("no model (built-in responder)", startup_builtin)):
+            if not st:
+                continue
+            runs_ms = [r["ms"] for r in st.get("runs", [])]
+            w(f"| {label} | {len(runs_ms)} | **{_num(st.get('median_ms'), 1)} ms** | {_num(st.get('min_ms'), 1)} ms | "
+              f"{_num(st.get('max_ms'), 1)} ms | {st.get('failed', 0)} | {', '.join(_num(v, 1) for v in runs_ms)} |")
+        w("")
+
+    # ---- server behaviour
+    w("## Server behaviour during the runs")
+    w("")
+    dirs = [r["dir"] for r in runs.values()]
+    counts, by_kind, first = server_log_summary(dirs)
+    states = [(r["name"], r["server_state"]) for r in runs.values()]
+    bad = [(n, s) for n, s in states if s != "alive"]
+    if bad:
+        for n, s in bad:
+            w(f"- **{n}: the server {s}**")
+    else:
+        w("- The server was alive at the end of every run (checked before it was stopped).")
+    for r in runs.values():
+        L = r["load"]
+        if L is None:
+            w(f"- {r['name']}: the load tool wrote no report. {html.escape(r['load_err'][:300])}")
+            continue
+        errs = L.get("errors", {})
+        parts = []
+        if errs.get("server"):
+            parts.append("server error frames " + json.dumps(errs["server"]))
+        if errs.get("connection"):
+            parts.append("connection failures " + json.dumps(errs["connection"]))
+        if errs.get("dropped"):
+            parts.append("connections dropped " + json.dumps(errs["dropped"]))
+        if errs.get("unexpected_frames"):
+            parts.append("unexpected frames " + json.dumps(errs["unexpected_frames"]))
+        if parts:
+            w(f"- {r['name']}: " + "; ".join(parts))
+    if counts:
+        w(f"- Server log (`--log-level info`): {counts.get('warn', 0)} warnings, {counts.get('error', 0)} errors:")
+        for (level, key), n in by_kind.most_common(10):
+            name, line = first[(level, key)]
+            w(f"  - {n} × {level} (first in {name}): `{line[:200]}`")
+    else:
+        w("- Server log (`--log-level info`): no warnings, no errors.")
+    w("")
+
+    # ---- commands
+    w("## Commands")
+    w("")
+    w("```sh")
+    w(f"tools/bench{' --quick' if mode == 'quick' else ''}   # all of the below, then this report")
+    w("```")
+    w("")
+    w("What it ran (ports were free ones picked at run time; `$MOCK` = `http://127.0.0.1:MOCKPORT`):")
+    w("")
+    w("```sh")
+    for c in meta.get("setup_commands", []):
+        w(c)
+    for st in (startup, startup_builtin):
+        if st:
+            w("# start-up")
+            command = re.sub(r"http://127\.0\.0\.1:\d+", "$MOCK", st.get("command", ""))
+            rel = meta.get("results_rel")
+            if rel and os.path.abspath(results_dir).endswith(rel):
+                command = command.replace(os.path.abspath(results_dir)[: -len(rel)], "")
+            w(command)
+    for r in sorted(runs.values(), key=lambda r: r["params"].get("order", 0)):
+        w(f"# {r['name']}")
+        for c in r["cmd"].splitlines():
+            w(c)
+    w("```")
+    w("")
+
+    with open(md_path, "w") as f:
+        f.write("\n".join(lines))
+
+    # ---- chart
+    levels = [r["params"].get("connections") if (other_cpu(r) or 0) <= DISTURBED_PCT else f"{r['params'].get('connections'):,}*"
+              for r in main_chat]
+    panels = []
+    for key, title in (("first_chunk_server_added", "time to first chunk − first-token delay"),
+                       ("chunk_gap_server_added", "chunk gap − token delay")):
+        series = {}
+        for p in ("p50", "p90", "p99"):
+            series[p] = [(_lat(r["load"] or {}, key, p) / 1000.0) if _lat(r["load"] or {}, key, p) is not None else None
+                         for r in main_chat]
+        panels.append((title, series))
+    delays = ", ".join(f"{r['params'].get('connections'):,}: {r['params'].get('token_delay_ms')} ms" for r in main_chat)
+    offered = main_chat[0]["params"].get("offered_tokens_per_s") if main_chat else None
+    svg = latency_svg(levels, panels, target_ms=1.0,
+                      title="brandchat: server-added latency against concurrency",
+                      note=f"{machine.get('date', '')}, {machine.get('nproc', '?')} cores ({machine.get('cpu_model', '')}); "
+                           f"mock token delay per level ({delays}), {_num(offered)} tokens/s offered at each level; log scale"
+                           + ("; * other jobs competed for the CPU" if any(isinstance(l, str) for l in levels) else ""))
+    with open(svg_path, "w") as f:
+        f.write(svg)
+
+
+def _lat(load, key, p):
+    h = ((load or {}).get("latency_us") or {}).get(key, {})
+    return h.get(p) if h.get("count") else None
+
+
+def _kib(v):
+    if v is None:
+        return "–"
+    return f"{v / 1024:,.1f} MiB ({v:,} KiB)"
+
+
+def _pct(v):
+    return "–" if v is None else f"{v:.0f} %"
+
+
+def _cpu(run, pid_key):
+    cpu = run.get("cpu")
+    pid = run["params"].get(pid_key)
+    if not cpu or not pid or str(pid) not in cpu:
+        return "–"
+    return f"{cpu[str(pid)]:.0f} %"
+
+
+def _load_cpu(run):
+    cpu, L = run.get("cpu"), run.get("load") or {}
+    lp = L.get("load_process")
+    if not cpu or not lp or cpu["seconds"] <= 0:
+        return "–"
+    return f"{100.0 * (lp['cpu_user_s'] + lp['cpu_system_s']) / cpu['seconds']:.0f} %"
+
+
+def _rss_peak(run):
+    sp = (run.get("load") or {}).get("server_process") or {}
+    v = sp.get("rss_peak_kib")
+    return "–" if v is None else f"{v / 1024:,.1f} MiB"
+
+
+def fd_budget(connections, nofile, overhead=16):
+    """A streaming conversation holds two descriptors in the server: its client's socket and its
+    upstream request's. True when `connections` of them fit under the open-file limit."""
+    return 2 * connections + overhead <= nofile
+
+
+def _fd_notes(chat_runs):
+    notes = []
+    for r in chat_runs:
+        n, nofile = r["params"].get("connections"), r["params"].get("nofile")
+        if n and nofile and not fd_budget(n, nofile):
+            L = r["load"] or {}
+            c = L.get("connections", {})
+            chat = L.get("chat", {})
+            mock = r.get("mock_stats") or {}
+            notes.append(
+                f"**{n:,} conversations and the open-file limit.** Each streaming conversation holds two descriptors "
+                f"in the server (its client's socket and its upstream request's), so {n:,} need {2 * n:,} plus the "
+                f"server's own, more than its limit of {nofile:,}. In this run {_num(c.get('opened'))} connections "
+                f"opened and {_num(c.get('failed'))} failed, the mock saw {_num(mock.get('requests'))} upstream requests, "
+                f"and the clients got {_num(chat.get('reply_errors'))} error replies (each client sends its next message "
+                "at once after an error); see *Server behaviour* for what the server logged.")
+    return notes
+
+
+def saturation_medians(sat_runs):
+    """Saturation runs grouped by client count: median upstream tokens/s and chunk frames/s (pure)."""
+    groups = {}
+    for r in sat_runs:
+        groups.setdefault(r["params"].get("connections"), []).append(r["extra"])
+    out = []
+    for n in sorted(groups):
+        xs = groups[n]
+        tokens = [x["upstream_tokens_per_s"] for x in xs if x.get("upstream_tokens_per_s") is not None]
+        frames = [x["frames_per_s"] for x in xs if x.get("frames_per_s") is not None]
+        out.append({"connections": n, "runs": len(xs), "all_tokens_per_s": tokens,
+                    "upstream_tokens_per_s": _median(tokens) if tokens else None,
+                    "frames_per_s": _median(frames) if frames else None})
+    return out
+
+
+def _chat_table(chat_runs):
+    rows = ["| conversations | token delay D | opened / failed | TTFC − D p50 | p90 | p99 | max | gap − D p50 | p90 | p99 | max | chunk frames/s | other CPU |",
+            "| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for r in chat_runs:
+        L = r["load"] or {}
+        c = L.get("connections", {})
+        chat = L.get("chat", {})
+        rows.append(
+            f"| {r['params'].get('connections'):,} | {r['params'].get('token_delay_ms')} ms | {_num(c.get('opened'))} / {_num(c.get('failed'))} | "
+            f"{_ms(_lat(L, 'first_chunk_server_added', 'p50'))} | {_ms(_lat(L, 'first_chunk_server_added', 'p90'))} | "
+            f"**{_ms(_lat(L, 'first_chunk_server_added', 'p99'))}** | {_ms(_lat(L, 'first_chunk_server_added', 'max'))} | "
+            f"{_ms(_lat(L, 'chunk_gap_server_added', 'p50'))} | {_ms(_lat(L, 'chunk_gap_server_added', 'p90'))} | "
+            f"**{_ms(_lat(L, 'chunk_gap_server_added', 'p99'))}** | {_ms(_lat(L, 'chunk_gap_server_added', 'max'))} | "
+            f"{_num(chat.get('chunks_per_s'))} | {_pct(other_cpu(r))} |")
+    return "\n".join(rows)
+
+
+def _chat_details(chat_runs):
+    rows = ["| conversations | run (s) | ramp (conn/s) | welcome p50 / p99 (ms) | first chunk p50 / p99 (ms) | chunk gap p50 / p99 (ms) | complete p50 (ms) | requests | replies | reply errors | unfinished at stop | server CPU | mock CPU | load CPU | softirq | server RSS start → peak |",
+            "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for r in chat_runs:
+        L = r["load"] or {}
+        chat = L.get("chat", {})
+        sp = L.get("server_process") or {}
+        rss = "–" if not sp else f"{sp.get('rss_start_kib', 0) / 1024:,.1f} → {sp.get('rss_peak_kib', 0) / 1024:,.1f} MiB"
+        rows.append(
+            f"| {r['params'].get('connections'):,} | {_num(L.get('total_s'), 1)} | {_num(r['params'].get('ramp_per_s'))} | "
+            f"{_ms(_lat(L, 'welcome', 'p50'))} / {_ms(_lat(L, 'welcome', 'p99'))} | "
+            f"{_ms(_lat(L, 'first_chunk', 'p50'))} / {_ms(_lat(L, 'first_chunk', 'p99'))} | "
+            f"{_ms(_lat(L, 'chunk_gap', 'p50'))} / {_ms(_lat(L, 'chunk_gap', 'p99'))} | {_ms(_lat(L, 'complete', 'p50'))} | "
+            f"{_num(chat.get('requests'))} | {_num(chat.get('replies'))} | {_num(chat.get('reply_errors'))} | "
+            f"{_num(chat.get('in_flight_at_stop'))} | {_cpu(r, 'server_pid')} | {_cpu(r, 'mock_pid')} | {_load_cpu(r)} | "
+            f"{_pct((r.get('cpu') or {}).get('softirq_pct'))} | {rss} |")
+    return "\n".join(rows)
+
+
+# ----------------------------------------------------------------------------------------------
+
+
+def main(argv):
+    if len(argv) < 2:
+        print(__doc__, file=sys.stderr)
+        return 2
+    cmd, args = argv[1], argv[2:]
+    if cmd == "kv":
+        print(json.dumps(parse_kv(args)))
+    elif cmd == "cpu":
+        print(json.dumps(cpu_snapshot([int(a) for a in args])))
+    elif cmd == "wait-calm":
+        calm, busy, waited = wait_calm(float(args[0]), float(args[1]))
+        print(f"{'calm' if calm else 'still busy'}: other processes used {busy:.0f} % of a core "
+              f"(waited {waited:.0f} s)")
+    elif cmd == "machine":
+        print(json.dumps(machine_info()))
+    elif cmd == "startup":
+        binary, runs, env_pairs, extra, unset = None, 10, [], [], []
+        i = 0
+        while i < len(args):
+            if args[i] == "--unset":
+                unset.append(args[i + 1])
+                i += 2
+            elif args[i] == "--bin":
+                binary = args[i + 1]
+                i += 2
+            elif args[i] == "--runs":
+                runs = int(args[i + 1])
+                i += 2
+            elif args[i] == "--env":
+                env_pairs.append(args[i + 1])
+                i += 2
+            else:
+                extra.append(args[i])
+                i += 1
+        result = measure_startup(binary, runs, env_pairs, extra, unset)
+        result["command"] = (f"bench_lib.py startup --runs {runs} " + " ".join(f"--unset {u}" for u in unset) +
+                             " ".join(f"--env {e}" for e in env_pairs) + f" --bin {os.path.basename(binary)} " + " ".join(extra))
+        print(json.dumps(result))
+    elif cmd == "cancel-match":
+        load = _load(args[0])
+        records = _load(args[1])
+        if isinstance(records, dict):
+            records = records.get("requests", [])
+        closes = (load or {}).get("cancel", {}).get("closes", [])
+        result = match_cancellations(closes, records or [])
+        print(json.dumps({"closes": len(closes), "summary": summarize_cancellations(result), "matched": result["matched"]}))
+    elif cmd == "report":
+        write_report(args[0], args[1], args[2])
+    else:
+        print(f"bench_lib.py: unknown command {cmd}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,184 @@
+#!/usr/bin/env python3
+"""Unit tests of tools/load/bench_lib.py's pure parts (ctest: load_bench_lib)."""
+
+import os
+import sys
+import unittest
+import xml.etree.ElementTree as ET
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+
+import bench_lib as b  # noqa: E402
+
+
+def record(tag, ended_ms, outcome="client_closed", seq=1, started_ms=0):
+    content = "I need a laptop" + (f" [ref {tag}]" if tag else "")
+    return {
+        "seq": seq,
+        "body": {"messages": [{"role": "system", "content": "be nice [ref cancel-999]"},
+                              {"role": "user", "content": "earlier [ref cancel-998]"},
+                              {"role": "assistant", "content": "ok"},
+                              {"role": "user", "content": content}]},
+        "started_ms": started_ms,
+        "ended_ms": ended_ms,
+        "outcome": outcome,
+        "tokens_sent": 1,
+    }
+
+
+class Percentile(unittest.TestCase):
+    def test_nearest_rank(self):
+        values = list(range(1, 101))  # 1..100
+        self.assertEqual(b.percentile(values, 50), 50)
+        self.assertEqual(b.percentile(values, 99), 99)
+        self.assertEqual(b.percentile(values, 100), 100)
+        self.assertEqual(b.percentile(values, 0), 1)
+        self.assertEqual(b.percentile([3, 1, 2], 50), 2)
+        self.assertEqual(b.percentile([5], 99), 5)
+        self.assertIsNone(b.percentile([], 50))
+
+    def test_p99_of_200_is_the_198th(self):
+        values = [1.0] * 197 + [5.0, 7.0, 9.0]
+        self.assertEqual(b.percentile(values, 99), 5.0)
+
+
+class KeyValues(unittest.TestCase):
+    def test_numbers_stay_numbers(self):
+        self.assertEqual(b.parse_kv(["a=1", "b=2.5", "c=x y", "d=", "e=1.2 0.9"]),
+                         {"a": 1, "b": 2.5, "c": "x y", "d": "", "e": "1.2 0.9"})
+        with self.assertRaises(ValueError):
+            b.parse_kv(["novalue"])
+
+
+class Cancellations(unittest.TestCase):
+    def test_tag_is_read_from_the_last_user_message_only(self):
+        self.assertEqual(b.request_tag(record("cancel-7", 10)), "cancel-7")
+        self.assertIsNone(b.request_tag(record(None, 10)))
+        self.assertIsNone(b.request_tag({"body": None}))
+        self.assertIsNone(b.request_tag({"body": {"messages": "x"}}))
+
+    def test_matching_by_tag_with_whole_millisecond_bounds(self):
+        closes = [{"tag": "cancel-1", "closed_ms": 1000.25},
+                  {"tag": "cancel-2", "closed_ms": 2000.5},
+                  {"tag": "cancel-3", "closed_ms": 3000.0},
+                  {"tag": "cancel-4", "closed_ms": 4000.0}]
+        records = [record("cancel-2", 2003, seq=1), record("cancel-1", 1001, seq=2),
+                   record("cancel-3", None, outcome="running", seq=3), record(None, 5000, seq=4)]
+        result = b.match_cancellations(closes, records)
+        self.assertEqual([m["tag"] for m in result["matched"]], ["cancel-1", "cancel-2"])
+        first = result["matched"][0]
+        self.assertAlmostEqual(first["lower_ms"], 0.75)
+        self.assertAlmostEqual(first["upper_ms"], 1.75)
+        self.assertAlmostEqual(result["matched"][1]["upper_ms"], 3.5)
+        self.assertEqual(result["still_running"], ["cancel-3"])
+        self.assertEqual(result["unmatched"], ["cancel-4"])
+        self.assertEqual(result["retried"], 0)
+
+    def test_a_retried_request_counts_its_last_attempt(self):
+        closes = [{"tag": "cancel-1", "closed_ms": 100.0}]
+        records = [record("cancel-1", 50, outcome="status_500", seq=1), record("cancel-1", 102, seq=2)]
+        result = b.match_cancellations(closes, records)
+        self.assertEqual(result["retried"], 1)
+        self.assertAlmostEqual(result["matched"][0]["upper_ms"], 3.0)
+
+    def test_summary(self):
+        closes = [{"tag": f"cancel-{i}", "closed_ms": float(i * 100)} for i in range(1, 101)]
+        records = [record(f"cancel-{i}", i * 100 + (1 if i < 100 else 40), seq=i) for i in range(1, 101)]
+        records[0]["outcome"] = "completed"
+        s = b.summarize_cancellations(b.match_cancellations(closes, records))
+        self.assertEqual(s["matched"], 100)
+        self.assertEqual(s["upper_ms"]["p50"], 2.0)
+        self.assertEqual(s["upper_ms"]["p99"], 2.0)
+        self.assertEqual(s["upper_ms"]["max"], 41.0)
+        self.assertEqual(s["lower_ms"]["p50"], 1.0)
+        self.assertEqual(s["outcomes"], {"completed": 1, "client_closed": 99})
+        empty = b.summarize_cancellations({"matched": [], "unmatched": ["x"], "still_running": []})
+        self.assertIsNone(empty["upper_ms"]["p99"])
+        self.assertEqual(empty["unmatched"], 1)
+
+
+class Verdicts(unittest.TestCase):
+    def test_below_and_at_least(self):
+        self.assertEqual(b.verdict(0.9, 1.0), "met")
+        self.assertEqual(b.verdict(1.0, 1.0), "missed")
+        self.assertEqual(b.verdict(100000, 100000, below=False), "met")
+        self.assertEqual(b.verdict(99999, 100000, below=False), "missed")
+        self.assertEqual(b.verdict(None, 1.0), "not measured")
+
+
+class Derived(unittest.TestCase):
+    def test_saturation(self):
+        x = b.derive({"part": "saturation", "tokens": 64}, {},
+                     {"total_s": 10.0, "chat": {"chunks": 320000, "chunks_per_s": 32000.0}},
+                     {"completed": 10000}, {"chunks_total": 640000})
+        self.assertAlmostEqual(x["upstream_tokens_per_s"], 64000.0)
+        self.assertAlmostEqual(x["server_chunks_per_s"], 64000.0)
+        self.assertAlmostEqual(x["frames_per_s"], 32000.0)
+        self.assertAlmostEqual(x["tokens_per_frame"], 2.0)
+
+    def test_saturation_medians(self):
+        runs = [{"params": {"connections": 100}, "extra": {"upstream_tokens_per_s": v, "frames_per_s": v / 2}}
+                for v in (45000.0, 63000.0, 50000.0)]
+        runs.append({"params": {"connections": 1000}, "extra": {"upstream_tokens_per_s": 40000.0, "frames_per_s": 1.0}})
+        g = b.saturation_medians(runs)
+        self.assertEqual([x["connections"] for x in g], [100, 1000])
+        self.assertEqual(g[0]["runs"], 3)
+        self.assertEqual(g[0]["upstream_tokens_per_s"], 50000.0)
+        self.assertEqual(g[0]["frames_per_s"], 25000.0)
+        self.assertEqual(g[1]["upstream_tokens_per_s"], 40000.0)
+
+    def test_idle(self):
+        x = b.derive({"part": "idle"}, {"rss_before_kib": 10000, "rss_with_kib": 162000, "rss_after_kib": 10500},
+                     {"connections": {"opened": 19000, "failed": 0, "dropped": 0, "failures": {}}}, None, None)
+        self.assertAlmostEqual(x["rss_per_connection_kib"], 8.0)
+        self.assertAlmostEqual(x["after_vs_before_pct"], 5.0)
+        self.assertEqual(x["opened"], 19000)
+        self.assertIsNone(x["failures"])
+
+
+class FdBudget(unittest.TestCase):
+    def test_two_descriptors_per_streaming_conversation(self):
+        self.assertTrue(b.fd_budget(1000, 20000))
+        self.assertTrue(b.fd_budget(9992, 20000))
+        self.assertFalse(b.fd_budget(10000, 20000))
+
+
+class Cpu(unittest.TestCase):
+    def test_shares(self):
+        before = {"t": 0.0, "hz": 100, "cores": 2, "stat": [100, 0, 100, 800, 0, 0, 0, 0], "pids": {"7": 10, "8": 0}}
+        after = {"t": 10.0, "hz": 100, "cores": 2, "stat": [700, 0, 500, 1800, 0, 0, 0, 0], "pids": {"7": 510, "8": 100}}
+        c = b.cpu_share(before, after, [7, 8, 9])
+        self.assertAlmostEqual(c["machine_busy_pct"], 2 * 100.0 * 1000 / 2000)
+        self.assertAlmostEqual(c["processes_pct"], 100.0)
+        self.assertAlmostEqual(c["softirq_pct"], 0.0)
+        self.assertAlmostEqual(c["7"], 50.0)
+        self.assertAlmostEqual(c["8"], 10.0)
+        self.assertNotIn("9", c)
+        run = {"cpu": c, "params": {"server_pid": 7, "mock_pid": 8},
+               "load": {"load_process": {"cpu_user_s": 2.0, "cpu_system_s": 1.0}}}
+        self.assertAlmostEqual(b.other_cpu(run), 100.0 - 50.0 - 10.0 - 30.0)
+
+
+class Chart(unittest.TestCase):
+    def test_svg_is_well_formed_and_has_every_point(self):
+        svg = b.latency_svg([100, 1000, 10000],
+                            [("first chunk", {"p50": [0.2, 0.5, 3.0], "p90": [0.4, 0.9, None], "p99": [0.0, 2.0, 40.0]}),
+                             ("gap", {"p50": [0.01, 0.02, 0.03], "p90": [0.1, 0.2, 0.3], "p99": [1.0, 2.0, 3.0]})],
+                            target_ms=1.0, title="t & <t>", note="n")
+        root = ET.fromstring(svg)
+        ns = "{http://www.w3.org/2000/svg}"
+        self.assertEqual(root.tag, ns + "svg")
+        self.assertEqual(len(root.findall(f"{ns}circle")), 8 + 9)
+        self.assertEqual(len(root.findall(f"{ns}polyline")), 6)
+        texts = "".join(t.text or "" for t in root.iter(f"{ns}text"))
+        self.assertIn("10,000", texts)
+        self.assertIn("t & <t>", texts)
+        self.assertIn("target: p99 < 1 ms", texts)
+        self.assertIn("hollow: 0", texts)
+
+    def test_log_ticks(self):
+        self.assertEqual(b._log_ticks(0.01, 10), [0.01, 0.1, 1, 10])
+
+
+if __name__ == "__main__":
+    unittest.main()
