@@ -168,6 +168,7 @@ struct Server::Impl {
     }
 
     asio::awaitable<void> accept_loop() {
+        acceptor.non_blocking(true); // for the batch below; async_accept is unaffected
         for (;;) {
             auto [ec, socket] = co_await acceptor.async_accept(as_tuple(use_awaitable));
             if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
@@ -178,16 +179,30 @@ struct Server::Impl {
                 co_await pause.async_wait(as_tuple(use_awaitable));
                 continue;
             }
-            socket.set_option(tcp::no_delay(true), ec);
-            asio::co_spawn(io, serve_connection(std::move(socket), context, http_streams), [](std::exception_ptr e) {
-                if (!e) return;
-                try {
-                    std::rethrow_exception(e);
-                } catch (std::exception const& ex) {
-                    log::error("connection failed: ", ex.what());
-                }
-            });
+            start_connection(std::move(socket));
+            // One wake-up of the accept loop takes the whole backlog (up to a bound): under load
+            // the loop waits behind every streaming reply for its turn, and accepting one
+            // connection per turn would leave new customers waiting seconds for their welcome.
+            for (int more = 0; more < 128; ++more) {
+                tcp::socket next(io);
+                acceptor.accept(next, ec);
+                if (ec) break; // would_block: the backlog is empty (other errors: the next async_accept says)
+                start_connection(std::move(next));
+            }
         }
+    }
+
+    void start_connection(tcp::socket socket) {
+        beast::error_code ignored;
+        socket.set_option(tcp::no_delay(true), ignored);
+        asio::co_spawn(io, serve_connection(std::move(socket), context, http_streams), [](std::exception_ptr e) {
+            if (!e) return;
+            try {
+                std::rethrow_exception(e);
+            } catch (std::exception const& ex) {
+                log::error("connection failed: ", ex.what());
+            }
+        });
     }
 
     asio::io_context& io;
