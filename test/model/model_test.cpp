@@ -11,6 +11,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <signal.h>
+#include <spawn.h>
+#include <sstream>
+#include <sys/wait.h>
+#include <vector>
 #include <thread>
 #include <unistd.h>
 
@@ -20,23 +24,36 @@ namespace json = boost::json;
 
 namespace {
 
-// The mock model as a child process; its port is read from its first line.
+// The mock model as a child process, stopped by pid; its port is read from its first line.
 class MockModel {
 public:
     explicit MockModel(std::string const& args) {
-        std::string cmd = std::string("exec ") + BRANDCHAT_MOCK_LLM + " --port 0 --quiet " + args;
-        pipe_ = ::popen(cmd.c_str(), "r");
-        REQUIRE(pipe_);
+        std::vector<std::string> words{BRANDCHAT_MOCK_LLM, "--port", "0", "--quiet"};
+        std::istringstream split(args);
+        for (std::string w; split >> w;) words.push_back(w);
+        std::vector<char*> argv;
+        for (auto& w : words) argv.push_back(w.data());
+        argv.push_back(nullptr);
+        int fds[2];
+        REQUIRE(::pipe(fds) == 0);
+        posix_spawn_file_actions_t actions;
+        posix_spawn_file_actions_init(&actions);
+        posix_spawn_file_actions_adddup2(&actions, fds[1], 1);
+        posix_spawn_file_actions_addclose(&actions, fds[0]);
+        REQUIRE(::posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environ) == 0);
+        posix_spawn_file_actions_destroy(&actions);
+        ::close(fds[1]);
+        out_ = ::fdopen(fds[0], "r");
         char line[256] = {};
-        REQUIRE(std::fgets(line, sizeof line, pipe_));
+        REQUIRE(std::fgets(line, sizeof line, out_));
         std::string text(line);
         port_ = static_cast<std::uint16_t>(std::stoi(text.substr(text.rfind(':') + 1)));
     }
     ~MockModel() {
-        // popen gives no pid: ask the OS for the process listening on our port's owner instead.
-        std::string kill = "pkill -f 'brandchat-mock-llm --port 0 --quiet' >/dev/null 2>&1";
-        (void)std::system(kill.c_str());
-        ::pclose(pipe_);
+        ::kill(pid_, SIGTERM);
+        int status = 0;
+        ::waitpid(pid_, &status, 0);
+        std::fclose(out_);
     }
     std::uint16_t port() const { return port_; }
     json::array requests() const {
@@ -49,7 +66,8 @@ public:
     }
 
 private:
-    FILE* pipe_ = nullptr;
+    pid_t pid_ = -1;
+    FILE* out_ = nullptr;
     std::uint16_t port_ = 0;
 };
 
