@@ -240,7 +240,8 @@ void Server::stop() {
     // Copy: shutting a session down may end it and erase it from the set.
     std::vector<Session*> live(impl_->context.sessions.begin(), impl_->context.sessions.end());
     for (auto* s : live) s->shutdown();
-    for (auto* stream : impl_->context.stopping ? impl_->http_streams : HttpStreams{}) stream->socket().close(ignored);
+    HttpStreams open_http = impl_->http_streams; // a copy: closing lets their coroutines erase themselves
+    for (auto* stream : open_http) stream->socket().close(ignored);
 }
 
 void prepare_context(ServerContext& context) {

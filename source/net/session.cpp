@@ -172,7 +172,7 @@ asio::awaitable<void> Session::write_pump() {
 bool Session::outbox_full() const { return outbox_.bytes() > server_.options.outbox_limit_bytes; }
 
 asio::awaitable<bool> Session::wait_for_room() {
-    while (!closing_ && outbox_.bytes() > server_.options.outbox_limit_bytes) {
+    while (!closing_ && outbox_full()) {
         transport_->room.expires_at(asio::steady_timer::time_point::max());
         co_await transport_->room.async_wait(as_tuple(use_awaitable));
     }

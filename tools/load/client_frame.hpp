@@ -13,7 +13,4 @@ std::string chat_frame(std::string_view message, std::string_view conversation_i
 // {"type":"ping","data":{}}
 std::string_view ping_frame();
 
-// Appends text as a JSON string literal, quotes included.
-void append_json_string(std::string& out, std::string_view text);
-
 } // namespace brandchat_load

@@ -126,6 +126,7 @@ private:
 
     void connection_failed(Client& c, std::string const& what);
     void lost(Client& c, std::string const& what, error_code const& ec);
+    void reply_lost(Client& c, std::string const& what, error_code const& ec);
     void stop(std::string reason);
     void begin_close(Client& c);
     void wake() { wake_timer_.cancel(); }
@@ -354,6 +355,13 @@ awaitable<bool> Run::open(Client& c) {
     co_return true;
 }
 
+// A reply in progress ends with its connection: interrupted when we were closing, lost otherwise.
+void Run::reply_lost(Client& c, std::string const& what, error_code const& ec) {
+    if (c.closing) accounting_.chat_interrupted(c.reply);
+    else accounting_.chat_lost(c.reply);
+    lost(c, what, ec);
+}
+
 void Run::lost(Client& c, std::string const& what, error_code const& ec) {
     if (c.closing) return;  // the end of our own close
     accounting_.connection_dropped(ec == websocket::error::closed ? what + ": the server closed the connection"
@@ -406,18 +414,14 @@ awaitable<void> Run::chat(Client& c) {
         accounting_.chat_sent(c.reply, Clock::now());
         auto [write_ec, written] = co_await c.ws.async_write(asio::buffer(frame), as_tuple(use_awaitable));
         if (write_ec) {
-            if (c.closing) accounting_.chat_interrupted(c.reply);
-            else accounting_.chat_lost(c.reply);
-            lost(c, "write", write_ec);
+            reply_lost(c, "write", write_ec);
             co_return;
         }
         accounting_.frame_sent(written);
         for (;;) {
             auto [read_ec, bytes] = co_await c.ws.async_read(c.buffer, as_tuple(use_awaitable));
             if (read_ec) {
-                if (c.closing) accounting_.chat_interrupted(c.reply);
-                else accounting_.chat_lost(c.reply);
-                lost(c, "read", read_ec);
+                reply_lost(c, "read", read_ec);
                 co_return;
             }
             auto now = Clock::now();
@@ -470,18 +474,14 @@ awaitable<void> Run::cancel(Client& c) {
         accounting_.chat_sent(c.reply, Clock::now());
         auto [write_ec, written] = co_await c.ws.async_write(asio::buffer(frame), as_tuple(use_awaitable));
         if (write_ec) {
-            if (c.closing) accounting_.chat_interrupted(c.reply);
-            else accounting_.chat_lost(c.reply);
-            lost(c, "write", write_ec);
+            reply_lost(c, "write", write_ec);
             co_return;
         }
         accounting_.frame_sent(written);
         for (;;) {
             auto [read_ec, bytes] = co_await c.ws.async_read(c.buffer, as_tuple(use_awaitable));
             if (read_ec) {
-                if (c.closing) accounting_.chat_interrupted(c.reply);
-                else accounting_.chat_lost(c.reply);
-                lost(c, "read", read_ec);
+                reply_lost(c, "read", read_ec);
                 co_return;
             }
             auto now = Clock::now();
