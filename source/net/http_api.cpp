@@ -55,6 +55,7 @@ std::string health_json(ServerContext const& server) {
     o["replies_total"] = server.stats.replies_total;
     o["replies_failed"] = server.stats.replies_failed;
     o["chunks_total"] = server.stats.chunks_total;
+    o["socket_writes_total"] = socket_writes_total();
     json::object tokens{{"prompt", server.stats.prompt_tokens}, {"completion", server.stats.completion_tokens}};
     o["tokens"] = std::move(tokens);
     json::object by_brand;

@@ -12,6 +12,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <algorithm>
 #include <array>
 
 namespace brandchat {
@@ -35,13 +36,13 @@ asio::awaitable<void> Session::run() {
     auto self = shared_from_this();
     auto& ws = transport_->ws;
     auto const& options = server_.options;
+    ws.next_layer().set_owner(weak_from_this());
 
     websocket::stream_base::timeout timeouts = websocket::stream_base::timeout::suggested(beast::role_type::server);
     timeouts.idle_timeout = options.idle_timeout;
     timeouts.keep_alive_pings = true;
     ws.set_option(timeouts);
     ws.read_message_max(options.max_frame_bytes);
-    ws.auto_fragment(false);
     ws.set_option(websocket::stream_base::decorator(
         [](websocket::response_type& res) { res.set(beast::http::field::server, "brandchat/" BRANDCHAT_VERSION); }));
 
@@ -121,16 +122,31 @@ asio::awaitable<void> Session::dispatch(std::string_view frame) {
 }
 
 void Session::send(std::string frame) {
-    if (closing_) return;
+    if (closing_ || !transport_->ws.is_open()) return;
+    if (can_write_now()) return transport_->ws.next_layer().write_frame(frame);
     outbox_.push_frame(std::move(frame));
     start_writing();
 }
 
 void Session::send_chunk(std::string_view content, std::string const& conversation_id) {
-    if (closing_) return;
+    if (closing_ || !transport_->ws.is_open()) return;
+    if (can_write_now()) {
+        thread_local std::string frame; // reused: a chunk costs no allocation on its way out
+        frame.clear();
+        protocol::append_chunk(frame, content, conversation_id);
+        return transport_->ws.next_layer().write_frame(frame);
+    }
     outbox_.push_chunk(content, conversation_id);
     start_writing();
 }
+
+// Straight into the socket's batch while nothing is queued before it and the batch is small;
+// otherwise the client is behind, and the frame waits in the outbox (where chunks merge).
+bool Session::can_write_now() const { return outbox_.empty() && transport_->ws.next_layer().buffered() < batch_limit(); }
+
+std::size_t Session::batch_limit() const { return std::min<std::size_t>(64 * 1024, server_.options.outbox_limit_bytes / 2); }
+
+std::size_t Session::queued_bytes() const { return outbox_.bytes() + transport_->ws.next_layer().buffered(); }
 
 void Session::start_writing() {
     if (!writing_) {
@@ -147,12 +163,17 @@ void Session::send_error(std::string_view message) {
 asio::awaitable<void> Session::write_pump() {
     auto self = shared_from_this();
     auto& ws = transport_->ws;
-    while (!outbox_.empty()) {
-        std::string frame = outbox_.pop();
-        auto [ec, n] = co_await ws.async_write(asio::buffer(frame), as_tuple(use_awaitable));
-        if (outbox_.bytes() <= server_.options.outbox_limit_bytes / 2) wake_room_waiters();
-        if (ec) {
-            // The peer is gone or broken: nothing more can be delivered.
+    auto& socket = ws.next_layer();
+    auto const room_at = server_.options.outbox_limit_bytes / 2;
+    for (;;) {
+        while (!outbox_.empty() && ws.is_open() && socket.buffered() < batch_limit()) socket.write_frame(outbox_.pop());
+        if (queued_bytes() <= room_at) {
+            wake_room_waiters();
+            if (outbox_.empty()) break;
+        }
+        auto [ec] = co_await socket.async_drained(as_tuple(use_awaitable));
+        if (ec || !ws.is_open()) {
+            // The peer is gone, broken or closing: nothing more can be delivered.
             closing_ = true;
             outbox_.clear();
             cancel_reply();
@@ -169,10 +190,11 @@ asio::awaitable<void> Session::write_pump() {
     writing_ = false;
 }
 
-bool Session::outbox_full() const { return outbox_.bytes() > server_.options.outbox_limit_bytes; }
+bool Session::outbox_full() const { return queued_bytes() > server_.options.outbox_limit_bytes; }
 
 asio::awaitable<bool> Session::wait_for_room() {
     while (!closing_ && outbox_full()) {
+        start_writing(); // the writer wakes us once the backlog is down to half
         transport_->room.expires_at(asio::steady_timer::time_point::max());
         co_await transport_->room.async_wait(as_tuple(use_awaitable));
     }

@@ -76,12 +76,16 @@ std::string welcome(std::string_view message, std::string_view brand_id, std::st
 std::string chunk(std::string_view content, std::string_view conversation_id) {
     std::string out;
     out.reserve(content.size() + conversation_id.size() + 128);
+    append_chunk(out, content, conversation_id);
+    return out;
+}
+
+void append_chunk(std::string& out, std::string_view content, std::string_view conversation_id) {
     out += R"({"type":"chunk","data":{"content":)";
     append_json_string(out, content);
     out += R"(,"is_final":false,"conversation_id":)";
     append_json_string(out, conversation_id);
     out += R"(,"suggested_products":null,"confidence_score":null}})";
-    return out;
 }
 
 std::string complete(std::string_view conversation_id, std::vector<Product const*> const& products,

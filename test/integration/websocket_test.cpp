@@ -181,27 +181,57 @@ TEST_CASE("bad input gets a clear error and the connection stays usable") {
     CHECK(c.read_reply().complete.type == "complete");
 }
 
-TEST_CASE("without pacing, waiting chunks merge: fewer frames, the same text") {
+namespace {
+std::string paced_reply_text(std::size_t& chunks) {
     auto paced = quiet_options();
     paced.word_delay = std::chrono::milliseconds(1);
-    std::string paced_text;
+    TestServer server(paced);
+    WsClient c(server.port(), "/ws/chat/techpro");
+    c.read();
+    c.chat("I need a laptop for business work");
+    auto r = c.read_reply();
+    chunks = r.chunks;
+    return r.text;
+}
+
+std::uint64_t health_counter(std::uint16_t port, char const* name) {
+    auto response = http_get(port, "/health");
+    return boost::json::parse(response.substr(response.find("\n\n") + 2)).at(name).to_number<std::uint64_t>();
+}
+} // namespace
+
+TEST_CASE("a client that keeps up gets every piece as its own chunk, written in batches") {
     std::size_t paced_chunks = 0;
-    {
-        TestServer server(paced);
-        WsClient c(server.port(), "/ws/chat/techpro");
-        c.read();
-        c.chat("I need a laptop for business work");
-        auto r = c.read_reply();
-        paced_text = r.text;
-        paced_chunks = r.chunks;
-    }
-    TestServer server(quiet_options()); // word delay 0: the reply outruns the socket
+    auto paced_text = paced_reply_text(paced_chunks);
+
+    TestServer server(quiet_options()); // word delay 0: the whole reply is produced at once
+    WsClient c(server.port(), "/ws/chat/techpro");
+    c.read();
+    auto writes_before = health_counter(server.port(), "socket_writes_total");
+    c.chat("I need a laptop for business work");
+    auto r = c.read_reply();
+    auto writes = health_counter(server.port(), "socket_writes_total") - writes_before;
+    CHECK(r.text == paced_text);
+    CHECK(r.chunks == paced_chunks); // nothing merged
+    // The chunks and the complete frame left in a handful of socket writes, not one each.
+    CHECK(writes >= 1);
+    CHECK(writes * 4 <= r.chunks + 1);
+}
+
+TEST_CASE("a client that falls behind gets waiting chunks merged: fewer frames, the same text") {
+    std::size_t paced_chunks = 0;
+    auto paced_text = paced_reply_text(paced_chunks);
+
+    auto tight = quiet_options();
+    tight.outbox_limit_bytes = 256; // a socket batch of 128 bytes: every chunk after the first waits
+    TestServer server(tight);
     WsClient c(server.port(), "/ws/chat/techpro");
     c.read();
     c.chat("I need a laptop for business work");
     auto r = c.read_reply();
     CHECK(r.text == paced_text);
     CHECK(r.chunks < paced_chunks);
+    CHECK(r.complete.type == "complete");
 }
 
 TEST_CASE("frames over 64 KiB are refused with close code 1009") {

@@ -1,9 +1,10 @@
-// Frames waiting to be written to one client, oldest first. Consecutive chunks of one
-// conversation that are still waiting are merged into one chunk: clients append chunk contents,
-// so the text they show is the same, and a client that reads slower than the reply is produced
-// costs one frame (and one write) per batch instead of one per piece. When the socket keeps up,
-// nothing waits and nothing is merged, so the word-by-word typing effect is untouched.
-// Chunks are encoded when they leave, so merging costs no re-encoding.
+// Frames waiting for a client that has fallen behind, oldest first. A session writes straight
+// into its socket's batch (coalescing_stream.hpp) while that batch is small; only beyond it do
+// frames wait here. Consecutive chunks of one conversation that wait here are merged into one
+// chunk: clients append chunk contents, so the text they show is the same, and a client that
+// reads slower than the reply is produced costs one frame per batch instead of one per piece.
+// A client that keeps up never sees a merged chunk. Chunks are encoded when they leave, so
+// merging costs no re-encoding.
 #pragma once
 
 #include <cstddef>

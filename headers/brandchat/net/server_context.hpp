@@ -28,6 +28,10 @@ struct ServerStats {
     std::map<std::string, TokenUsage> usage_by_brand;
 };
 
+// Socket writes by every session in this process (CoalescingStream); with chunks_total, how
+// many frames leave per write.
+std::uint64_t socket_writes_total();
+
 struct ServerContext {
     Options options;
     BrandCatalog brands;

@@ -1,7 +1,8 @@
 // One WebSocket connection: where a client's frames enter and where replies leave.
 //   run(): accept → welcome → loop { read frame → decode → dispatch to handler }.
-// Outgoing frames go through an outbox drained by one writer, so handlers, the reply in
-// progress and pongs never write concurrently. Chats are answered one at a time, in order,
+// Outgoing frames are written into the socket's batch (CoalescingStream), which leaves in one
+// write per turn of the event loop; when a client falls behind they queue in the outbox,
+// which one writer drains as the socket takes them. Chats are answered one at a time, in order,
 // from a small bounded queue. When the client leaves, the reply in progress is cancelled
 // (its upstream request closed, its timers stopped) before the session ends.
 #pragma once
@@ -61,6 +62,9 @@ private:
     boost::asio::awaitable<void> dispatch(std::string_view frame);
     void close_soon(std::uint16_t code, std::string reason);
     void start_writing();
+    bool can_write_now() const;
+    std::size_t batch_limit() const;
+    std::size_t queued_bytes() const;   // outbox + the socket's batch
     void wake_room_waiters();
 
     ServerContext& server_;

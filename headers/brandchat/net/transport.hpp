@@ -2,6 +2,7 @@
 // of the project compiles without Beast.
 #pragma once
 
+#include "brandchat/net/coalescing_stream.hpp"
 #include "brandchat/net/session.hpp"
 
 #include <boost/asio/steady_timer.hpp>
@@ -16,7 +17,7 @@ struct Session::Transport {
     explicit Transport(boost::beast::tcp_stream stream)
         : ws(std::move(stream)), room(ws.get_executor()) {}
 
-    boost::beast::websocket::stream<boost::beast::tcp_stream> ws;
+    boost::beast::websocket::stream<CoalescingStream> ws; // frames leave through CoalescingStream
     boost::beast::http::request<boost::beast::http::string_body> upgrade;
     boost::asio::steady_timer room; // woken when the outbox has room again
 };

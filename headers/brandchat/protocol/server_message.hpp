@@ -15,6 +15,7 @@ namespace brandchat::protocol {
 
 std::string welcome(std::string_view message, std::string_view brand_id, std::string_view brand_name);
 std::string chunk(std::string_view content, std::string_view conversation_id);
+void append_chunk(std::string& out, std::string_view content, std::string_view conversation_id);
 // suggested products: serialized product objects (Product::json); confidence null when empty.
 std::string complete(std::string_view conversation_id, std::vector<Product const*> const& products,
                      std::optional<double> confidence);

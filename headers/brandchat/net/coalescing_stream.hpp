@@ -1,0 +1,130 @@
+// The layer between Beast's WebSocket stream and the TCP socket that turns many small frames into
+// one write.
+//
+// A streaming reply is many small frames (a chunk per model token) that are produced together:
+// one read from the model can hold a dozen tokens. Written one by one, each costs a sendmsg(2)
+// and, on loopback or a LAN, a trip through the receiver's network stack. This stream accepts
+// writes into memory, like a socket buffer, and writes everything accepted during one turn of the
+// event loop with a single gather write, started by a post. Nothing waits on a timer: a frame
+// leaves as soon as the code that produced it yields, together with whatever else was produced
+// in the meantime. While a write is on the wire, new bytes collect for the next one.
+//
+// Every byte for the socket goes through here, in order: the session's own frames (write_frame),
+// and whatever Beast writes (the handshake response, pongs, close frames) through
+// async_write_some. So Beast's control frames can never land inside one of ours.
+//
+// Writes complete once accepted. Backpressure is the caller's job: buffered() tells how much is
+// waiting and async_drained() waits until it has all left. A failed write closes the socket, so
+// the session's read loop ends with the error; later writes fail at once.
+//
+// Lifetime: a posted or running write holds the owner (set_owner) alive, so the stream, which the
+// owner contains, outlives it.
+#pragma once
+
+#include <boost/asio/any_completion_handler.hpp>
+#include <boost/asio/append.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/beast/core/role.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/websocket/teardown.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace brandchat {
+
+class CoalescingStream {
+public:
+    using executor_type = boost::beast::tcp_stream::executor_type;
+    using error_code = boost::system::error_code;
+
+    explicit CoalescingStream(boost::beast::tcp_stream next) : next_(std::move(next)) {}
+
+    executor_type get_executor() noexcept { return next_.get_executor(); }
+    boost::beast::tcp_stream& next_layer() noexcept { return next_; }
+    boost::beast::tcp_stream const& next_layer() const noexcept { return next_; }
+
+    // What keeps this stream alive while a write is posted or in flight (the owning session).
+    void set_owner(std::weak_ptr<void> owner) { owner_ = std::move(owner); }
+
+    // Queues one complete, unmasked WebSocket text frame (server to client, RFC 6455 5.2).
+    void write_frame(std::string_view payload);
+
+    std::size_t buffered() const noexcept { return out_ ? out_->waiting.size() + out_->in_flight.size() : 0; }
+    bool failed() const noexcept { return static_cast<bool>(error_); }
+
+    // Completes when every byte accepted so far has been written, or with the error that
+    // stopped the writing.
+    template <class Token>
+    auto async_drained(Token&& token) {
+        return boost::asio::async_initiate<Token, void(error_code)>(
+            [this](auto handler) {
+                if (error_ || buffered() == 0) {
+                    boost::asio::post(get_executor(), boost::asio::append(std::move(handler), error_));
+                    return;
+                }
+                out_->drained.emplace_back(std::move(handler));
+            },
+            token);
+    }
+
+    // AsyncReadStream: straight through.
+    template <class MutableBuffers, class Token>
+    auto async_read_some(MutableBuffers const& buffers, Token&& token) {
+        return next_.async_read_some(buffers, std::forward<Token>(token));
+    }
+
+    // AsyncWriteStream, for Beast: accepts everything, completes by post.
+    template <class ConstBuffers, class Token>
+    auto async_write_some(ConstBuffers const& buffers, Token&& token) {
+        return boost::asio::async_initiate<Token, void(error_code, std::size_t)>(
+            [this](auto handler, ConstBuffers const& buffers) {
+                std::size_t n = 0;
+                if (!error_) {
+                    for (auto it = boost::asio::buffer_sequence_begin(buffers); it != boost::asio::buffer_sequence_end(buffers); ++it) {
+                        boost::asio::const_buffer b(*it);
+                        append({static_cast<char const*>(b.data()), b.size()});
+                        n += b.size();
+                    }
+                }
+                boost::asio::post(get_executor(), boost::asio::append(std::move(handler), error_, n));
+            },
+            token, buffers);
+    }
+
+    // Beast's close handshake ends with a teardown of the next layer: first let our bytes (the
+    // close frame among them) leave.
+    friend void teardown(boost::beast::role_type role, CoalescingStream& stream, error_code& ec);
+
+    template <class Handler>
+    friend void async_teardown(boost::beast::role_type role, CoalescingStream& stream, Handler&& handler) {
+        stream.async_drained([&stream, role, handler = std::forward<Handler>(handler)](error_code) mutable {
+            using boost::beast::websocket::async_teardown;
+            async_teardown(role, stream.next_, std::move(handler));
+        });
+    }
+
+private:
+    struct Output {
+        std::string waiting;    // accepted since the last write started
+        std::string in_flight;  // being written
+        bool writing = false;   // a write is posted or in flight
+        std::vector<boost::asio::any_completion_handler<void(error_code)>> drained;
+    };
+
+    void append(std::string_view bytes);
+    void start_write();
+    void written(error_code ec);
+
+    boost::beast::tcp_stream next_;
+    std::unique_ptr<Output> out_; // only while bytes wait: an idle connection holds no buffers
+    error_code error_;
+    std::weak_ptr<void> owner_;
+};
+
+} // namespace brandchat

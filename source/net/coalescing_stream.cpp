@@ -1,0 +1,82 @@
+#include "brandchat/net/coalescing_stream.hpp"
+#include "brandchat/net/server_context.hpp"
+
+#include <boost/asio/write.hpp>
+#include <boost/beast/websocket/teardown.hpp>
+
+#include <atomic>
+
+namespace brandchat {
+
+namespace asio = boost::asio;
+
+namespace {
+std::atomic<std::uint64_t> writes_total{0}; // atomic only because tests run servers on several threads
+}
+
+std::uint64_t socket_writes_total() { return writes_total.load(std::memory_order_relaxed); }
+
+void CoalescingStream::write_frame(std::string_view payload) {
+    // FIN + text opcode; a server's frames are not masked; the shortest length encoding.
+    char header[10];
+    std::size_t header_size = 2;
+    std::uint64_t const size = payload.size();
+    header[0] = static_cast<char>(0x81);
+    if (size < 126) {
+        header[1] = static_cast<char>(size);
+    } else if (size <= 0xFFFF) {
+        header[1] = 126;
+        header[2] = static_cast<char>(size >> 8);
+        header[3] = static_cast<char>(size);
+        header_size = 4;
+    } else {
+        header[1] = 127;
+        for (int i = 0; i < 8; ++i) header[2 + i] = static_cast<char>(size >> (56 - 8 * i));
+        header_size = 10;
+    }
+    append({header, header_size});
+    append(payload);
+}
+
+void CoalescingStream::append(std::string_view bytes) {
+    if (error_) return;
+    if (!out_) out_ = std::make_unique<Output>();
+    out_->waiting.append(bytes);
+    if (out_->writing) return; // the write in flight picks these up when it finishes
+    auto owner = owner_.lock();
+    if (!owner) return;        // the owner is going away: there is no one to write for
+    out_->writing = true;
+    asio::post(get_executor(), [this, owner = std::move(owner)] { start_write(); });
+}
+
+void CoalescingStream::start_write() {
+    if (error_) return written(error_);
+    std::swap(out_->waiting, out_->in_flight);
+    writes_total.fetch_add(1, std::memory_order_relaxed);
+    asio::async_write(next_.socket(), asio::buffer(out_->in_flight),
+                      [this, owner = owner_.lock()](error_code ec, std::size_t) { written(ec); });
+}
+
+void CoalescingStream::written(error_code ec) {
+    out_->in_flight.clear();
+    if (ec && !error_) {
+        error_ = ec;
+        error_code ignored;
+        next_.socket().close(ignored); // the session's read loop ends with the error
+    }
+    if (!error_ && !out_->waiting.empty()) return start_write();
+
+    out_->writing = false;
+    auto drained = std::move(out_->drained);
+    if (error_ || out_->waiting.empty()) out_.reset(); // idle again: give the buffers back
+    for (auto& handler : drained) asio::post(get_executor(), asio::append(std::move(handler), error_));
+}
+
+void teardown(boost::beast::role_type role, CoalescingStream& stream, CoalescingStream::error_code& ec) {
+    // Only a synchronous close needs this, and the server closes asynchronously: bytes still
+    // waiting here are dropped rather than raced against an asynchronous write in flight.
+    using boost::beast::websocket::teardown;
+    teardown(role, stream.next_, ec);
+}
+
+} // namespace brandchat
