@@ -21,6 +21,8 @@ using asio::as_tuple;
 using asio::use_awaitable;
 using asio::ip::tcp;
 
+constexpr std::size_t max_read_buffer = 16 * 1024; // per streaming upstream connection, at most
+
 UpstreamEndpoint parse_base_url(std::string const& url) {
     auto parsed = boost::urls::parse_uri(url);
     if (!parsed) throw std::invalid_argument("not a URL: " + url);
@@ -180,6 +182,15 @@ asio::awaitable<std::optional<std::string>> UpstreamConnection::read_body(std::c
     auto& impl = *impl_;
     auto& parser = *impl.parser;
     for (;;) {
+        // Parse everything already buffered before going back to the event loop, so one read
+        // from the model (often many events) reaches the client as one batch.
+        while (impl.buffer.size() > 0 && !parser.is_done()) {
+            beast::error_code ec;
+            auto used = parser.put(impl.buffer.data(), ec);
+            impl.buffer.consume(used);
+            if (ec == http::error::need_more || (!ec && used == 0)) break;
+            if (ec) throw UpstreamFailure(UpstreamFailure::Kind::broken, "the stream is not valid HTTP: " + ec.message());
+        }
         auto& body = parser.get().body();
         if (!body.empty()) {
             std::string out = std::move(body);
@@ -188,13 +199,22 @@ asio::awaitable<std::optional<std::string>> UpstreamConnection::read_body(std::c
         }
         if (parser.is_done()) {
             impl.keep_alive = parser.get().keep_alive();
+            if (impl.buffer.size() == 0) impl.buffer.shrink_to_fit(); // a pooled connection keeps no read buffer
             co_return std::nullopt;
         }
         impl.lowest().expires_never();
         impl.arm(timeout);
         beast::error_code ec;
-        if (impl.secure) std::tie(ec, std::ignore) = co_await http::async_read_some(*impl.secure, impl.buffer, parser, as_tuple(use_awaitable));
-        else std::tie(ec, std::ignore) = co_await http::async_read_some(impl.plain, impl.buffer, parser, as_tuple(use_awaitable));
+        // Beast reads at most the buffer's free capacity. A stream that fills it on every read
+        // is outrunning it: grow it, so one read (and one batch to the client) carries many
+        // events. A slow stream keeps its small buffer, so 10,000 of them stay cheap.
+        auto const before = impl.buffer.size();
+        auto const room = std::max<std::size_t>(512, impl.buffer.capacity() - before);
+        std::size_t used = 0;
+        if (impl.secure) std::tie(ec, used) = co_await http::async_read_some(*impl.secure, impl.buffer, parser, as_tuple(use_awaitable));
+        else std::tie(ec, used) = co_await http::async_read_some(impl.plain, impl.buffer, parser, as_tuple(use_awaitable));
+        if (!ec && used + impl.buffer.size() - before >= room && impl.buffer.capacity() < max_read_buffer)
+            impl.buffer.reserve(std::min(max_read_buffer, 2 * std::max<std::size_t>(impl.buffer.capacity(), 512)));
         if (ec && impl.timed_out) throw UpstreamFailure(UpstreamFailure::Kind::timeout, "timed out reading the stream");
         if (ec == http::error::end_of_stream || ec == http::error::partial_message || ec == asio::error::eof)
             throw UpstreamFailure(UpstreamFailure::Kind::broken, "the stream ended before the reply was complete");

@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include "brandchat/language/sentence_limiter.hpp"
+#include "brandchat/net/server_context.hpp"
 #include "test_server.hpp"
 
 #include <boost/json.hpp>
@@ -202,6 +203,22 @@ TEST_CASE("a 503 then success: retried once, the client sees one clean reply") {
     REQUIRE(reqs.size() == 2);
     CHECK(str(reqs[0].at("outcome")) == "status_503");
     CHECK(str(reqs[1].at("outcome")) == "completed");
+}
+
+TEST_CASE("a model that outruns the network: every token is its own chunk, and they leave in batches") {
+    MockModel mock("--token-delay-ms 0 --tokens 300");
+    TestServer server(model_options("http://127.0.0.1:" + std::to_string(mock.port()) + "/v1"));
+    WsClient c(server.port(), "/ws/chat/techpro");
+    c.read();
+    auto writes_before = socket_writes_total();
+    c.chat("I need a laptop for business work");
+    auto r = c.read_reply();
+    auto writes = socket_writes_total() - writes_before;
+    REQUIRE(r.complete.type == "complete");
+    CHECK(r.chunks == 300);
+    CHECK(server.context().stats.completion_tokens == 300);
+    // Each read from the model is parsed whole and its chunks written together.
+    CHECK(writes * 4 <= r.chunks);
 }
 
 TEST_CASE("the client leaves: the upstream stream is closed within 100 ms") {
