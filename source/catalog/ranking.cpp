@@ -3,18 +3,30 @@
 #include "brandchat/language/text.hpp"
 
 #include <algorithm>
+#include <functional>
 #include <cmath>
 
 namespace brandchat {
 
 namespace {
 
-bool is_word_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || static_cast<unsigned char>(c) >= 0x80; }
+// Letters, digits and UTF-8 bytes; ASCII only, without the locale lookup of std::isalnum.
+bool is_word_char(char ch) {
+    auto c = static_cast<unsigned char>(ch);
+    return c >= 0x80 || static_cast<unsigned char>((c | 0x20) - 'a') < 26 || static_cast<unsigned char>(c - '0') < 10;
+}
+
+// contains_word(text, word), answered from the text's distinct words when `word` is one word.
+bool has_word(std::vector<std::string> const& words, std::string_view text, std::string_view word) {
+    if (!word.empty() && std::all_of(word.begin(), word.end(), is_word_char))
+        return std::binary_search(words.begin(), words.end(), word, std::less<>{});
+    return contains_word(text, word); // a phrase ("smart tv") or a word with a hyphen
+}
 
 // Where in a product a word was found: 1 for name or features, 0.6 for elsewhere, 0 nowhere.
 double term_weight(Product const& p, std::string_view word) {
-    if (contains_word(p.name_text, word)) return 1.0;
-    return contains_word(p.search_text, word) ? 0.6 : 0.0;
+    if (has_word(p.name_words, p.name_text, word)) return 1.0;
+    return has_word(p.search_words, p.search_text, word) ? 0.6 : 0.0;
 }
 
 double concept_weight(Product const& p, Concept const& c) {
@@ -27,14 +39,14 @@ double concept_weight(Product const& p, Concept const& c) {
 // laptop described with "business", "office" and "professional" beats one that says "office".
 int concept_depth(Product const& p, Concept const& c) {
     int n = 0;
-    for (auto w : c.words) n += contains_word(p.search_text, w) ? 1 : 0;
+    for (auto w : c.words) n += has_word(p.search_words, p.search_text, w) ? 1 : 0;
     return n;
 }
 
 bool matches_category(Product const& p, Concept const& c) {
     std::string_view name_and_category = std::string_view(p.name_text).substr(0, p.name_text.find(" | "));
     for (auto w : c.words)
-        if (contains_word(name_and_category, w)) return true;
+        if (has_word(p.category_words, name_and_category, w)) return true;
     // Accessories: a headphone is an "Accessory" whose name or features say what it is.
     return concept_weight(p, c) >= 1.0;
 }
@@ -109,6 +121,23 @@ bool contains_word(std::string_view text, std::string_view word) {
         if (starts && ends) return true;
     }
     return false;
+}
+
+std::vector<std::string> distinct_words(std::string_view text) {
+    std::vector<std::string> words;
+    for (std::size_t i = 0; i < text.size();) {
+        if (!is_word_char(text[i])) {
+            ++i;
+            continue;
+        }
+        auto end = i;
+        while (end < text.size() && is_word_char(text[end])) ++end;
+        words.emplace_back(text.substr(i, end - i));
+        i = end;
+    }
+    std::sort(words.begin(), words.end());
+    words.erase(std::unique(words.begin(), words.end()), words.end());
+    return words;
 }
 
 Ranking rank_products(Brand const& brand, Query const& q, RankingContext const& context, RankingOptions const& options) {

@@ -5,6 +5,8 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 using namespace brandchat;
 
 TEST_CASE("rupiah amounts as customers write them") {
@@ -109,4 +111,22 @@ TEST_CASE("nothing fits: an empty list and a null confidence") {
     CHECK(r.about_products);
     CHECK(r.suggestions.empty());
     CHECK_FALSE(r.confidence);
+}
+
+TEST_CASE("a product's distinct words answer whole-word searches exactly as its text does") {
+    CHECK(distinct_words("gaming laptop, 16gb ram | laptop rp 19.999.000") ==
+          std::vector<std::string>{"000", "16gb", "19", "999", "gaming", "laptop", "ram", "rp"});
+    for (char const* id : {"techpro", "rumahkita"}) {
+        for (auto const& p : test::bundled(id).products) {
+            REQUIRE_FALSE(p.search_words.empty());
+            for (auto const& w : p.search_words) CHECK(contains_word(p.search_text, w));
+            for (auto const& w : p.name_words) CHECK(contains_word(p.name_text, w));
+            // Part of a word is not a word: "lapto" is not in "laptop".
+            for (auto const& w : p.name_words) {
+                if (w.size() < 3) continue;
+                auto part = w.substr(0, w.size() - 1);
+                CHECK(std::binary_search(p.name_words.begin(), p.name_words.end(), part) == contains_word(p.name_text, part));
+            }
+        }
+    }
 }

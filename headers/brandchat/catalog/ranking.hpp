@@ -46,4 +46,8 @@ Ranking rank_products(Brand const& brand, Query const& query, RankingContext con
 // True when `word` occurs in `text` as a whole word (both lowercase).
 bool contains_word(std::string_view text, std::string_view word);
 
+// The distinct words of `text` (maximal runs of letters and digits, UTF-8 bytes counting as
+// letters), sorted. Looking a single word up in them answers contains_word in log time.
+std::vector<std::string> distinct_words(std::string_view text);
+
 } // namespace brandchat
