@@ -22,6 +22,7 @@ struct Forwarded {
 asio::awaitable<void> forward(Session& session, ChunkStream& stream, std::string const& conversation_id, bool voice,
                               Forwarded& sent) {
     SentenceLimiter limiter;
+    bool first_written = false;
     auto emit = [&](std::string const& piece) {
         if (piece.empty()) return;
         sent.text += piece;
@@ -35,13 +36,20 @@ asio::awaitable<void> forward(Session& session, ChunkStream& stream, std::string
         if (!piece) break;
         if (!voice) {
             emit(*piece);
-            continue;
+        } else {
+            auto step = limiter.push(*piece);
+            emit(step.forward);
+            if (step.done) {
+                stream.cancel(); // one sentence is the whole voice reply: stop the upstream now
+                co_return;
+            }
         }
-        auto step = limiter.push(*piece);
-        emit(step.forward);
-        if (step.done) {
-            stream.cancel(); // one sentence is the whole voice reply: stop the upstream now
-            co_return;
+        // The first pieces leave at once, not after the rest of this turn of the event loop:
+        // the customer is waiting for the first word. Later pieces are written from a post at
+        // the end of the turn, together with every other reply's (coalescing_stream.hpp).
+        if (!first_written && sent.chunks > 0 && !stream.ready()) {
+            session.flush();
+            first_written = true;
         }
     }
     if (voice) emit(limiter.finish().forward);

@@ -42,34 +42,48 @@ void CoalescingStream::append(std::string_view bytes) {
     if (error_) return;
     if (!out_) out_ = std::make_unique<Output>();
     out_->waiting.append(bytes);
-    if (out_->writing) return; // the write in flight picks these up when it finishes
+    if (out_->writing || out_->posted) return; // a write to come picks these up
     auto owner = owner_.lock();
-    if (!owner) return;        // the owner is going away: there is no one to write for
-    out_->writing = true;
-    asio::post(get_executor(), [this, owner = std::move(owner)] { start_write(); });
+    if (!owner) return;                        // the owner is going away: no one to write for
+    out_->posted = true;
+    asio::post(get_executor(), [this, owner = std::move(owner)]() mutable {
+        out_->posted = false;
+        if (!out_->writing) start_write(std::move(owner));
+        else release_if_idle();
+    });
 }
 
-void CoalescingStream::start_write() {
-    if (error_) return written(error_);
+void CoalescingStream::flush() {
+    if (!out_ || out_->writing || out_->waiting.empty() || error_) return;
+    if (auto owner = owner_.lock()) start_write(std::move(owner));
+}
+
+void CoalescingStream::start_write(std::shared_ptr<void> owner) {
+    if (error_ || out_->waiting.empty()) return release_if_idle();
     std::swap(out_->waiting, out_->in_flight);
+    out_->writing = true;
     writes_total.fetch_add(1, std::memory_order_relaxed);
     asio::async_write(next_.socket(), asio::buffer(out_->in_flight),
-                      [this, owner = owner_.lock()](error_code ec, std::size_t) { written(ec); });
+                      [this, owner = std::move(owner)](error_code ec, std::size_t) mutable { written(ec, std::move(owner)); });
 }
 
-void CoalescingStream::written(error_code ec) {
+void CoalescingStream::written(error_code ec, std::shared_ptr<void> owner) {
+    out_->writing = false;
     out_->in_flight.clear();
     if (ec && !error_) {
         error_ = ec;
         error_code ignored;
         next_.socket().close(ignored); // the session's read loop ends with the error
     }
-    if (!error_ && !out_->waiting.empty()) return start_write();
-
-    out_->writing = false;
+    if (!error_ && !out_->waiting.empty()) return start_write(std::move(owner));
     auto drained = std::move(out_->drained);
-    if (error_ || out_->waiting.empty()) out_.reset(); // idle again: give the buffers back
+    release_if_idle();
     for (auto& handler : drained) asio::post(get_executor(), asio::append(std::move(handler), error_));
+}
+
+// Idle again: give the buffers back, so a quiet connection holds none.
+void CoalescingStream::release_if_idle() {
+    if (out_ && !out_->writing && !out_->posted && out_->drained.empty() && (error_ || out_->waiting.empty())) out_.reset();
 }
 
 void teardown(boost::beast::role_type role, CoalescingStream& stream, CoalescingStream::error_code& ec) {

@@ -140,6 +140,10 @@ void Session::send_chunk(std::string_view content, std::string const& conversati
     start_writing();
 }
 
+void Session::flush() {
+    if (outbox_.empty()) transport_->ws.next_layer().flush();
+}
+
 // Straight into the socket's batch while nothing is queued before it and the batch is small;
 // otherwise the client is behind, and the frame waits in the outbox (where chunks merge).
 bool Session::can_write_now() const { return outbox_.empty() && transport_->ws.next_layer().buffered() < batch_limit(); }

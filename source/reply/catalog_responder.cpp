@@ -44,6 +44,8 @@ public:
         timer_.cancel();
     }
 
+    bool ready() const override { return !cancelled_ && index_ < words_.size() && (index_ == 0 || delay_.count() == 0); }
+
 private:
     asio::steady_timer timer_;
     std::vector<std::string> words_;

@@ -141,6 +141,7 @@ public:
     }
 
     std::optional<TokenUsage> usage() const override { return usage_; }
+    bool ready() const override { return !pending_.empty() && !cancelled_; }
 
 private:
     std::chrono::milliseconds left(std::chrono::milliseconds phase) const {

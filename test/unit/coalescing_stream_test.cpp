@@ -121,3 +121,18 @@ TEST_CASE("a failed write closes the socket, and every later write and wait fail
     CHECK(write_ec);
     CHECK(drained_ec);
 }
+
+TEST_CASE("flush() starts the write at once; the posted one then finds nothing left to write") {
+    Connection c;
+    auto& s = *c.stream;
+    auto writes_before = socket_writes_total();
+    s.write_frame("now");
+    s.flush();
+    CHECK(socket_writes_total() - writes_before == 1); // started inside flush(), not by the post
+    s.flush();                                          // a write is on the wire: nothing more to do
+    CHECK(socket_writes_total() - writes_before == 1);
+    c.run();
+    CHECK(socket_writes_total() - writes_before == 1);
+    CHECK(s.buffered() == 0);
+    CHECK(c.receive(5) == frame_header({0x81, 3}) + "now");
+}

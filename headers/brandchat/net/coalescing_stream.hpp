@@ -4,10 +4,10 @@
 // A streaming reply is many small frames (a chunk per model token) that are produced together:
 // one read from the model can hold a dozen tokens. Written one by one, each costs a sendmsg(2)
 // and, on loopback or a LAN, a trip through the receiver's network stack. This stream accepts
-// writes into memory, like a socket buffer, and writes everything accepted during one turn of the
-// event loop with a single gather write, started by a post. Nothing waits on a timer: a frame
-// leaves as soon as the code that produced it yields, together with whatever else was produced
-// in the meantime. While a write is on the wire, new bytes collect for the next one.
+// writes into memory, like a socket buffer, and writes them with one write: at once when the
+// producer asks (flush(), as a reply does for its first words), or else from a post, after the
+// code that produced them yields, together with every other connection's. Nothing waits on a
+// timer. While a write is on the wire, new bytes collect for the next one.
 //
 // Every byte for the socket goes through here, in order: the session's own frames (write_frame),
 // and whatever Beast writes (the handshake response, pongs, close frames) through
@@ -54,6 +54,9 @@ public:
 
     // Queues one complete, unmasked WebSocket text frame (server to client, RFC 6455 5.2).
     void write_frame(std::string_view payload);
+
+    // Starts writing what is waiting now, unless a write is already on the wire.
+    void flush();
 
     std::size_t buffered() const noexcept { return out_ ? out_->waiting.size() + out_->in_flight.size() : 0; }
     bool failed() const noexcept { return static_cast<bool>(error_); }
@@ -113,13 +116,15 @@ private:
     struct Output {
         std::string waiting;    // accepted since the last write started
         std::string in_flight;  // being written
-        bool writing = false;   // a write is posted or in flight
+        bool writing = false;   // a write is on the wire
+        bool posted = false;    // a flush is posted
         std::vector<boost::asio::any_completion_handler<void(error_code)>> drained;
     };
 
     void append(std::string_view bytes);
-    void start_write();
-    void written(error_code ec);
+    void start_write(std::shared_ptr<void> owner);
+    void written(error_code ec, std::shared_ptr<void> owner);
+    void release_if_idle();
 
     boost::beast::tcp_stream next_;
     std::unique_ptr<Output> out_; // only while bytes wait: an idle connection holds no buffers

@@ -39,6 +39,7 @@ public:
     void send(std::string frame);                  // queue a text frame
     void send_chunk(std::string_view content, std::string const& conversation_id); // may merge (outbox.hpp)
     void send_error(std::string_view message);
+    void flush();                                  // write what is gathered now (coalescing_stream.hpp)
     boost::asio::awaitable<bool> wait_for_room();  // false once the connection is closing
     bool outbox_full() const;                      // wait_for_room() would wait
     void queue_chat(protocol::ChatRequest request);

@@ -46,6 +46,10 @@ public:
     // Stops the reply now: upstream requests are closed and timers stopped; a pending or later
     // next() returns nullopt. Safe to call at any time, more than once.
     virtual void cancel() = 0;
+    // True when next() has a piece in hand and will return it without waiting. The connection
+    // writes the first pieces once this turns false, so pieces that arrive together leave
+    // together, and the first word does not wait for anything else.
+    virtual bool ready() const { return false; }
     // Tokens used, when the responder knows them (language models report them at the end).
     virtual std::optional<TokenUsage> usage() const { return std::nullopt; }
 };
