@@ -1,6 +1,7 @@
 #include "brandchat/net/server.hpp"
 
 #include "brandchat/log.hpp"
+#include "brandchat/net/descriptor_pool.hpp"
 #include "brandchat/net/http_api.hpp"
 #include "brandchat/net/server_context.hpp"
 #include "brandchat/net/session.hpp"
@@ -150,8 +151,14 @@ struct Server::Impl {
             if (ec || context.stopping) co_return;
             std::size_t live = context.sessions.size();
             if (level > live + 256 && live < level * 4 / 5) {
+                auto states = release_idle_descriptor_states(io);
+                // The states are deleted two handlers from now; purge after that.
+                trim_timer.expires_after(std::chrono::milliseconds(50));
+                co_await trim_timer.async_wait(as_tuple(use_awaitable));
+                if (context.stopping) co_return;
                 release_free_memory();
-                log::debug("released freed memory after connections left: ", level, " -> ", live, " sessions");
+                log::debug("released freed memory after connections left: ", level, " -> ", live, " sessions, ", states,
+                           " socket states");
                 level = live;
             } else {
                 level = std::max(level, live);
