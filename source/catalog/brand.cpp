@@ -112,6 +112,7 @@ Brand BrandCatalog::parse_brand(std::string_view text) {
     b.updated_at = optional_string(o, "updated_at");
     if (auto const* ps = o.if_contains("products"); ps && ps->is_array())
         for (auto const& p : ps->get_array()) b.products.push_back(parse_product(p, b.id));
+    build_word_index(b);
     return b;
 }
 

@@ -3,7 +3,9 @@
 #include "brandchat/language/text.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <functional>
+#include <unordered_map>
 #include <cmath>
 
 namespace brandchat {
@@ -16,39 +18,71 @@ bool is_word_char(char ch) {
     return c >= 0x80 || static_cast<unsigned char>((c | 0x20) - 'a') < 26 || static_cast<unsigned char>(c - '0') < 10;
 }
 
-// contains_word(text, word), answered from the text's distinct words when `word` is one word.
-bool has_word(std::vector<std::string> const& words, std::string_view text, std::string_view word) {
-    if (!word.empty() && std::all_of(word.begin(), word.end(), is_word_char))
-        return std::binary_search(words.begin(), words.end(), word, std::less<>{});
-    return contains_word(text, word); // a phrase ("smart tv") or a word with a hyphen
-}
+enum Where : std::uint8_t { in_search = 1, in_name = 2, in_category = 4 };
+
+bool single_word(std::string_view word) { return !word.empty() && std::all_of(word.begin(), word.end(), is_word_char); }
+
+// Where each of the query's words occurs in each product, worked out once per word for the whole
+// catalog: from the brand's word index for a single word, by scanning the texts for a phrase.
+class WordMatches {
+public:
+    explicit WordMatches(Brand const& brand) : brand_(brand) {}
+
+    std::uint8_t where(Product const& p, std::string_view word) {
+        auto index = static_cast<std::size_t>(&p - brand_.products.data());
+        auto [it, fresh] = memo_.try_emplace(word);
+        if (fresh) it->second = lookup(word);
+        return it->second[index];
+    }
+
+private:
+    std::vector<std::uint8_t> lookup(std::string_view word) const {
+        std::vector<std::uint8_t> found(brand_.products.size(), 0);
+        if (single_word(word) && !brand_.word_index.empty()) {
+            if (auto hit = brand_.word_index.find(std::string(word)); hit != brand_.word_index.end())
+                for (auto entry : hit->second) found[entry >> 3] = static_cast<std::uint8_t>(entry & 7);
+            return found;
+        }
+        for (std::size_t i = 0; i < brand_.products.size(); ++i) { // a phrase ("smart tv"), or no index
+            auto const& p = brand_.products[i];
+            std::string_view name = p.name_text;
+            found[i] = static_cast<std::uint8_t>((contains_word(p.search_text, word) ? in_search : 0) |
+                                                 (contains_word(name, word) ? in_name : 0) |
+                                                 (contains_word(name.substr(0, name.find(" | ")), word) ? in_category : 0));
+        }
+        return found;
+    }
+
+    Brand const& brand_;
+    std::unordered_map<std::string_view, std::vector<std::uint8_t>> memo_; // words outlive the ranking
+};
 
 // Where in a product a word was found: 1 for name or features, 0.6 for elsewhere, 0 nowhere.
-double term_weight(Product const& p, std::string_view word) {
-    if (has_word(p.name_words, p.name_text, word)) return 1.0;
-    return has_word(p.search_words, p.search_text, word) ? 0.6 : 0.0;
+double term_weight(WordMatches& m, Product const& p, std::string_view word) {
+    auto where = m.where(p, word);
+    if (where & in_name) return 1.0;
+    return (where & in_search) ? 0.6 : 0.0;
 }
 
-double concept_weight(Product const& p, Concept const& c) {
+double concept_weight(WordMatches& m, Product const& p, Concept const& c) {
     double best = 0;
-    for (auto w : c.words) best = std::max(best, term_weight(p, w));
+    for (auto w : c.words) best = std::max(best, term_weight(m, p, w));
     return best;
 }
 
 // How many of the concept's words the product mentions: breaks ties between equal fits, so a
 // laptop described with "business", "office" and "professional" beats one that says "office".
-int concept_depth(Product const& p, Concept const& c) {
+int concept_depth(WordMatches& m, Product const& p, Concept const& c) {
     int n = 0;
-    for (auto w : c.words) n += has_word(p.search_words, p.search_text, w) ? 1 : 0;
+    for (auto w : c.words) n += (m.where(p, w) & in_search) ? 1 : 0;
     return n;
 }
 
-bool matches_category(Product const& p, Concept const& c) {
-    std::string_view name_and_category = std::string_view(p.name_text).substr(0, p.name_text.find(" | "));
+bool matches_category(WordMatches& m, Product const& p, Concept const& c) {
     for (auto w : c.words)
-        if (has_word(p.category_words, name_and_category, w)) return true;
+        if (m.where(p, w) & in_category) return true;
     // Accessories: a headphone is an "Accessory" whose name or features say what it is.
-    return concept_weight(p, c) >= 1.0;
+    return concept_weight(m, p, c) >= 1.0;
 }
 
 Ranking rank_with(Brand const& brand, Query const& q, RankingOptions const& options) {
@@ -58,20 +92,20 @@ Ranking rank_with(Brand const& brand, Query const& q, RankingOptions const& opti
     if (aspects == 0 && (q.cheapest || q.priciest)) aspects = 1; // "what's your cheapest?" ranks every product
     if (aspects == 0) return r;
 
+    WordMatches matches(brand);
     std::vector<Suggestion> scored;
-    std::vector<int> depth; // parallel to scored
     for (auto const& p : brand.products) {
         if (q.max_price && p.price > *q.max_price) continue;
         if (q.min_price && p.price < *q.min_price) continue;
         if (q.in_stock_only && !p.availability) continue;
         double satisfied = 0;
         if (!q.categories.empty()) {
-            bool any = std::any_of(q.categories.begin(), q.categories.end(), [&](Concept const* c) { return matches_category(p, *c); });
+            bool any = std::any_of(q.categories.begin(), q.categories.end(), [&](Concept const* c) { return matches_category(matches, p, *c); });
             if (!any) continue;
             satisfied += 1;
         }
-        for (auto const* c : q.qualities) satisfied += concept_weight(p, *c);
-        for (auto const& t : q.other_terms) satisfied += term_weight(p, t);
+        for (auto const* c : q.qualities) satisfied += concept_weight(matches, p, *c);
+        for (auto const& t : q.other_terms) satisfied += term_weight(matches, p, t);
         if (q.has_price_limit()) satisfied += 1;
         if (q.categories.empty() && q.qualities.empty() && q.other_terms.empty() && (q.cheapest || q.priciest)) satisfied += 1;
         double fit = satisfied / aspects;
@@ -80,7 +114,7 @@ Ranking rank_with(Brand const& brand, Query const& q, RankingOptions const& opti
         if (q.has_price_limit() && satisfied <= 1 && q.has_product_terms()) continue;
         if (fit >= options.threshold) {
             int d = 0;
-            for (auto const* c : q.qualities) d += concept_depth(p, *c);
+            for (auto const* c : q.qualities) d += concept_depth(matches, p, *c);
             // Folded into the fit below its rounding, so sorting sees it and clients do not.
             scored.push_back({&p, std::min(1.0, fit) + d * 1e-4});
         }
@@ -138,6 +172,18 @@ std::vector<std::string> distinct_words(std::string_view text) {
     std::sort(words.begin(), words.end());
     words.erase(std::unique(words.begin(), words.end()), words.end());
     return words;
+}
+
+void build_word_index(Brand& brand) {
+    brand.word_index.clear();
+    for (std::size_t i = 0; i < brand.products.size(); ++i) {
+        auto const& p = brand.products[i];
+        std::unordered_map<std::string_view, std::uint32_t> where;
+        for (auto const& w : p.search_words) where[w] |= in_search;
+        for (auto const& w : p.name_words) where[w] |= in_name;
+        for (auto const& w : p.category_words) where[w] |= in_category;
+        for (auto const& [w, flags] : where) brand.word_index[std::string(w)].push_back(static_cast<std::uint32_t>(i) << 3 | flags);
+    }
 }
 
 Ranking rank_products(Brand const& brand, Query const& q, RankingContext const& context, RankingOptions const& options) {

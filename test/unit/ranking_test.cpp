@@ -130,3 +130,25 @@ TEST_CASE("a product's distinct words answer whole-word searches exactly as its 
         }
     }
 }
+
+TEST_CASE("the brand's word index ranks exactly as scanning every product's text does") {
+    for (char const* id : {"techpro", "rumahkita"}) {
+        Brand const& indexed = test::bundled(id);
+        Brand scanned = indexed;
+        scanned.word_index.clear(); // every word is then looked for in the texts
+        for (char const* message : {"I need a laptop for business work", "gaming laptop under 20 juta", "cheapest phone",
+                                    "wireless headphones with noise cancelling", "kursi kantor yang nyaman", "smart tv 55 inch",
+                                    "sofa untuk ruang tamu di bawah 5 juta", "camera for vlogging", "meja makan kayu"}) {
+            auto q = parse_query(message);
+            auto a = rank_products(indexed, q, {});
+            auto b = rank_products(scanned, q, {});
+            CAPTURE(message);
+            REQUIRE(a.suggestions.size() == b.suggestions.size());
+            for (std::size_t i = 0; i < a.suggestions.size(); ++i) {
+                CHECK(a.suggestions[i].product->id == b.suggestions[i].product->id);
+                CHECK(a.suggestions[i].fit == b.suggestions[i].fit);
+            }
+            CHECK(a.confidence == b.confidence);
+        }
+    }
+}

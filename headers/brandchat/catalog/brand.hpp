@@ -7,6 +7,8 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <cstdint>
+#include <unordered_map>
 #include <vector>
 
 namespace brandchat {
@@ -48,6 +50,9 @@ struct Brand {
     std::string appearance_json; // passed through to front ends as it is
     std::string created_at, updated_at;
     std::vector<Product> products;
+    // Every word of every product, with where it occurs: product index << 3 | in search_text (1),
+    // name_text (2), its "name category" part (4). Built at load (build_word_index, ranking.hpp).
+    std::unordered_map<std::string, std::vector<std::uint32_t>> word_index;
 };
 
 // All brands, by id. Immutable once loaded, so replies can hold a pointer while they stream.

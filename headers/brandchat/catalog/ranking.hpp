@@ -50,4 +50,7 @@ bool contains_word(std::string_view text, std::string_view word);
 // letters), sorted. Looking a single word up in them answers contains_word in log time.
 std::vector<std::string> distinct_words(std::string_view text);
 
+// Fills brand.word_index from its products' distinct words.
+void build_word_index(Brand& brand);
+
 } // namespace brandchat
