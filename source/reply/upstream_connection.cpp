@@ -10,6 +10,10 @@
 #include <boost/url/parse.hpp>
 
 #include <charconv>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <vector>
 
 namespace brandchat {
 
@@ -115,17 +119,58 @@ std::chrono::milliseconds parse_retry_after(http::response_header<> const& h) {
 UpstreamConnection::UpstreamConnection(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 UpstreamConnection::~UpstreamConnection() = default;
 
+namespace {
+
+// The model's addresses. An IP address needs no lookup; a name is looked up (Asio runs
+// getaddrinfo on a thread of its own, a round trip between threads) and remembered for 30 s, so
+// a burst of new conversations does not queue behind the resolver.
+asio::awaitable<std::shared_ptr<std::vector<tcp::endpoint> const>> resolve(asio::any_io_executor executor,
+                                                                           UpstreamEndpoint const& endpoint) {
+    using Addresses = std::vector<tcp::endpoint>;
+    struct Cached {
+        std::shared_ptr<Addresses const> addresses;
+        std::chrono::steady_clock::time_point until;
+    };
+    thread_local std::map<std::pair<std::string, std::string>, Cached> cache; // one per io thread
+    auto key = std::make_pair(endpoint.host, endpoint.port);
+    auto now = std::chrono::steady_clock::now();
+    if (auto it = cache.find(key); it != cache.end() && it->second.until > now) co_return it->second.addresses;
+
+    beast::error_code ec;
+    auto literal = asio::ip::make_address(endpoint.host, ec);
+    unsigned long port = 0;
+    try {
+        port = std::stoul(endpoint.port);
+    } catch (std::exception const&) {
+        ec = asio::error::invalid_argument; // a service name: let the resolver read it
+    }
+    std::shared_ptr<Addresses const> addresses;
+    if (!ec && port <= 65535) {
+        addresses = std::make_shared<Addresses const>(Addresses{tcp::endpoint(literal, static_cast<unsigned short>(port))});
+    } else {
+        tcp::resolver resolver(executor);
+        auto [rec, results] = co_await resolver.async_resolve(endpoint.host, endpoint.port, as_tuple(use_awaitable));
+        if (rec) throw UpstreamFailure(UpstreamFailure::Kind::connect, "cannot resolve " + endpoint.host + ": " + rec.message());
+        Addresses found;
+        for (auto const& r : results) found.push_back(r.endpoint());
+        addresses = std::make_shared<Addresses const>(std::move(found));
+    }
+    if (cache.size() > 64) cache.clear(); // a handful of models at most; never grows without bound
+    cache[key] = {addresses, now + std::chrono::seconds(30)};
+    co_return addresses;
+}
+
+} // namespace
+
 asio::awaitable<std::unique_ptr<UpstreamConnection>> UpstreamConnection::open(asio::any_io_executor executor,
                                                                              UpstreamEndpoint const& endpoint, ssl::context* tls,
                                                                              std::chrono::milliseconds timeout) {
     auto impl = std::make_unique<Impl>(executor, endpoint.tls ? tls : nullptr);
     impl->host = endpoint.host;
-    tcp::resolver resolver(executor);
-    auto [rec, results] = co_await resolver.async_resolve(endpoint.host, endpoint.port, as_tuple(use_awaitable));
-    if (rec) throw UpstreamFailure(UpstreamFailure::Kind::connect, "cannot resolve " + endpoint.host + ": " + rec.message());
+    auto addresses = co_await resolve(executor, endpoint);
     auto& lowest = impl->lowest();
     lowest.expires_after(timeout);
-    auto [cec, ep] = co_await lowest.async_connect(results, as_tuple(use_awaitable));
+    auto [cec, ep] = co_await lowest.async_connect(*addresses, as_tuple(use_awaitable));
     if (cec) {
         auto f = transport_failure(cec, false, "connecting");
         if (f.kind == UpstreamFailure::Kind::broken) f.kind = UpstreamFailure::Kind::connect;
