@@ -40,7 +40,8 @@ private:
         std::vector<std::uint8_t> found(brand_.products.size(), 0);
         if (single_word(word) && !brand_.word_index.empty()) {
             if (auto hit = brand_.word_index.find(std::string(word)); hit != brand_.word_index.end())
-                for (auto entry : hit->second) found[entry >> 3] = static_cast<std::uint8_t>(entry & 7);
+                for (auto entry : hit->second)
+                    if ((entry >> 3) < found.size()) found[entry >> 3] = static_cast<std::uint8_t>(entry & 7);
             return found;
         }
         for (std::size_t i = 0; i < brand_.products.size(); ++i) { // a phrase ("smart tv"), or no index

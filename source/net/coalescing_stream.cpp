@@ -1,6 +1,7 @@
 #include "brandchat/net/coalescing_stream.hpp"
 #include "brandchat/net/server_context.hpp"
 
+#include <boost/asio/error.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/websocket/teardown.hpp>
 
@@ -44,7 +45,11 @@ void CoalescingStream::append(std::string_view bytes) {
     out_->waiting.append(bytes);
     if (out_->writing || out_->posted) return; // a write to come picks these up
     auto owner = owner_.lock();
-    if (!owner) return;                        // the owner is going away: no one to write for
+    if (!owner) {                              // the owner is going away: no one to write for
+        error_ = asio::error::operation_aborted;
+        out_.reset();
+        return;
+    }
     out_->posted = true;
     asio::post(get_executor(), [this, owner = std::move(owner)]() mutable {
         out_->posted = false;

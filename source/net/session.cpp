@@ -148,7 +148,8 @@ void Session::flush() {
 // otherwise the client is behind, and the frame waits in the outbox (where chunks merge).
 bool Session::can_write_now() const { return outbox_.empty() && transport_->ws.next_layer().buffered() < batch_limit(); }
 
-std::size_t Session::batch_limit() const { return std::min<std::size_t>(64 * 1024, server_.options.outbox_limit_bytes / 2); }
+// At least one frame goes into an empty batch, whatever the outbox limit.
+std::size_t Session::batch_limit() const { return std::clamp<std::size_t>(server_.options.outbox_limit_bytes / 2, 1, 64 * 1024); }
 
 std::size_t Session::queued_bytes() const { return outbox_.bytes() + transport_->ws.next_layer().buffered(); }
 
@@ -199,6 +200,7 @@ bool Session::outbox_full() const { return queued_bytes() > server_.options.outb
 asio::awaitable<bool> Session::wait_for_room() {
     while (!closing_ && outbox_full()) {
         start_writing(); // the writer wakes us once the backlog is down to half
+        if (closing_ || !outbox_full()) break; // it may have finished (or failed) already
         transport_->room.expires_at(asio::steady_timer::time_point::max());
         co_await transport_->room.async_wait(as_tuple(use_awaitable));
     }

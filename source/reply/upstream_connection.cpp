@@ -121,17 +121,18 @@ UpstreamConnection::~UpstreamConnection() = default;
 
 namespace {
 
+using Addresses = std::vector<tcp::endpoint>;
+struct CachedAddresses {
+    std::shared_ptr<Addresses const> addresses;
+    std::chrono::steady_clock::time_point until;
+};
+thread_local std::map<std::pair<std::string, std::string>, CachedAddresses> cache; // one per io thread
+
 // The model's addresses. An IP address needs no lookup; a name is looked up (Asio runs
-// getaddrinfo on a thread of its own, a round trip between threads) and remembered for 30 s, so
-// a burst of new conversations does not queue behind the resolver.
+// getaddrinfo on a thread of its own, a round trip between threads) and remembered for 30 s, or
+// until connecting to it fails, so a burst of new conversations does not queue behind the resolver.
 asio::awaitable<std::shared_ptr<std::vector<tcp::endpoint> const>> resolve(asio::any_io_executor executor,
                                                                            UpstreamEndpoint const& endpoint) {
-    using Addresses = std::vector<tcp::endpoint>;
-    struct Cached {
-        std::shared_ptr<Addresses const> addresses;
-        std::chrono::steady_clock::time_point until;
-    };
-    thread_local std::map<std::pair<std::string, std::string>, Cached> cache; // one per io thread
     auto key = std::make_pair(endpoint.host, endpoint.port);
     auto now = std::chrono::steady_clock::now();
     if (auto it = cache.find(key); it != cache.end() && it->second.until > now) co_return it->second.addresses;
@@ -172,6 +173,7 @@ asio::awaitable<std::unique_ptr<UpstreamConnection>> UpstreamConnection::open(as
     lowest.expires_after(timeout);
     auto [cec, ep] = co_await lowest.async_connect(*addresses, as_tuple(use_awaitable));
     if (cec) {
+        cache.erase({endpoint.host, endpoint.port}); // look the name up again next time
         auto f = transport_failure(cec, false, "connecting");
         if (f.kind == UpstreamFailure::Kind::broken) f.kind = UpstreamFailure::Kind::connect;
         throw f;

@@ -234,6 +234,20 @@ TEST_CASE("a client that falls behind gets waiting chunks merged: fewer frames, 
     CHECK(r.complete.type == "complete");
 }
 
+TEST_CASE("with no outbox to speak of, everything still arrives, one frame at a time") {
+    std::size_t paced_chunks = 0;
+    auto paced_text = paced_reply_text(paced_chunks);
+    auto none = quiet_options();
+    none.outbox_limit_bytes = 0;
+    TestServer server(none);
+    WsClient c(server.port(), "/ws/chat/techpro");
+    CHECK(c.read().type == "welcome");
+    c.chat("I need a laptop for business work");
+    auto r = c.read_reply();
+    CHECK(r.text == paced_text);
+    CHECK(r.complete.type == "complete");
+}
+
 TEST_CASE("frames over 64 KiB are refused with close code 1009") {
     TestServer server(quiet_options());
     WsClient c(server.port(), "/ws/chat/techpro");
