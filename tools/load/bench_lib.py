@@ -608,7 +608,8 @@ def write_report(results_dir, md_path, svg_path):
       "these cores, and so do other engineers' jobs. CPU columns are % of one core over the run: each "
       "process's own user + system time (`/proc/PID/stat`; the load tool's from `getrusage`); **softirq** "
       "is the kernel's interrupt and softirq time (`/proc/stat`), mostly the loopback TCP traffic, which is "
-      "charged to no process; **other CPU** is the process time of everything else on the machine "
+      "charged to no process; **steal** is time the hypervisor gave this virtual machine's cores to other "
+      "machines (`/proc/stat`), during which nothing here runs; **other CPU** is the process time of everything else on the machine "
       "(`/proc/stat` user + system minus the three), i.e. how much other people's jobs competed with the run.")
     w("")
 
@@ -693,6 +694,13 @@ def write_report(results_dir, md_path, svg_path):
         w("")
         w(_chat_table(main_chat))
         w("")
+        steals = [(r.get("cpu") or {}).get("steal_pct") for r in main_chat]
+        steals = [x for x in steals if x is not None]
+        if steals and max(steals) >= 1.0:
+            w(f"**Steal.** The hypervisor took {min(steals):.1f}–{max(steals):.1f} % of a core from this virtual machine "
+              "during these runs. Every process here stops while that happens, and the p99 and max columns include "
+              "those pauses: compare runs only at similar steal.")
+            w("")
         w(_chat_details(main_chat))
         w("")
         for note in _fd_notes(main_chat):
@@ -926,8 +934,8 @@ def _kib(v):
     return f"{v / 1024:,.1f} MiB ({v:,} KiB)"
 
 
-def _pct(v):
-    return "–" if v is None else f"{v:.0f} %"
+def _pct(v, digits=0):
+    return "–" if v is None else f"{v:.{digits}f} %"
 
 
 def _cpu(run, pid_key):
@@ -994,8 +1002,8 @@ def saturation_medians(sat_runs):
 
 
 def _chat_table(chat_runs):
-    rows = ["| conversations | token delay D | opened / failed | TTFC − D p50 | p90 | p99 | max | gap − D p50 | p90 | p99 | max | chunk frames/s | other CPU |",
-            "| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    rows = ["| conversations | token delay D | opened / failed | TTFC − D p50 | p90 | p99 | max | gap − D p50 | p90 | p99 | max | chunk frames/s | other CPU | steal |",
+            "| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for r in chat_runs:
         L = r["load"] or {}
         c = L.get("connections", {})
@@ -1006,7 +1014,7 @@ def _chat_table(chat_runs):
             f"**{_ms(_lat(L, 'first_chunk_server_added', 'p99'))}** | {_ms(_lat(L, 'first_chunk_server_added', 'max'))} | "
             f"{_ms(_lat(L, 'chunk_gap_server_added', 'p50'))} | {_ms(_lat(L, 'chunk_gap_server_added', 'p90'))} | "
             f"**{_ms(_lat(L, 'chunk_gap_server_added', 'p99'))}** | {_ms(_lat(L, 'chunk_gap_server_added', 'max'))} | "
-            f"{_num(chat.get('chunks_per_s'))} | {_pct(other_cpu(r))} |")
+            f"{_num(chat.get('chunks_per_s'))} | {_pct(other_cpu(r))} | {_pct((r.get('cpu') or {}).get('steal_pct'), 1)} |")
     return "\n".join(rows)
 
 
