@@ -72,9 +72,6 @@ Product parse_product(json::value const& v, std::string const& brand_id) {
     std::string strong = p.name + " " + p.category;
     for (auto const& f : p.features) strong += " | " + f;
     p.name_text = to_lower_ascii(strong);
-    p.search_words = distinct_words(p.search_text);
-    p.name_words = distinct_words(p.name_text);
-    p.category_words = distinct_words(std::string_view(p.name_text).substr(0, p.name_text.find(" | ")));
     return p;
 }
 

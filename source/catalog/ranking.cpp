@@ -179,11 +179,12 @@ void build_word_index(Brand& brand) {
     brand.word_index.clear();
     for (std::size_t i = 0; i < brand.products.size(); ++i) {
         auto const& p = brand.products[i];
-        std::unordered_map<std::string_view, std::uint32_t> where;
-        for (auto const& w : p.search_words) where[w] |= in_search;
-        for (auto const& w : p.name_words) where[w] |= in_name;
-        for (auto const& w : p.category_words) where[w] |= in_category;
-        for (auto const& [w, flags] : where) brand.word_index[std::string(w)].push_back(static_cast<std::uint32_t>(i) << 3 | flags);
+        std::string_view name = p.name_text;
+        std::unordered_map<std::string, std::uint32_t> where;
+        for (auto& w : distinct_words(p.search_text)) where[std::move(w)] |= in_search;
+        for (auto& w : distinct_words(name)) where[std::move(w)] |= in_name;
+        for (auto& w : distinct_words(name.substr(0, name.find(" | ")))) where[std::move(w)] |= in_category;
+        for (auto const& [w, flags] : where) brand.word_index[w].push_back(static_cast<std::uint32_t>(i) << 3 | flags);
     }
 }
 

@@ -26,9 +26,6 @@ struct Product {
     std::string json;         // the product as the protocol shows it, serialized once at load
     std::string search_text;  // lowercased name, category, description, features and specs
     std::string name_text;    // lowercased name, category and features: where a match counts fully
-    // The distinct words of search_text, name_text and its "name category" part, sorted
-    // (distinct_words in ranking.hpp): ranking looks words up here instead of scanning text.
-    std::vector<std::string> search_words, name_words, category_words;
 };
 
 struct CompanyInfo {
