@@ -53,8 +53,7 @@ void CoalescingStream::append(std::string_view bytes) {
     out_->posted = true;
     asio::post(get_executor(), [this, owner = std::move(owner)]() mutable {
         out_->posted = false;
-        if (!out_->writing) start_write(std::move(owner));
-        else release_if_idle();
+        if (!out_->writing) start_write(std::move(owner)); // else the write on the wire takes these next
     });
 }
 

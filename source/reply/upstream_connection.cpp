@@ -139,15 +139,12 @@ asio::awaitable<std::shared_ptr<std::vector<tcp::endpoint> const>> resolve(asio:
 
     beast::error_code ec;
     auto literal = asio::ip::make_address(endpoint.host, ec);
-    unsigned long port = 0;
-    try {
-        port = std::stoul(endpoint.port);
-    } catch (std::exception const&) {
-        ec = asio::error::invalid_argument; // a service name: let the resolver read it
-    }
+    unsigned short port = 0;
+    auto const& p = endpoint.port;
+    bool numeric_port = std::from_chars(p.data(), p.data() + p.size(), port).ec == std::errc{}; // else a service name
     std::shared_ptr<Addresses const> addresses;
-    if (!ec && port <= 65535) {
-        addresses = std::make_shared<Addresses const>(Addresses{tcp::endpoint(literal, static_cast<unsigned short>(port))});
+    if (!ec && numeric_port) {
+        addresses = std::make_shared<Addresses const>(Addresses{tcp::endpoint(literal, port)});
     } else {
         tcp::resolver resolver(executor);
         auto [rec, results] = co_await resolver.async_resolve(endpoint.host, endpoint.port, as_tuple(use_awaitable));
