@@ -182,16 +182,20 @@ TEST_CASE("bad input gets a clear error and the connection stays usable") {
 }
 
 namespace {
-std::string paced_reply_text(std::size_t& chunks) {
+// The reply to the same laptop question from a fresh server with these options.
+WsClient::Reply laptop_reply(Options const& options) {
+    TestServer server(options);
+    WsClient c(server.port(), "/ws/chat/techpro");
+    CHECK(c.read().type == "welcome");
+    c.chat("I need a laptop for business work");
+    return c.read_reply();
+}
+
+// Paced at 1 ms a word, every word is its own chunk: the reference for text and count.
+WsClient::Reply paced_laptop_reply() {
     auto paced = quiet_options();
     paced.word_delay = std::chrono::milliseconds(1);
-    TestServer server(paced);
-    WsClient c(server.port(), "/ws/chat/techpro");
-    c.read();
-    c.chat("I need a laptop for business work");
-    auto r = c.read_reply();
-    chunks = r.chunks;
-    return r.text;
+    return laptop_reply(paced);
 }
 
 std::uint64_t health_counter(std::uint16_t port, char const* name) {
@@ -201,8 +205,7 @@ std::uint64_t health_counter(std::uint16_t port, char const* name) {
 } // namespace
 
 TEST_CASE("a client that keeps up gets every piece as its own chunk, written in batches") {
-    std::size_t paced_chunks = 0;
-    auto paced_text = paced_reply_text(paced_chunks);
+    auto paced = paced_laptop_reply();
 
     TestServer server(quiet_options()); // word delay 0: the whole reply is produced at once
     WsClient c(server.port(), "/ws/chat/techpro");
@@ -211,40 +214,29 @@ TEST_CASE("a client that keeps up gets every piece as its own chunk, written in 
     c.chat("I need a laptop for business work");
     auto r = c.read_reply();
     auto writes = health_counter(server.port(), "socket_writes_total") - writes_before;
-    CHECK(r.text == paced_text);
-    CHECK(r.chunks == paced_chunks); // nothing merged
+    CHECK(r.text == paced.text);
+    CHECK(r.chunks == paced.chunks); // nothing merged
     // The chunks and the complete frame left in a handful of socket writes, not one each.
     CHECK(writes >= 1);
     CHECK(writes * 4 <= r.chunks + 1);
 }
 
 TEST_CASE("a client that falls behind gets waiting chunks merged: fewer frames, the same text") {
-    std::size_t paced_chunks = 0;
-    auto paced_text = paced_reply_text(paced_chunks);
-
+    auto paced = paced_laptop_reply();
     auto tight = quiet_options();
     tight.outbox_limit_bytes = 256; // a socket batch of 128 bytes: every chunk after the first waits
-    TestServer server(tight);
-    WsClient c(server.port(), "/ws/chat/techpro");
-    c.read();
-    c.chat("I need a laptop for business work");
-    auto r = c.read_reply();
-    CHECK(r.text == paced_text);
-    CHECK(r.chunks < paced_chunks);
+    auto r = laptop_reply(tight);
+    CHECK(r.text == paced.text);
+    CHECK(r.chunks < paced.chunks);
     CHECK(r.complete.type == "complete");
 }
 
 TEST_CASE("with no outbox to speak of, everything still arrives, one frame at a time") {
-    std::size_t paced_chunks = 0;
-    auto paced_text = paced_reply_text(paced_chunks);
+    auto paced = paced_laptop_reply();
     auto none = quiet_options();
     none.outbox_limit_bytes = 0;
-    TestServer server(none);
-    WsClient c(server.port(), "/ws/chat/techpro");
-    CHECK(c.read().type == "welcome");
-    c.chat("I need a laptop for business work");
-    auto r = c.read_reply();
-    CHECK(r.text == paced_text);
+    auto r = laptop_reply(none);
+    CHECK(r.text == paced.text);
     CHECK(r.complete.type == "complete");
 }
 
