@@ -121,6 +121,8 @@ private:
     awaitable<void> cancel(Client& c);
     awaitable<void> drain(Client& c);
     awaitable<bool> pace(Client& c, Clock::time_point& next);
+    template <class Answer>
+    awaitable<bool> exchange(Client& c, std::string_view frame, bool chat, Answer answer);
     awaitable<void> ticker();
     awaitable<void> wait_until(Clock::time_point deadline);
 
@@ -406,35 +408,50 @@ awaitable<bool> Run::pace(Client& c, Clock::time_point& next) {
     co_return !stopping_;
 }
 
+// Sends `frame` (which must outlive the call), then reads frames until `answer(kind, arrived)`,
+// called before each frame's buffer is released, says the exchange is over. False when the
+// connection is gone, which is already accounted: through reply_lost for a chat, lost for a ping.
+template <class Answer>
+awaitable<bool> Run::exchange(Client& c, std::string_view frame, bool chat, Answer answer) {
+    auto gone = [&](char const* what, error_code const& ec) {
+        if (chat) reply_lost(c, what, ec);
+        else lost(c, what, ec);
+    };
+    auto [write_ec, written] = co_await c.ws.async_write(asio::buffer(frame), as_tuple(use_awaitable));
+    if (write_ec) {
+        gone("write", write_ec);
+        co_return false;
+    }
+    accounting_.frame_sent(written);
+    for (;;) {
+        auto [read_ec, bytes] = co_await c.ws.async_read(c.buffer, as_tuple(use_awaitable));
+        if (read_ec) {
+            gone("read", read_ec);
+            co_return false;
+        }
+        auto now = Clock::now();
+        accounting_.frame_received(bytes);
+        auto progress = answer(classify_frame(c.frame()), now);
+        c.buffer.consume(c.buffer.size());
+        if (progress != Progress::waiting) co_return true;
+    }
+}
+
 awaitable<void> Run::chat(Client& c) {
     Clock::time_point next = Clock::now();
     while (co_await pace(c, next)) {
         std::string frame = chat_frame(options_.message, options_.continue_conversation ? c.conversation_id : std::string_view{},
                                        options_.voice);
         accounting_.chat_sent(c.reply, Clock::now());
-        auto [write_ec, written] = co_await c.ws.async_write(asio::buffer(frame), as_tuple(use_awaitable));
-        if (write_ec) {
-            reply_lost(c, "write", write_ec);
-            co_return;
-        }
-        accounting_.frame_sent(written);
-        for (;;) {
-            auto [read_ec, bytes] = co_await c.ws.async_read(c.buffer, as_tuple(use_awaitable));
-            if (read_ec) {
-                reply_lost(c, "read", read_ec);
-                co_return;
-            }
-            auto now = Clock::now();
-            accounting_.frame_received(bytes);
-            auto kind = classify_frame(c.frame());
+        bool open = co_await exchange(c, frame, true, [&](FrameKind kind, Clock::time_point now) {
             auto progress = accounting_.chat_frame_received(c.reply, kind, c.frame(), now);
             if (kind == FrameKind::complete && options_.continue_conversation) {
                 auto id = conversation_id_of(c.frame());
                 if (!id.empty()) c.conversation_id = std::move(id);
             }
-            c.buffer.consume(c.buffer.size());
-            if (progress != Progress::waiting) break;
-        }
+            return progress;
+        });
+        if (!open) co_return;
         if (options_.max_replies && accounting_.stats().replies >= options_.max_replies) stop("max-replies");
     }
     co_await drain(c);
@@ -445,24 +462,10 @@ awaitable<void> Run::ping(Client& c) {
     auto frame = ping_frame();
     while (co_await pace(c, next)) {
         accounting_.ping_sent(c.ping, Clock::now());
-        auto [write_ec, written] = co_await c.ws.async_write(asio::buffer(frame), as_tuple(use_awaitable));
-        if (write_ec) {
-            lost(c, "write", write_ec);
-            co_return;
-        }
-        accounting_.frame_sent(written);
-        for (;;) {
-            auto [read_ec, bytes] = co_await c.ws.async_read(c.buffer, as_tuple(use_awaitable));
-            if (read_ec) {
-                lost(c, "read", read_ec);
-                co_return;
-            }
-            auto now = Clock::now();
-            accounting_.frame_received(bytes);
-            auto progress = accounting_.ping_frame_received(c.ping, classify_frame(c.frame()), c.frame(), now);
-            c.buffer.consume(c.buffer.size());
-            if (progress != Progress::waiting) break;
-        }
+        bool open = co_await exchange(c, frame, false, [&](FrameKind kind, Clock::time_point now) {
+            return accounting_.ping_frame_received(c.ping, kind, c.frame(), now);
+        });
+        if (!open) co_return;
     }
     co_await drain(c);
 }
@@ -472,23 +475,8 @@ awaitable<void> Run::cancel(Client& c) {
         auto tag = cancel_tag(++cancel_seq_);
         std::string frame = chat_frame(tagged_message(options_.message, tag), {}, options_.voice);
         accounting_.chat_sent(c.reply, Clock::now());
-        auto [write_ec, written] = co_await c.ws.async_write(asio::buffer(frame), as_tuple(use_awaitable));
-        if (write_ec) {
-            reply_lost(c, "write", write_ec);
-            co_return;
-        }
-        accounting_.frame_sent(written);
-        for (;;) {
-            auto [read_ec, bytes] = co_await c.ws.async_read(c.buffer, as_tuple(use_awaitable));
-            if (read_ec) {
-                reply_lost(c, "read", read_ec);
-                co_return;
-            }
-            auto now = Clock::now();
-            accounting_.frame_received(bytes);
-            auto kind = classify_frame(c.frame());
+        bool open = co_await exchange(c, frame, true, [&](FrameKind kind, Clock::time_point now) {
             auto progress = accounting_.chat_frame_received(c.reply, kind, c.frame(), now);
-            c.buffer.consume(c.buffer.size());
             if (kind == FrameKind::chunk && c.reply.awaiting && !c.closing) {
                 // Leave mid-stream, as a closed tab does: no close frame, just the socket.
                 c.closing = true;
@@ -499,10 +487,11 @@ awaitable<void> Run::cancel(Client& c) {
                 accounting_.cancel_closed(c.reply, std::move(tag), closed_at);
                 if (options_.cancellations && accounting_.stats().cancellations >= options_.cancellations)
                     stop("cancellations");
-                co_return;
+                return Progress::done;
             }
-            if (progress != Progress::waiting) break;  // complete or error before any chunk: try again
-        }
+            return progress; // complete or error before any chunk: try again
+        });
+        if (!open || c.cancelled) co_return;
     }
     co_await drain(c);
 }
