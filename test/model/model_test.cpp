@@ -82,6 +82,15 @@ Options model_options(std::string const& base_url) {
 
 std::string str(json::value const& v) { return std::string(v.as_string()); }
 
+// The reply to "hello" from a fresh server whose model is at `base_url`.
+WsClient::Reply hello_via(std::string const& base_url) {
+    TestServer server(model_options(base_url));
+    WsClient c(server.port(), "/ws/chat/techpro");
+    c.read();
+    c.chat("hello");
+    return c.read_reply();
+}
+
 } // namespace
 
 TEST_CASE("grounding, history, usage and the key stays secret") {
@@ -192,12 +201,8 @@ TEST_CASE("timeouts: a stalled stream and a slow first byte end in a clear error
 
 TEST_CASE("a 503 then success: retried once, the client sees one clean reply") {
     MockModel mock("--token-delay-ms 0");
-    TestServer server(model_options("http://127.0.0.1:" + std::to_string(mock.port()) + "/v1"));
     auto queued = http_get(mock.port(), "/mock/faults", "POST", "", nullptr, R"({"spec":"status=503","count":1})");
-    WsClient c(server.port(), "/ws/chat/techpro");
-    c.read();
-    c.chat("hello");
-    auto r = c.read_reply();
+    auto r = hello_via("http://127.0.0.1:" + std::to_string(mock.port()) + "/v1");
     CHECK(r.complete.type == "complete");
     auto reqs = mock.requests();
     REQUIRE(reqs.size() == 2);
@@ -253,31 +258,13 @@ TEST_CASE("HTTPS: a trusted certificate works; a wrong host name or an untrusted
     auto port = std::to_string(mock.port());
 
     ::setenv("SSL_CERT_FILE", (dir + "/cert.pem").c_str(), 1);
-    {
-        TestServer server(model_options("https://localhost:" + port + "/v1"));
-        WsClient c(server.port(), "/ws/chat/techpro");
-        c.read();
-        c.chat("hello");
-        CHECK(c.read_reply().complete.type == "complete");
-    }
-    {
-        TestServer server(model_options("https://127.0.0.1:" + port + "/v1")); // the name is not in the certificate
-        WsClient c(server.port(), "/ws/chat/techpro");
-        c.read();
-        c.chat("hello");
-        auto r = c.read_reply();
-        REQUIRE(r.complete.type == "error");
-        CHECK(str(r.complete.data.at("message")).find("TLS") != std::string::npos);
-    }
+    CHECK(hello_via("https://localhost:" + port + "/v1").complete.type == "complete");
+    auto wrong_name = hello_via("https://127.0.0.1:" + port + "/v1"); // the name is not in the certificate
+    REQUIRE(wrong_name.complete.type == "error");
+    CHECK(str(wrong_name.complete.data.at("message")).find("TLS") != std::string::npos);
     ::unsetenv("SSL_CERT_FILE");
-    {
-        TestServer server(model_options("https://localhost:" + port + "/v1")); // not trusted
-        WsClient c(server.port(), "/ws/chat/techpro");
-        c.read();
-        c.chat("hello");
-        auto r = c.read_reply();
-        REQUIRE(r.complete.type == "error");
-        CHECK(str(r.complete.data.at("message")).find("TLS") != std::string::npos);
-    }
+    auto untrusted = hello_via("https://localhost:" + port + "/v1");
+    REQUIRE(untrusted.complete.type == "error");
+    CHECK(str(untrusted.complete.data.at("message")).find("TLS") != std::string::npos);
     (void)std::system(("rm -rf " + dir).c_str());
 }
