@@ -1,5 +1,7 @@
 #include "brandchat/chat/rate_limiter.hpp"
 
+#include "brandchat/config/parse_number.hpp"
+
 #include <algorithm>
 #include <charconv>
 
@@ -35,8 +37,9 @@ void KeyedRateLimiter::sweep(time_point now) {
 
 std::optional<RateLimit> parse_rate_limit(std::string_view text) {
     auto number = [](std::string_view s, std::size_t& out) {
-        auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
-        return ec == std::errc() && p == s.data() + s.size() && !s.empty();
+        auto n = parse_number<std::size_t>(s);
+        if (n) out = *n;
+        return n.has_value();
     };
     RateLimit limit;
     auto slash = text.find('/');

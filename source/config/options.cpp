@@ -1,4 +1,5 @@
 #include "brandchat/config/options.hpp"
+#include "brandchat/config/parse_number.hpp"
 
 #include <boost/json.hpp>
 
@@ -24,10 +25,9 @@ struct Spec {
 };
 
 std::size_t to_size(std::string const& name, std::string const& v) {
-    std::size_t out = 0;
-    auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
-    if (ec != std::errc() || p != v.data() + v.size()) throw std::invalid_argument("--" + name + ": expected a whole number, got '" + v + "'");
-    return out;
+    auto out = parse_number<std::size_t>(v);
+    if (!out) throw std::invalid_argument("--" + name + ": expected a whole number, got '" + v + "'");
+    return *out;
 }
 
 double to_double(std::string const& name, std::string const& v) {

@@ -1,5 +1,7 @@
 #include "brandchat/reply/upstream_connection.hpp"
 
+#include "brandchat/config/parse_number.hpp"
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
@@ -139,12 +141,10 @@ asio::awaitable<std::shared_ptr<std::vector<tcp::endpoint> const>> resolve(asio:
 
     beast::error_code ec;
     auto literal = asio::ip::make_address(endpoint.host, ec);
-    unsigned short port = 0;
-    auto const& p = endpoint.port;
-    bool numeric_port = std::from_chars(p.data(), p.data() + p.size(), port).ec == std::errc{}; // else a service name
+    auto port = parse_number<unsigned short>(endpoint.port); // else a service name, for the resolver
     std::shared_ptr<Addresses const> addresses;
-    if (!ec && numeric_port) {
-        addresses = std::make_shared<Addresses const>(Addresses{tcp::endpoint(literal, port)});
+    if (!ec && port) {
+        addresses = std::make_shared<Addresses const>(Addresses{tcp::endpoint(literal, *port)});
     } else {
         tcp::resolver resolver(executor);
         auto [rec, results] = co_await resolver.async_resolve(endpoint.host, endpoint.port, as_tuple(use_awaitable));

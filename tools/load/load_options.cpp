@@ -2,6 +2,8 @@
 
 #include <arpa/inet.h>
 
+#include "brandchat/config/parse_number.hpp"
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -10,15 +12,9 @@
 
 namespace brandchat_load {
 
-namespace {
+using brandchat::parse_number;
 
-template <class Number>
-std::optional<Number> parse_number(std::string_view text) {
-    Number value{};
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (text.empty() || ec != std::errc{} || end != text.data() + text.size()) return std::nullopt;
-    return value;
-}
+namespace {
 
 bool is_ip_literal(std::string const& text) {
     unsigned char buf[16];

@@ -1,5 +1,7 @@
 #include "fault_spec.hpp"
 
+#include "brandchat/config/parse_number.hpp"
+
 #include <array>
 #include <charconv>
 
@@ -44,13 +46,6 @@ std::string_view trim(std::string_view s) {
     return s.substr(first, last - first + 1);
 }
 
-std::optional<unsigned> parse_unsigned(std::string_view text) {
-    unsigned value = 0;
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (ec != std::errc{} || end != text.data() + text.size() || text.empty()) return std::nullopt;
-    return value;
-}
-
 std::optional<bool> parse_flag(std::string_view text) {
     if (text == "1" || text == "true" || text == "yes" || text == "on") return true;
     if (text == "0" || text == "false" || text == "no" || text == "off") return false;
@@ -68,7 +63,7 @@ std::string known_keys() {
 std::string apply_pair(FaultPlan& plan, std::string_view key, std::string_view value) {
     for (auto const& k : number_keys) {
         if (k.name != key) continue;
-        auto number = parse_unsigned(value);
+        auto number = brandchat::parse_number<unsigned>(value);
         if (!number) return "fault key '" + std::string(key) + "' needs a non-negative integer, got '" +
                             std::string(value) + "'";
         if (k.field == &FaultPlan::status && (*number < 400 || *number > 599))

@@ -2,6 +2,8 @@
 
 #include "fault_spec.hpp"
 
+#include "brandchat/config/parse_number.hpp"
+
 #include <algorithm>
 #include <charconv>
 #include <iterator>
@@ -9,18 +11,8 @@
 #include <optional>
 
 namespace mock_llm {
-namespace {
 
-template <class Number>
-std::optional<Number> parse_number(std::string_view text) {
-    Number value{};
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (text.empty() || ec != std::errc{} || end != text.data() + text.size()) return std::nullopt;
-    return value;
-}
-
-} // namespace
-
+using brandchat::parse_number;
 CommandLine parse_command_line(const std::vector<std::string_view>& args) {
     CommandLine cl;
     auto& s = cl.settings;
