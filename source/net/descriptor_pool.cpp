@@ -1,4 +1,5 @@
 #include "brandchat/net/descriptor_pool.hpp"
+#include "private_member.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
@@ -24,25 +25,10 @@ using boost::asio::detail::object_pool_access;
 using State = epoll_reactor::descriptor_state;
 using Pool = boost::asio::detail::object_pool<State>;
 
-// The private members this needs, named the way the language allows: access is not checked for
-// the arguments of an explicit instantiation ([temp.spec.general]/6), so `Expose` instantiated
-// with a member pointer hands it to the friend function `member(Tag)`.
-template <class Tag, typename Tag::type Member>
-struct Expose {
-    friend typename Tag::type member(Tag) { return Member; }
-};
-struct ReactorPool {
-    using type = Pool epoll_reactor::*;
-    friend type member(ReactorPool);
-};
-struct ReactorPoolMutex {
-    using type = conditionally_enabled_mutex epoll_reactor::*;
-    friend type member(ReactorPoolMutex);
-};
-struct PoolFreeList {
-    using type = State* Pool::*;
-    friend type member(PoolFreeList);
-};
+// The private members this needs (see private_member.hpp).
+struct ReactorPool { friend auto member(ReactorPool); };
+struct ReactorPoolMutex { friend auto member(ReactorPoolMutex); };
+struct PoolFreeList { friend auto member(PoolFreeList); };
 template struct Expose<ReactorPool, &epoll_reactor::registered_descriptors_>;
 template struct Expose<ReactorPoolMutex, &epoll_reactor::registered_descriptors_mutex_>;
 template struct Expose<PoolFreeList, &Pool::free_list_>;
