@@ -232,7 +232,7 @@ private:
     Clock::time_point deadline_;
     std::unique_ptr<UpstreamConnection> connection_;
     SseParser parser_;
-    std::vector<SseEvent> events_;
+    SseEvents events_;
     std::deque<std::string> pending_;
     std::optional<TokenUsage> usage_;
     bool started_ = false, done_ = false, cancelled_ = false, got_content_ = false, saw_done_ = false, saw_finish_ = false;

@@ -1,36 +1,45 @@
 #include "brandchat/reply/prompt.hpp"
 
 #include "brandchat/language/text.hpp"
+#include "brandchat/protocol/server_message.hpp"
 
-#include <boost/json.hpp>
+#include <charconv>
+#include <string_view>
 
 namespace brandchat {
 
-namespace json = boost::json;
+namespace {
+
+// Appends every piece in one go: no temporary string per `+`.
+template <class... Pieces>
+void append(std::string& out, Pieces const&... pieces) {
+    (out.append(std::string_view(pieces)), ...);
+}
+
+// Where the most recent turns that fit in the budget begin.
+std::size_t first_kept_turn(std::vector<Turn> const& history, std::size_t budget_chars) {
+    std::size_t used = 0, first = history.size();
+    while (first > 0 && used + history[first - 1].text.size() <= budget_chars) used += history[--first].text.size();
+    return first;
+}
+
+} // namespace
 
 std::vector<Turn> trim_history(std::vector<Turn> const& history, std::size_t budget_chars) {
-    std::size_t used = 0;
-    auto first = history.end();
-    while (first != history.begin()) {
-        auto const& turn = *(first - 1);
-        if (used + turn.text.size() > budget_chars) break;
-        used += turn.text.size();
-        --first;
-    }
-    return {first, history.end()};
+    return {history.begin() + static_cast<std::ptrdiff_t>(first_kept_turn(history, budget_chars)), history.end()};
 }
 
 std::string system_prompt(ReplyRequest const& r) {
     auto const& b = *r.brand;
     std::string s;
-    s += "You are the shopping assistant of " + b.name + ". " + b.description + "\n";
-    if (!b.persona_prompt.empty()) s += b.persona_prompt + "\n";
-    if (!b.system_prompt.empty()) s += b.system_prompt + "\n";
+    s.reserve(1024);
+    append(s, "You are the shopping assistant of ", b.name, ". ", b.description, "\n");
+    if (!b.persona_prompt.empty()) append(s, b.persona_prompt, "\n");
+    if (!b.system_prompt.empty()) append(s, b.system_prompt, "\n");
     s += "\nCompany information:\n";
-    for (auto const& [key, value] : b.company.fields) s += "- " + key + ": " + value + "\n";
-    s += "\nRules:\n";
-    s += "- Answer in " + std::string(r.language == Language::indonesian ? "Indonesian (Bahasa Indonesia)" : "English") +
-         ", the language the customer wrote in.\n";
+    for (auto const& [key, value] : b.company.fields) append(s, "- ", key, ": ", value, "\n");
+    append(s, "\nRules:\n- Answer in ", r.language == Language::indonesian ? "Indonesian (Bahasa Indonesia)" : "English",
+           ", the language the customer wrote in.\n");
     s += "- Recommend only products listed in the catalog information you are given; never invent products, prices or stock.\n";
     s += "- Prices are Indonesian rupiah, written like Rp 19.999.000.\n";
     if (r.voice)
@@ -47,19 +56,20 @@ std::string products_prompt(ReplyRequest const& r) {
         return "Catalog information: no product in the catalog matches this request. Say so honestly and offer to help "
                "find an alternative.";
     std::string s = "Catalog information: the products that match the customer's request, best first:\n";
+    s.reserve(2048);
     for (auto const& suggestion : r.ranking.suggestions) {
         auto const& p = *suggestion.product;
-        s += "- " + p.name + " (" + p.category + "): " + format_rupiah(p.price) + "; " +
-             (p.availability ? "in stock" : "out of stock") + ". " + p.description;
+        append(s, "- ", p.name, " (", p.category, "): ", format_rupiah(p.price), "; ", p.availability ? "in stock" : "out of stock",
+               ". ", p.description);
         if (!p.features.empty()) {
             s += " Features: ";
-            for (std::size_t i = 0; i < p.features.size(); ++i) s += (i ? ", " : "") + p.features[i];
+            for (std::size_t i = 0; i < p.features.size(); ++i) append(s, i ? ", " : "", p.features[i]);
             s += ".";
         }
         if (!p.specifications.empty()) {
             s += " Specifications: ";
             for (std::size_t i = 0; i < p.specifications.size(); ++i)
-                s += (i ? "; " : "") + p.specifications[i].first + " " + p.specifications[i].second;
+                append(s, i ? "; " : "", p.specifications[i].first, " ", p.specifications[i].second);
             s += ".";
         }
         s += "\n";
@@ -67,21 +77,37 @@ std::string products_prompt(ReplyRequest const& r) {
     return s;
 }
 
+// Written straight into the body, in the order OpenAI documents, instead of through a JSON tree:
+// the prompt is most of what the server does for a message before the model's first token.
 std::string chat_completion_body(ReplyRequest const& r, PromptSettings const& settings) {
-    json::array messages;
-    messages.push_back(json::object{{"role", "system"}, {"content", system_prompt(r)}});
-    messages.push_back(json::object{{"role", "system"}, {"content", products_prompt(r)}});
-    for (auto const& turn : trim_history(r.history, settings.history_budget_chars))
-        messages.push_back(json::object{{"role", turn.role == Turn::Role::user ? "user" : "assistant"}, {"content", turn.text}});
-    messages.push_back(json::object{{"role", "user"}, {"content", r.message}});
-    json::object body;
-    body["model"] = settings.model;
-    body["messages"] = std::move(messages);
-    body["stream"] = true;
-    body["stream_options"] = json::object{{"include_usage", true}};
-    body["temperature"] = settings.temperature;
-    body["max_tokens"] = r.voice ? settings.voice_max_tokens : settings.max_tokens;
-    return json::serialize(body);
+    auto system = system_prompt(r);
+    auto products = products_prompt(r);
+    auto first_turn = first_kept_turn(r.history, settings.history_budget_chars);
+    std::size_t size = system.size() + products.size() + r.message.size() + 512;
+    for (auto i = first_turn; i < r.history.size(); ++i) size += r.history[i].text.size() + 48;
+    std::string out;
+    out.reserve(size + size / 8); // room for escapes
+
+    out += R"({"model":)";
+    protocol::append_json_string(out, settings.model);
+    out += R"(,"messages":[)";
+    auto message = [&out](std::string_view role, std::string_view content) {
+        if (out.back() != '[') out += ',';
+        append(out, R"({"role":")", role, R"(","content":)");
+        protocol::append_json_string(out, content);
+        out += '}';
+    };
+    message("system", system);
+    message("system", products);
+    for (auto i = first_turn; i < r.history.size(); ++i)
+        message(r.history[i].role == Turn::Role::user ? "user" : "assistant", r.history[i].text);
+    message("user", r.message);
+    out += R"(],"stream":true,"stream_options":{"include_usage":true},"temperature":)";
+    char number[32];
+    auto written = std::to_chars(number, number + sizeof number, settings.temperature).ptr;
+    out.append(number, written);
+    append(out, R"(,"max_tokens":)", std::to_string(r.voice ? settings.voice_max_tokens : settings.max_tokens), "}");
+    return out;
 }
 
 } // namespace brandchat

@@ -6,7 +6,15 @@ namespace brandchat {
 
 namespace json = boost::json;
 
-void SseParser::feed(std::string_view bytes, std::vector<SseEvent>& out) {
+void SseEvents::take(SseEvent& event) {
+    if (size_ == slots_.size()) slots_.emplace_back();
+    auto& slot = slots_[size_++];
+    std::swap(slot, event);
+    event.event.clear();
+    event.data.clear();
+}
+
+void SseParser::feed(std::string_view bytes, SseEvents& out) {
     std::size_t start = 0;
     for (std::size_t i = 0; i < bytes.size(); ++i) {
         char c = bytes[i];
@@ -27,10 +35,11 @@ void SseParser::feed(std::string_view bytes, std::vector<SseEvent>& out) {
     partial_.append(bytes.substr(start));
 }
 
-void SseParser::line(std::string_view text, std::vector<SseEvent>& out) {
+void SseParser::line(std::string_view text, SseEvents& out) {
     if (text.empty()) {
-        if (has_data_) out.push_back(std::move(current_));
-        current_ = {};
+        if (has_data_) out.take(current_);
+        current_.event.clear();
+        current_.data.clear();
         has_data_ = false;
         return;
     }
@@ -44,7 +53,7 @@ void SseParser::line(std::string_view text, std::vector<SseEvent>& out) {
         current_.data.append(value);
         has_data_ = true;
     } else if (field == "event") {
-        current_.event = std::string(value);
+        current_.event.assign(value);
     }
     // id and retry are not used by chat completions.
 }

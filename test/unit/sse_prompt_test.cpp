@@ -11,9 +11,9 @@
 using namespace brandchat;
 
 namespace {
-std::vector<SseEvent> parse_in_pieces(std::string const& stream, std::mt19937& rng) {
+SseEvents parse_in_pieces(std::string const& stream, std::mt19937& rng) {
     SseParser parser;
-    std::vector<SseEvent> events;
+    SseEvents events;
     for (std::size_t i = 0; i < stream.size();) {
         std::size_t n = 1 + rng() % 9;
         parser.feed(std::string_view(stream).substr(i, n), events);
@@ -48,6 +48,25 @@ TEST_CASE("SSE: any split, LF or CRLF, comments, multi-line data, [DONE]") {
             CHECK(read_completion_event(events[4]).kind == CompletionDelta::Kind::done);
         }
     }
+}
+
+TEST_CASE("SSE: events read after clear() reuse the storage and carry nothing over") {
+    SseParser parser;
+    SseEvents events;
+    parser.feed("event: ping\ndata: a long first event, longer than any short-string buffer\n\ndata: 2\n\n", events);
+    REQUIRE(events.size() == 2);
+    CHECK(events[0].event == "ping");
+    CHECK(events[1].data == "2");
+    events.clear();
+    CHECK(events.empty());
+    parser.feed("data: x\n\nevent: e\ndata: y\ndata: z\n\ndata: w\n\n", events);
+    REQUIRE(events.size() == 3);
+    CHECK(events[0].event.empty());
+    CHECK(events[0].data == "x");
+    CHECK(events[1].event == "e");
+    CHECK(events[1].data == "y\nz");
+    CHECK(events[2].event.empty());
+    CHECK(events[2].data == "w");
 }
 
 TEST_CASE("SSE: errors inside the stream, null choices") {
@@ -95,6 +114,29 @@ TEST_CASE("the prompt carries persona, language rules, voice rule and the matche
     CHECK(products.find("Rp ") != std::string::npos);
     CHECK(messages[2].at("content") == "earlier question");
     CHECK(std::string(messages[4].at("content").as_string()) == r.message);
+}
+
+TEST_CASE("the request body is valid JSON whatever the text holds, with the settings' numbers") {
+    ReplyRequest r;
+    r.brand = test::bundled_brands().find("techpro");
+    r.message = "a \"quoted\" word,\na new line, a tab\t, a backslash \\, \x01 and rupiah: Rp 5.000 \xE2\x80\x94 harga?";
+    r.query = parse_query(r.message);
+    r.ranking = rank_products(*r.brand, r.query, {});
+    r.history = {{Turn::Role::user, std::string(40, 'x')}, {Turn::Role::assistant, "{\"not\": \"json\"}"}};
+    auto body = boost::json::parse(chat_completion_body(r, {"m\"odel", 0.35, 321, 60, 6000})).as_object();
+    CHECK(body.at("model") == "m\"odel");
+    CHECK(body.at("temperature").as_double() == 0.35);
+    CHECK(body.at("max_tokens") == 321);
+    auto const& messages = body.at("messages").as_array();
+    REQUIRE(messages.size() == 5);
+    CHECK(messages[2].at("role") == "user");
+    CHECK(messages[3].at("role") == "assistant");
+    CHECK(messages[3].at("content") == "{\"not\": \"json\"}");
+    CHECK(std::string(messages[4].at("content").as_string()) == r.message);
+    // History beyond the budget is left out, whole turns only.
+    auto trimmed = boost::json::parse(chat_completion_body(r, {"m", 1, 321, 60, 20})).as_object();
+    CHECK(trimmed.at("messages").as_array().size() == 4);
+    CHECK(trimmed.at("temperature").to_number<double>() == 1.0);
 }
 
 TEST_CASE("retry delays: exponential with jitter, the server's word wins, capped") {

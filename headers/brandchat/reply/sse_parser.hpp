@@ -16,13 +16,33 @@ struct SseEvent {
     std::string data;
 };
 
+// The events completed by one or more feeds. clear() keeps every event's buffers, so a stream
+// that is read event by event allocates nothing once its first events have been seen.
+class SseEvents {
+public:
+    std::size_t size() const { return size_; }
+    bool empty() const { return size_ == 0; }
+    SseEvent const& operator[](std::size_t i) const { return slots_[i]; }
+    SseEvent const* begin() const { return slots_.data(); }
+    SseEvent const* end() const { return slots_.data() + size_; }
+    void clear() { size_ = 0; }
+
+private:
+    friend class SseParser;
+    // Takes `event`'s text, handing back an old event's buffers, emptied, in its place.
+    void take(SseEvent& event);
+
+    std::vector<SseEvent> slots_;
+    std::size_t size_ = 0;
+};
+
 class SseParser {
 public:
     // Appends the events completed by `bytes` to `out`.
-    void feed(std::string_view bytes, std::vector<SseEvent>& out);
+    void feed(std::string_view bytes, SseEvents& out);
 
 private:
-    void line(std::string_view text, std::vector<SseEvent>& out);
+    void line(std::string_view text, SseEvents& out);
 
     std::string partial_;      // an unfinished line
     bool skip_lf_ = false;     // the last byte was CR: a following LF belongs to it
