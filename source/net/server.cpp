@@ -173,7 +173,7 @@ struct Server::Impl {
     }
 
     static void release_free_memory() {
-        // jemalloc (linked, or preloaded): purge every arena's dirty pages. glibc: malloc_trim.
+        // jemalloc (-DBRANDCHAT_JEMALLOC=ON, or preloaded): purge every arena's dirty pages. glibc: malloc_trim.
         using mallctl_fn = int (*)(char const*, void*, std::size_t*, void*, std::size_t);
         static auto const mallctl = reinterpret_cast<mallctl_fn>(::dlsym(RTLD_DEFAULT, "mallctl"));
         if (mallctl) mallctl("arena.4096.purge", nullptr, nullptr, nullptr, 0); // 4096: MALLCTL_ARENAS_ALL

@@ -5,8 +5,8 @@
 //   - the steady_timer queue's heap: 16 bytes per pending timer, and every connection keeps a
 //     timeout pending (Beast's tcp_stream while reading HTTP, its WebSocket idle timer after);
 //   - Beast's registry of WebSocket streams, which it walks at shutdown: 8 bytes per stream.
-// After 19,000 connections that is 512 KiB + 256 KiB held for good (measured with jemalloc's
-// heap profile). This shrinks both to their current size.
+// After 19,000 connections that is 512 KiB + 256 KiB held for good (measured with jemalloc's heap
+// profile). This shrinks both to their current size.
 //
 // Boost 1.81 has no API for either, so this reaches two private members of each (see the .cpp);
 // on any other Boost version it does nothing and returns 0. Call it on the io_context's thread.

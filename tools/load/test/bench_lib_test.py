@@ -127,6 +127,20 @@ class Derived(unittest.TestCase):
         self.assertEqual(g[0]["frames_per_s"], 25000.0)
         self.assertEqual(g[1]["upstream_tokens_per_s"], 40000.0)
 
+    def test_median_latency(self):
+        def run(p99):
+            return {"load": {"latency_us": {"first_chunk_server_added": {"count": 10, "p99": p99}}}}
+        runs = [run(4000.0), run(1200.0), run(2500.0)]
+        self.assertEqual(b.median_latency(runs, "first_chunk_server_added", "p99"), 2500.0)
+        self.assertIsNone(b.median_latency(runs, "chunk_gap_server_added", "p99"))
+        self.assertIsNone(b.median_latency([], "first_chunk_server_added", "p99"))
+
+    def test_idle_cold_and_warm(self):
+        x = b.derive({"part": "idle"}, {"rss_cold_kib": 8000, "rss_before_kib": 10000, "rss_with_kib": 162000, "rss_after_kib": 9900},
+                     {"connections": {"opened": 19000, "failed": 0, "dropped": 0, "failures": {}}}, None, None)
+        self.assertAlmostEqual(x["after_vs_before_pct"], -1.0)
+        self.assertAlmostEqual(x["after_vs_cold_pct"], 23.75)
+
     def test_idle(self):
         x = b.derive({"part": "idle"}, {"rss_before_kib": 10000, "rss_with_kib": 162000, "rss_after_kib": 10500},
                      {"connections": {"opened": 19000, "failed": 0, "dropped": 0, "failures": {}}}, None, None)
