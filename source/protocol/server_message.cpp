@@ -29,8 +29,18 @@ std::size_t utf8_sequence(std::string_view s, std::size_t i) {
 
 void append_json_string(std::string& out, std::string_view text) {
     static constexpr char hex[] = "0123456789abcdef";
+    // Printable ASCII other than '"' and '\\' goes out as it is: copied a run at a time.
+    auto plain = [](unsigned char c) { return c >= 0x20 && c < 0x80 && c != '"' && c != '\\'; };
+    out.reserve(out.size() + text.size() + 2);
     out.push_back('"');
     for (std::size_t i = 0; i < text.size();) {
+        std::size_t run = i;
+        while (run < text.size() && plain(static_cast<unsigned char>(text[run]))) ++run;
+        if (run > i) {
+            out.append(text.data() + i, run - i);
+            i = run;
+            if (i == text.size()) break;
+        }
         auto c = static_cast<unsigned char>(text[i]);
         if (c >= 0x80) {
             if (auto n = utf8_sequence(text, i)) {
