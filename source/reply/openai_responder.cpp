@@ -6,6 +6,8 @@
 #include "brandchat/reply/upstream_connection.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -33,7 +35,31 @@ struct OpenAiResponder::Shared {
     Options options;
     UpstreamEndpoint endpoint;
     asio::ssl::context tls{asio::ssl::context::tls_client};
-    std::vector<std::unique_ptr<UpstreamConnection>> idle; // keep-alive pool
+    std::vector<std::unique_ptr<UpstreamConnection>> idle; // keep-alive pool, newest last
+    static constexpr std::size_t idle_limit = 64;
+    std::size_t spares_opening = 0;
+
+    // Opens connections in the background until `spare_connections` wait in the pool, so that a
+    // conversation's first message finds one ready instead of waiting for a TCP (and TLS)
+    // handshake with the model. Called after a request has been answered, so an unreachable
+    // model is not dialled again and again.
+    static void top_up(std::shared_ptr<Shared> const& self, asio::any_io_executor const& executor) {
+        auto target = std::min(self->options.spare_connections, idle_limit);
+        while (self->idle.size() + self->spares_opening < target) {
+            ++self->spares_opening;
+            asio::co_spawn(executor, open_spare(self, executor), asio::detached);
+        }
+    }
+    static asio::awaitable<void> open_spare(std::shared_ptr<Shared> self, asio::any_io_executor executor) {
+        std::unique_ptr<UpstreamConnection> connection;
+        try {
+            connection = co_await UpstreamConnection::open(executor, self->endpoint, self->trust(), self->options.connect_timeout);
+        } catch (UpstreamFailure const& f) {
+            log::debug("spare model connection not opened: ", f.what());
+        }
+        --self->spares_opening;
+        if (connection && self->idle.size() < idle_limit) self->idle.push_back(std::move(connection));
+    }
     std::string description;
     std::mt19937 rng{std::random_device{}()};
 
@@ -166,7 +192,10 @@ private:
                 }
                 if (cancelled_) throw UpstreamFailure(UpstreamFailure::Kind::cancelled, "cancelled");
                 auto header = co_await connection_->request(target, shared_->headers(), body_, left(o.first_byte_timeout));
-                if (header.status == 200) co_return;
+                if (header.status == 200) {
+                    OpenAiResponder::Shared::top_up(shared_, executor_);
+                    co_return;
+                }
                 auto detail = co_await connection_->read_all(4096, left(o.first_byte_timeout));
                 UpstreamFailure f(UpstreamFailure::Kind::status, "HTTP " + std::to_string(header.status), header.status);
                 f.retry_after = header.retry_after;
@@ -201,7 +230,7 @@ private:
         if (!bytes) {
             if (!saw_done_ && !saw_finish_) throw UpstreamFailure(UpstreamFailure::Kind::broken, "the stream ended without [DONE]");
             done_ = true;
-            if (connection_->reusable() && shared_->idle.size() < 64) shared_->idle.push_back(std::move(connection_));
+            if (connection_->reusable() && shared_->idle.size() < OpenAiResponder::Shared::idle_limit) shared_->idle.push_back(std::move(connection_));
             else connection_.reset();
             co_return;
         }

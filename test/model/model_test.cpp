@@ -61,6 +61,10 @@ public:
         auto text = http_get(port_, "/mock/requests");
         return json::parse(text.substr(text.find("\n\n") + 2)).as_array();
     }
+    std::int64_t stat(char const* name) const {
+        auto text = http_get(port_, "/mock/stats");
+        return json::parse(text.substr(text.find("\n\n") + 2)).at(name).to_number<std::int64_t>();
+    }
     std::int64_t now_ms() const {
         auto text = http_get(port_, "/mock/now");
         return json::parse(text.substr(text.find("\n\n") + 2)).at("now_ms").to_number<std::int64_t>();
@@ -224,6 +228,41 @@ TEST_CASE("a model that outruns the network: every token is its own chunk, and t
     CHECK(server.context().stats.completion_tokens == 300);
     // Each read from the model is parsed whole and its chunks written together.
     CHECK(writes * 4 <= r.chunks);
+}
+
+TEST_CASE("spare connections: opened after a reply, then used by the next conversations without connecting") {
+    MockModel mock("--token-delay-ms 0 --tokens 5");
+    // Connections the server holds open to the mock (the mock counts the one asking, too).
+    auto connections_once_settled = [&](std::int64_t expected) {
+        for (int i = 0; i < 200 && mock.stat("connections_active") - 1 < expected; ++i)
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        std::this_thread::sleep_for(std::chrono::milliseconds(50)); // and no more than that
+        return mock.stat("connections_active") - 1;
+    };
+    SUBCASE("two spares (the default)") {
+        auto options = model_options("http://127.0.0.1:" + std::to_string(mock.port()) + "/v1");
+        REQUIRE(options.spare_connections == 2);
+        TestServer server(options);
+        for (int conversation = 0; conversation < 3; ++conversation) {
+            WsClient c(server.port(), "/ws/chat/techpro");
+            c.read();
+            c.chat("hello");
+            REQUIRE(c.read_reply().complete.type == "complete");
+            // The first reply's connection plus two spares; later conversations take a ready one.
+            CHECK(connections_once_settled(3) == 3);
+        }
+        CHECK(mock.stat("requests") == 3);
+    }
+    SUBCASE("none") {
+        auto options = model_options("http://127.0.0.1:" + std::to_string(mock.port()) + "/v1");
+        options.spare_connections = 0;
+        TestServer server(options);
+        WsClient c(server.port(), "/ws/chat/techpro");
+        c.read();
+        c.chat("hello");
+        REQUIRE(c.read_reply().complete.type == "complete");
+        CHECK(connections_once_settled(1) == 1);
+    }
 }
 
 TEST_CASE("the client leaves: the upstream stream is closed within 100 ms") {
