@@ -30,19 +30,34 @@ public:
 
     std::uint8_t where(Product const& p, std::string_view word) {
         auto index = static_cast<std::size_t>(&p - brand_.products.data());
-        auto [it, fresh] = memo_.try_emplace(word);
-        if (fresh) it->second = lookup(word);
-        return it->second[index];
+        // The same word is asked about for every product, through the same string_view (a
+        // concept's word, or one of the query's terms): its address finds it, unhashed. A word
+        // reached through two addresses is only worked out twice.
+        auto [it, fresh] = offset_of_.try_emplace(Key{word.data(), word.size()}, cells_.size());
+        if (fresh) lookup(word);
+        return cells_[it->second + index];
     }
 
 private:
-    std::vector<std::uint8_t> lookup(std::string_view word) const {
-        std::vector<std::uint8_t> found(brand_.products.size(), 0);
+    struct Key {
+        char const* data;
+        std::size_t size;
+        bool operator==(Key const&) const = default;
+    };
+    struct KeyHash {
+        std::size_t operator()(Key const& k) const { return std::hash<char const*>{}(k.data) ^ (k.size * 0x9E3779B97F4A7C15ull); }
+    };
+
+    // Appends one cell per product for `word`.
+    void lookup(std::string_view word) {
+        auto first = cells_.size();
+        cells_.resize(first + brand_.products.size(), 0);
+        auto* found = cells_.data() + first;
         if (single_word(word) && !brand_.word_index.empty()) {
             if (auto hit = brand_.word_index.find(std::string(word)); hit != brand_.word_index.end())
                 for (auto entry : hit->second)
-                    if ((entry >> 3) < found.size()) found[entry >> 3] = static_cast<std::uint8_t>(entry & 7);
-            return found;
+                    if ((entry >> 3) < brand_.products.size()) found[entry >> 3] = static_cast<std::uint8_t>(entry & 7);
+            return;
         }
         for (std::size_t i = 0; i < brand_.products.size(); ++i) { // a phrase ("smart tv"), or no index
             auto const& p = brand_.products[i];
@@ -51,11 +66,11 @@ private:
                                                  (contains_word(name, word) ? in_name : 0) |
                                                  (contains_word(name.substr(0, name.find(" | ")), word) ? in_category : 0));
         }
-        return found;
     }
 
     Brand const& brand_;
-    std::unordered_map<std::string_view, std::vector<std::uint8_t>> memo_; // words outlive the ranking
+    std::unordered_map<Key, std::size_t, KeyHash> offset_of_; // the words outlive the ranking
+    std::vector<std::uint8_t> cells_;                          // one run of products.size() per word
 };
 
 // Where in a product a word was found: 1 for name or features, 0.6 for elsewhere, 0 nowhere.
