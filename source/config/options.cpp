@@ -91,7 +91,10 @@ std::vector<Spec> const& specs() {
         {"openai-api-key", {"OPENAI_API_KEY"}, "KEY", "API key of the language model (prefer the environment variable)", string_member(&Options::openai_api_key)},
         {"openai-base-url", {"OPENAI_BASE_URL"}, "URL", "OpenAI-compatible API base (default https://api.openai.com/v1 when a key is set)", string_member(&Options::openai_base_url)},
         {"model", {"BRANDCHAT_MODEL", "OPENAI_MODEL"}, "NAME", "model name (default gpt-4o-mini); brands may override it", string_member(&Options::model)},
-        {"temperature", {"BRANDCHAT_TEMPERATURE"}, "T", "sampling temperature (default 0.7)", [](Options& o, std::string const& v) { o.temperature = to_double("temperature", v); }},
+        {"temperature", {"BRANDCHAT_TEMPERATURE"}, "T", "sampling temperature (default 0.7)", [](Options& o, std::string const& v) {
+             o.temperature = to_double("temperature", v);
+             if (!(o.temperature >= 0 && o.temperature <= 2)) throw std::invalid_argument("--temperature: must be 0..2, got '" + v + "'");
+         }},
         {"max-tokens", {"BRANDCHAT_MAX_TOKENS"}, "N", "reply length limit in tokens (default 600)", size_member("max-tokens", &Options::max_tokens)},
         {"voice-max-tokens", {"BRANDCHAT_VOICE_MAX_TOKENS"}, "N", "reply length limit in voice mode (default 80)", size_member("voice-max-tokens", &Options::voice_max_tokens)},
         {"openai-organization", {"OPENAI_ORG_ID", "OPENAI_ORGANIZATION"}, "ID", "OpenAI-Organization header", string_member(&Options::openai_organization)},

@@ -250,6 +250,7 @@ void Server::stop() {
     beast::error_code ignored;
     impl_->acceptor.close(ignored);
     impl_->trim_timer.cancel();
+    if (impl_->context.responder) impl_->context.responder->stop();
     // Copy: shutting a session down may end it and erase it from the set.
     std::vector<Session*> live(impl_->context.sessions.begin(), impl_->context.sessions.end());
     for (auto* s : live) s->shutdown();

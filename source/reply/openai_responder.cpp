@@ -35,15 +35,38 @@ struct OpenAiResponder::Shared {
     Options options;
     UpstreamEndpoint endpoint;
     asio::ssl::context tls{asio::ssl::context::tls_client};
-    std::vector<std::unique_ptr<UpstreamConnection>> idle; // keep-alive pool, newest last
+    struct Idle {
+        std::unique_ptr<UpstreamConnection> connection;
+        Clock::time_point since;
+    };
+    std::vector<Idle> idle; // keep-alive pool, newest last
     static constexpr std::size_t idle_limit = 64;
+    // A connection idle longer than this is closed rather than used: servers drop idle
+    // keep-alive connections, TLS ones often without a word.
+    static constexpr auto idle_keep = std::chrono::seconds(30);
     std::size_t spares_opening = 0;
+    bool stopped = false;
+
+    void keep(std::unique_ptr<UpstreamConnection> connection) {
+        if (!stopped && idle.size() < idle_limit) idle.push_back({std::move(connection), Clock::now()});
+    }
+    // The newest connection idle for less than idle_keep, or null; older ones are closed.
+    std::unique_ptr<UpstreamConnection> take() {
+        while (!idle.empty()) {
+            auto entry = std::move(idle.back());
+            idle.pop_back();
+            if (Clock::now() - entry.since < idle_keep) return std::move(entry.connection);
+            entry.connection->close();
+        }
+        return nullptr;
+    }
 
     // Opens connections in the background until `spare_connections` wait in the pool, so that a
     // conversation's first message finds one ready instead of waiting for a TCP (and TLS)
     // handshake with the model. Called after a request has been answered, so an unreachable
     // model is not dialled again and again.
     static void top_up(std::shared_ptr<Shared> const& self, asio::any_io_executor const& executor) {
+        if (self->stopped) return;
         auto target = std::min(self->options.spare_connections, idle_limit);
         while (self->idle.size() + self->spares_opening < target) {
             ++self->spares_opening;
@@ -54,11 +77,11 @@ struct OpenAiResponder::Shared {
         std::unique_ptr<UpstreamConnection> connection;
         try {
             connection = co_await UpstreamConnection::open(executor, self->endpoint, self->trust(), self->options.connect_timeout);
-        } catch (UpstreamFailure const& f) {
-            log::debug("spare model connection not opened: ", f.what());
+        } catch (std::exception const& e) { // a detached coroutine's exception would vanish, and the count with it
+            log::debug("spare model connection not opened: ", e.what());
         }
         --self->spares_opening;
-        if (connection && self->idle.size() < idle_limit) self->idle.push_back(std::move(connection));
+        if (connection) self->keep(std::move(connection));
     }
     std::string description;
     std::mt19937 rng{std::random_device{}()};
@@ -183,9 +206,7 @@ private:
             std::optional<UpstreamFailure> failure;
             bool pooled = false;
             try {
-                if (!shared_->idle.empty()) {
-                    connection_ = std::move(shared_->idle.back());
-                    shared_->idle.pop_back();
+                if ((connection_ = shared_->take())) {
                     pooled = true;
                 } else {
                     connection_ = co_await UpstreamConnection::open(executor_, shared_->endpoint, shared_->trust(), left(o.connect_timeout));
@@ -207,8 +228,9 @@ private:
             if (connection_) connection_->close();
             connection_.reset();
             if (cancelled_) throw UpstreamFailure(UpstreamFailure::Kind::cancelled, "cancelled");
-            // A kept-alive connection the server has since closed: try a fresh one, free of charge.
-            if (pooled && (failure->kind == UpstreamFailure::Kind::broken)) {
+            // A kept-alive connection the server has since closed (a TLS one may just be cut off):
+            // try a fresh one, free of charge.
+            if (pooled && (failure->kind == UpstreamFailure::Kind::broken || failure->kind == UpstreamFailure::Kind::tls)) {
                 --attempt;
                 continue;
             }
@@ -230,8 +252,8 @@ private:
         if (!bytes) {
             if (!saw_done_ && !saw_finish_) throw UpstreamFailure(UpstreamFailure::Kind::broken, "the stream ended without [DONE]");
             done_ = true;
-            if (connection_->reusable() && shared_->idle.size() < OpenAiResponder::Shared::idle_limit) shared_->idle.push_back(std::move(connection_));
-            else connection_.reset();
+            if (connection_->reusable()) shared_->keep(std::move(connection_));
+            connection_.reset();
             co_return;
         }
         events_.clear();
@@ -282,6 +304,12 @@ OpenAiResponder::OpenAiResponder(Options const& options) : shared_(std::make_sha
 OpenAiResponder::~OpenAiResponder() = default;
 
 void OpenAiResponder::warm_up() { shared_->trust(); }
+
+void OpenAiResponder::stop() {
+    shared_->stopped = true; // no more spares, nothing more kept
+    for (auto& entry : shared_->idle) entry.connection->close();
+    shared_->idle.clear();
+}
 
 std::string_view OpenAiResponder::name() const { return shared_->description; }
 

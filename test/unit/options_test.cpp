@@ -25,6 +25,9 @@ TEST_CASE("bad settings are refused with a message that names them") {
     CHECK_THROWS_WITH_AS(parse_options({"--nope", "1"}, {}), doctest::Contains("unknown option --nope"), std::invalid_argument);
     CHECK_THROWS_WITH_AS(parse_options({"--rate-limit-address", "x"}, {}), doctest::Contains("COUNT/SECONDS"), std::invalid_argument);
     CHECK_THROWS_AS(parse_options({"--port"}, {}), std::invalid_argument);
+    for (char const* t : {"nan", "inf", "-0.1", "2.5"})
+        CHECK_THROWS_WITH_AS(parse_options({"--temperature", t}, {}), doctest::Contains("--temperature"), std::invalid_argument);
+    CHECK(parse_options({"--temperature", "2"}, {}).options.temperature == 2.0);
 }
 
 TEST_CASE("OpenAI's conventional variables") {

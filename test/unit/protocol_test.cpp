@@ -94,4 +94,10 @@ TEST_CASE("invalid UTF-8 never reaches the client") {
     out.clear();
     protocol::append_json_string(out, "\x01" "é");
     CHECK(out == "\"\\u0001é\"");
+    // F5..FF never start a UTF-8 sequence, whatever follows them.
+    for (unsigned lead = 0xF5; lead <= 0xFF; ++lead) {
+        out.clear();
+        protocol::append_json_string(out, std::string{static_cast<char>(lead), '\x80', '\x80', '\x80'});
+        CHECK(out == "\"\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\"");
+    }
 }

@@ -188,9 +188,9 @@ net::awaitable<beast::error_code> Connection<Stream>::read_request(http::request
     }
     // Room for the whole body, so it arrives in one read or a few, not 512 bytes at a time (a
     // prompt is several KB, and what the mock spends reading it counts as the server's latency).
-    if (auto length = parser.content_length(); length && *length <= max_request_body &&
-                                               buffer_.capacity() - buffer_.size() < *length)
-        buffer_.reserve(buffer_.size() + static_cast<std::size_t>(*length));
+    // What the client claims is believed up to 1 MiB; a bigger body grows the buffer as it comes.
+    if (auto length = parser.content_length(); length && buffer_.capacity() - buffer_.size() < *length)
+        buffer_.reserve(buffer_.size() + static_cast<std::size_t>(std::min<std::uint64_t>(*length, 1024 * 1024)));
     auto [body_ec, body_bytes] = co_await http::async_read(stream_, buffer_, parser, use_tuple);
     if (buffer_.size() == 0) buffer_.shrink_to_fit(); // 10,000 streams each holding it adds up
     co_return body_ec;

@@ -20,6 +20,7 @@ public:
     std::string_view name() const override;
     std::unique_ptr<ChunkStream> start(boost::asio::any_io_executor executor, ReplyRequest const& request) override;
     void warm_up() override;
+    void stop() override;
 
     struct Shared;
 

@@ -61,6 +61,8 @@ public:
     virtual std::unique_ptr<ChunkStream> start(boost::asio::any_io_executor executor, ReplyRequest const& request) = 0;
     // Slow one-time preparation (loading certificates), run just after the server starts serving.
     virtual void warm_up() {}
+    // The server is stopping: open nothing new in the background, close what is idle.
+    virtual void stop() {}
 };
 
 } // namespace brandchat
