@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <functional>
+#include <memory_resource>
 #include <unordered_map>
 #include <cmath>
 
@@ -69,8 +70,12 @@ private:
     }
 
     Brand const& brand_;
-    std::unordered_map<Key, std::size_t, KeyHash> offset_of_; // the words outlive the ranking
-    std::vector<std::uint8_t> cells_;                          // one run of products.size() per word
+    // One query's memo lives in this block (on the stack), spilling to the heap only for a
+    // very long message: a ranking allocates nothing for it.
+    std::byte block_[8192];
+    std::pmr::monotonic_buffer_resource arena_{block_, sizeof block_};
+    std::pmr::unordered_map<Key, std::size_t, KeyHash> offset_of_{&arena_}; // the words outlive the ranking
+    std::pmr::vector<std::uint8_t> cells_{&arena_};                         // one run of products.size() per word
 };
 
 // Where in a product a word was found: 1 for name or features, 0.6 for elsewhere, 0 nowhere.

@@ -41,7 +41,11 @@ void CoalescingStream::write_frame(std::string_view payload) {
 
 void CoalescingStream::append(std::string_view bytes) {
     if (error_) return;
-    if (!out_) out_ = std::make_unique<Output>();
+    if (!out_) {
+        out_ = std::make_unique<Output>();
+        // Room for a typical batch (a dozen chunk frames), so it is not regrown frame by frame.
+        out_->waiting.reserve(std::max<std::size_t>(bytes.size(), 4096));
+    }
     out_->waiting.append(bytes);
     if (out_->writing || out_->posted) return; // a write to come picks these up
     auto owner = owner_.lock();

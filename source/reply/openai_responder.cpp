@@ -46,6 +46,10 @@ struct OpenAiResponder::Shared {
     static constexpr auto idle_keep = std::chrono::seconds(30);
     std::size_t spares_opening = 0;
     bool stopped = false;
+    // The events of one read from the model, for whichever stream is reading: a stream handles
+    // them all before it next awaits, and the io_context has one thread. Shared so that their
+    // buffers, once grown, serve every later reply instead of being grown again by each.
+    SseEvents events;
 
     void keep(std::unique_ptr<UpstreamConnection> connection) {
         if (!stopped && idle.size() < idle_limit) idle.push_back({std::move(connection), Clock::now()});
@@ -256,9 +260,10 @@ private:
             connection_.reset();
             co_return;
         }
-        events_.clear();
-        parser_.feed(*bytes, events_);
-        for (auto const& event : events_) {
+        auto& events = shared_->events;
+        events.clear();
+        parser_.feed(*bytes, events);
+        for (auto const& event : events) {
             auto delta = read_completion_event(event);
             if (delta.finished) saw_finish_ = true;
             if (delta.total_tokens || delta.prompt_tokens || delta.completion_tokens)
@@ -283,7 +288,6 @@ private:
     Clock::time_point deadline_;
     std::unique_ptr<UpstreamConnection> connection_;
     SseParser parser_;
-    SseEvents events_;
     std::deque<std::string> pending_;
     std::optional<TokenUsage> usage_;
     bool started_ = false, done_ = false, cancelled_ = false, got_content_ = false, saw_done_ = false, saw_finish_ = false;
