@@ -5,6 +5,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -134,7 +135,8 @@ thread_local std::map<std::pair<std::string, std::string>, CachedAddresses> cach
 // getaddrinfo on a thread of its own, a round trip between threads) and remembered for 30 s, or
 // until connecting to it fails, so a burst of new conversations does not queue behind the resolver.
 asio::awaitable<std::shared_ptr<std::vector<tcp::endpoint> const>> resolve(asio::any_io_executor executor,
-                                                                           UpstreamEndpoint const& endpoint) {
+                                                                           UpstreamEndpoint const& endpoint,
+                                                                           std::chrono::milliseconds timeout) {
     auto key = std::make_pair(endpoint.host, endpoint.port);
     auto now = std::chrono::steady_clock::now();
     if (auto it = cache.find(key); it != cache.end() && it->second.until > now) co_return it->second.addresses;
@@ -146,8 +148,19 @@ asio::awaitable<std::shared_ptr<std::vector<tcp::endpoint> const>> resolve(asio:
     if (!ec && port) {
         addresses = std::make_shared<Addresses const>(Addresses{tcp::endpoint(literal, *port)});
     } else {
-        tcp::resolver resolver(executor);
-        auto [rec, results] = co_await resolver.async_resolve(endpoint.host, endpoint.port, as_tuple(use_awaitable));
+        // The resolver has no timeout of its own: a timer cancels it. The timer's handler holds
+        // the resolver weakly, since it may run after this frame is gone.
+        auto resolver = std::make_shared<tcp::resolver>(executor);
+        auto timed_out = std::make_shared<bool>(false);
+        asio::steady_timer deadline(executor, timeout);
+        deadline.async_wait([weak = std::weak_ptr<tcp::resolver>(resolver), timed_out](beast::error_code ec) {
+            if (ec) return;
+            *timed_out = true;
+            if (auto r = weak.lock()) r->cancel();
+        });
+        auto [rec, results] = co_await resolver->async_resolve(endpoint.host, endpoint.port, as_tuple(use_awaitable));
+        deadline.cancel();
+        if (*timed_out) throw UpstreamFailure(UpstreamFailure::Kind::timeout, "timed out resolving " + endpoint.host);
         if (rec) throw UpstreamFailure(UpstreamFailure::Kind::connect, "cannot resolve " + endpoint.host + ": " + rec.message());
         Addresses found;
         for (auto const& r : results) found.push_back(r.endpoint());
@@ -165,9 +178,12 @@ asio::awaitable<std::unique_ptr<UpstreamConnection>> UpstreamConnection::open(as
                                                                              std::chrono::milliseconds timeout) {
     auto impl = std::make_unique<Impl>(executor, endpoint.tls ? tls : nullptr);
     impl->host = endpoint.host;
-    auto addresses = co_await resolve(executor, endpoint);
+    // One budget for resolving, connecting and the TLS handshake.
+    auto started = std::chrono::steady_clock::now();
+    auto addresses = co_await resolve(executor, endpoint, timeout);
+    auto spent = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
     auto& lowest = impl->lowest();
-    lowest.expires_after(timeout);
+    lowest.expires_after(std::max(timeout - spent, std::chrono::milliseconds(1)));
     auto [cec, ep] = co_await lowest.async_connect(*addresses, as_tuple(use_awaitable));
     if (cec) {
         cache.erase({endpoint.host, endpoint.port}); // look the name up again next time
