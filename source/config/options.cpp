@@ -105,6 +105,7 @@ std::vector<Spec> const& specs() {
         {"reply-timeout-ms", {"BRANDCHAT_REPLY_TIMEOUT_MS"}, "MS", "model: whole reply (default 120000)", ms_member("reply-timeout-ms", &Options::reply_timeout)},
         {"retries", {"BRANDCHAT_RETRIES"}, "N", "model: retries before the first token on 408/409/429/5xx and connection errors (default 2)", size_member("retries", &Options::retries)},
         {"spare-connections", {"BRANDCHAT_SPARE_CONNECTIONS"}, "N", "model: connections opened ahead of demand, so a first message does not wait for a handshake (default 2, at most 64; 0: none)", size_member("spare-connections", &Options::spare_connections)},
+        {"idle-connection-ms", {"BRANDCHAT_IDLE_CONNECTION_MS"}, "MS", "model: longest a kept-alive connection waits for reuse before it is closed (default 30000)", ms_member("idle-connection-ms", &Options::idle_connection)},
         {"fallback-to-catalog", {"BRANDCHAT_FALLBACK_TO_CATALOG"}, "BOOL", "answer with the built-in responder when the model fails before its first token (default false)",
          [](Options& o, std::string const& v) { o.fallback_to_catalog = to_bool("fallback-to-catalog", v); }},
         {"history-budget-chars", {"BRANDCHAT_HISTORY_BUDGET_CHARS"}, "N", "model: most characters of earlier turns sent with a message (default 6000)", size_member("history-budget-chars", &Options::history_budget_chars)},

@@ -41,9 +41,6 @@ struct OpenAiResponder::Shared {
     };
     std::vector<Idle> idle; // keep-alive pool, newest last
     static constexpr std::size_t idle_limit = 64;
-    // A connection idle longer than this is closed rather than used: servers drop idle
-    // keep-alive connections, TLS ones often without a word.
-    static constexpr auto idle_keep = std::chrono::seconds(30);
     std::size_t spares_opening = 0;
     bool stopped = false;
     // The events of one read from the model, for whichever stream is reading: a stream handles
@@ -54,12 +51,13 @@ struct OpenAiResponder::Shared {
     void keep(std::unique_ptr<UpstreamConnection> connection) {
         if (!stopped && idle.size() < idle_limit) idle.push_back({std::move(connection), Clock::now()});
     }
-    // The newest connection idle for less than idle_keep, or null; older ones are closed.
+    // The newest connection idle for less than --idle-connection-ms, or null; older ones are
+    // closed: servers drop idle keep-alive connections, TLS ones often without a word.
     std::unique_ptr<UpstreamConnection> take() {
         while (!idle.empty()) {
             auto entry = std::move(idle.back());
             idle.pop_back();
-            if (Clock::now() - entry.since < idle_keep) return std::move(entry.connection);
+            if (Clock::now() - entry.since < options.idle_connection) return std::move(entry.connection);
             entry.connection->close();
         }
         return nullptr;

@@ -253,6 +253,28 @@ TEST_CASE("spare connections: opened after a reply, then used by the next conver
         }
         CHECK(mock.stat("requests") == 3);
     }
+    SUBCASE("kept, then idle too long: closed, not used") {
+        auto options = model_options("http://127.0.0.1:" + std::to_string(mock.port()) + "/v1");
+        options.spare_connections = 0;
+        options.idle_connection = std::chrono::milliseconds(300);
+        TestServer server(options);
+        auto reply_after = [&](std::chrono::milliseconds pause) {
+            std::this_thread::sleep_for(pause);
+            WsClient c(server.port(), "/ws/chat/techpro");
+            c.read();
+            c.chat("hello");
+            REQUIRE(c.read_reply().complete.type == "complete");
+        };
+        reply_after(std::chrono::milliseconds(0));
+        reply_after(std::chrono::milliseconds(0));   // fresh: reused
+        reply_after(std::chrono::milliseconds(500)); // stale: closed, a new one opened
+        auto reqs = mock.requests();
+        REQUIRE(reqs.size() == 3);
+        auto on = [&](std::size_t i) { return reqs[i].at("connection").to_number<std::int64_t>(); };
+        CHECK(on(1) == on(0));
+        CHECK(on(2) > on(1));
+        CHECK(connections_once_settled(1) == 1); // the stale one was closed, not left open
+    }
     SUBCASE("none") {
         auto options = model_options("http://127.0.0.1:" + std::to_string(mock.port()) + "/v1");
         options.spare_connections = 0;

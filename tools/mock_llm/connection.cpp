@@ -89,7 +89,8 @@ struct Ending {
 template <class Stream>
 class Connection {
 public:
-    Connection(Stream& stream, MockState& state) : stream_(stream), state_(state), wakeup_(stream.get_executor()) {
+    Connection(Stream& stream, MockState& state, std::uint64_t number)
+        : stream_(stream), state_(state), number_(number), wakeup_(stream.get_executor()) {
         event_text_.reserve(1024);
         frame_.reserve(1024);
     }
@@ -123,6 +124,7 @@ private:
 
     Stream& stream_;
     MockState& state_;
+    std::uint64_t number_; // which of the mock's connections this is, from 1
     beast::flat_buffer buffer_{max_request_body + 64 * 1024};
     // Wakes the coroutine when the watch read completes; also the pacing timer between tokens.
     net::steady_timer wakeup_;
@@ -232,6 +234,7 @@ net::awaitable<bool> Connection<Stream>::write_json(unsigned status, std::string
 template <class Stream>
 net::awaitable<bool> Connection<Stream>::serve_chat(const Request& req, std::string_view path) {
     current_ = state_.journal.open(std::string(path), recorded_headers(req));
+    current_->connection = number_;
     auto& record = *current_;
     chat_id_ = "chatcmpl-mock-" + std::to_string(record.seq);
 
@@ -494,20 +497,22 @@ void Connection<Stream>::close_socket() {
 // Counts the connection as open for its lifetime, for /mock/stats.
 class OpenConnection {
 public:
-    explicit OpenConnection(RequestJournal& journal) : journal_(journal) { journal_.connection_opened(); }
+    explicit OpenConnection(RequestJournal& journal) : journal_(journal), number_(journal_.connection_opened()) {}
     ~OpenConnection() { journal_.connection_closed(); }
+    std::uint64_t number() const { return number_; }
     OpenConnection(const OpenConnection&) = delete;
     OpenConnection& operator=(const OpenConnection&) = delete;
 
 private:
     RequestJournal& journal_;
+    std::uint64_t number_;
 };
 
 } // namespace
 
 net::awaitable<void> serve_plain_connection(tcp::socket socket, MockState& state) {
     OpenConnection open{state.journal};
-    Connection<tcp::socket> connection{socket, state};
+    Connection<tcp::socket> connection{socket, state, open.number()};
     co_await connection.serve();
 }
 
@@ -519,7 +524,7 @@ net::awaitable<void> serve_tls_connection(tcp::socket socket, net::ssl::context&
         log_line("TLS handshake failed: " + ec.message());
         co_return;
     }
-    Connection<TlsStream> connection{stream, state};
+    Connection<TlsStream> connection{stream, state, open.number()};
     co_await connection.serve();
 }
 

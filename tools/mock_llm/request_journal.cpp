@@ -82,6 +82,7 @@ json::object record_json(const RequestRecord& r) {
                          {"openai-project", optional_text(r.headers.openai_project)},
                          {"content-type", optional_text(r.headers.content_type)}};
     return json::object{{"seq", r.seq},
+                        {"connection", r.connection},
                         {"path", r.path},
                         {"headers", std::move(headers)},
                         {"body", r.body},

@@ -29,6 +29,7 @@ struct RecordedHeaders {
 
 struct RequestRecord {
     std::uint64_t seq = 0;
+    std::uint64_t connection = 0; // which connection it came on: the mock numbers them from 1
     std::string path;
     RecordedHeaders headers;
     boost::json::value body;   // null until the body parsed
@@ -54,7 +55,8 @@ public:
     // Forgets the records and zeroes the counters; requests still running keep counting as active.
     void reset();
 
-    void connection_opened() { ++connections_active_; ++counters_.connections; }
+    // Returns the connection's number, from 1.
+    std::uint64_t connection_opened() { ++connections_active_; return ++counters_.connections; }
     void connection_closed() { --connections_active_; }
 
     boost::json::array records_json() const;

@@ -51,6 +51,7 @@ struct Options {
     std::chrono::milliseconds reply_timeout{120000};
     std::size_t retries = 2;
     std::size_t spare_connections = 2;
+    std::chrono::milliseconds idle_connection{30000};
     bool fallback_to_catalog = false;
     std::size_t history_budget_chars = 6000;
 
