@@ -23,6 +23,12 @@ enum Where : std::uint8_t { in_search = 1, in_name = 2, in_category = 4 };
 
 bool single_word(std::string_view word) { return !word.empty() && std::all_of(word.begin(), word.end(), is_word_char); }
 
+// The "name category" part of name_text, before the features (brand.cpp joins them with " | ").
+std::string_view name_and_category(Product const& p) {
+    std::string_view name = p.name_text;
+    return name.substr(0, name.find(" | "));
+}
+
 // Where each of the query's words occurs in each product, worked out once per word for the whole
 // catalog: from the brand's word index for a single word, by scanning the texts for a phrase.
 class WordMatches {
@@ -62,10 +68,9 @@ private:
         }
         for (std::size_t i = 0; i < brand_.products.size(); ++i) { // a phrase ("smart tv"), or no index
             auto const& p = brand_.products[i];
-            std::string_view name = p.name_text;
             found[i] = static_cast<std::uint8_t>((contains_word(p.search_text, word) ? in_search : 0) |
-                                                 (contains_word(name, word) ? in_name : 0) |
-                                                 (contains_word(name.substr(0, name.find(" | ")), word) ? in_category : 0));
+                                                 (contains_word(p.name_text, word) ? in_name : 0) |
+                                                 (contains_word(name_and_category(p), word) ? in_category : 0));
         }
     }
 
@@ -199,11 +204,10 @@ void build_word_index(Brand& brand) {
     brand.word_index.clear();
     for (std::size_t i = 0; i < brand.products.size(); ++i) {
         auto const& p = brand.products[i];
-        std::string_view name = p.name_text;
         std::unordered_map<std::string, std::uint32_t> where;
         for (auto& w : distinct_words(p.search_text)) where[std::move(w)] |= in_search;
-        for (auto& w : distinct_words(name)) where[std::move(w)] |= in_name;
-        for (auto& w : distinct_words(name.substr(0, name.find(" | ")))) where[std::move(w)] |= in_category;
+        for (auto& w : distinct_words(p.name_text)) where[std::move(w)] |= in_name;
+        for (auto& w : distinct_words(name_and_category(p))) where[std::move(w)] |= in_category;
         for (auto const& [w, flags] : where) brand.word_index[w].push_back(static_cast<std::uint32_t>(i) << 3 | flags);
     }
 }

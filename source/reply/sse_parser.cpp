@@ -10,8 +10,6 @@ void SseEvents::take(SseEvent& event) {
     if (size_ == slots_.size()) slots_.emplace_back();
     auto& slot = slots_[size_++];
     std::swap(slot, event);
-    event.event.clear();
-    event.data.clear();
 }
 
 void SseParser::feed(std::string_view bytes, SseEvents& out) {
@@ -37,7 +35,7 @@ void SseParser::feed(std::string_view bytes, SseEvents& out) {
 
 void SseParser::line(std::string_view text, SseEvents& out) {
     if (text.empty()) {
-        if (has_data_) out.take(current_);
+        if (has_data_) out.take(current_); // current_ now holds an old event's buffers
         current_.event.clear();
         current_.data.clear();
         has_data_ = false;

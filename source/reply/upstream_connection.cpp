@@ -134,9 +134,8 @@ thread_local std::map<std::pair<std::string, std::string>, CachedAddresses> cach
 // The model's addresses. An IP address needs no lookup; a name is looked up (Asio runs
 // getaddrinfo on a thread of its own, a round trip between threads) and remembered for 30 s, or
 // until connecting to it fails, so a burst of new conversations does not queue behind the resolver.
-asio::awaitable<std::shared_ptr<std::vector<tcp::endpoint> const>> resolve(asio::any_io_executor executor,
-                                                                           UpstreamEndpoint const& endpoint,
-                                                                           std::chrono::milliseconds timeout) {
+asio::awaitable<std::shared_ptr<Addresses const>> resolve(asio::any_io_executor executor, UpstreamEndpoint const& endpoint,
+                                                          std::chrono::milliseconds timeout) {
     auto key = std::make_pair(endpoint.host, endpoint.port);
     auto now = std::chrono::steady_clock::now();
     if (auto it = cache.find(key); it != cache.end() && it->second.until > now) co_return it->second.addresses;

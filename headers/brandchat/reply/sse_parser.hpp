@@ -29,7 +29,7 @@ public:
 
 private:
     friend class SseParser;
-    // Takes `event`'s text, handing back an old event's buffers, emptied, in its place.
+    // Takes `event`'s text, handing back an old event's buffers in its place.
     void take(SseEvent& event);
 
     std::vector<SseEvent> slots_;
