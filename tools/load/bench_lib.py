@@ -486,6 +486,7 @@ def load_run(directory):
     run["health"] = _load(os.path.join(directory, "health.json"))
     run["server_state"] = _read(os.path.join(directory, "server_state.txt")).strip() or "unknown"
     run["extra"] = _load(os.path.join(directory, "extra.json"), {})
+    run["wakeup"] = _load(os.path.join(directory, "wakeup.json"))
     before = _load(os.path.join(directory, "cpu_before.json"))
     after = _load(os.path.join(directory, "cpu_after.json"))
     pids = [run["params"].get("server_pid"), run["params"].get("mock_pid")]
@@ -577,7 +578,8 @@ def write_report(results_dir, md_path, svg_path):
     chat_runs = sorted((r for r in runs.values() if r["params"].get("part") == "chat"),
                        key=lambda r: (r["params"].get("series", ""), r["params"].get("connections", 0), r["params"].get("repeat", 1)))
     main_chat = [r for r in chat_runs if r["params"].get("series") == "main"]
-    extra_chat = [r for r in chat_runs if r["params"].get("series") != "main"]
+    extra_chat = [r for r in chat_runs if r["params"].get("series") not in ("main", "floor")]
+    floor = floor_rows(runs.values())
     sat_runs = sorted((r for r in runs.values() if r["params"].get("part") == "saturation"),
                       key=lambda r: (r["params"].get("connections", 0), r["params"].get("repeat", 0)))
     idle = next((r for r in runs.values() if r["params"].get("part") == "idle"), None)
@@ -676,6 +678,13 @@ def write_report(results_dir, md_path, svg_path):
         w(f"| serving within 100 ms of start | median {_num(med, 1)} ms | **{verdict(med, 100.0)}** |")
     w("")
 
+    if floor and at_1000:
+        w("The latency targets are for a path of three to five process wake-ups on two shared cores. A process "
+          "here that does nothing but sleep 1 ms at a time was woken late by "
+          + " and ".join(f"{_ms(row['wakeup'].get('p99'))} ms at p99 {row['label']}" for row in floor)
+          + " (see *The machine's floor* below).")
+        w("")
+
     # ---- parts 1 and 2
     w("## 1–2. Concurrent streaming conversations; server-added latency")
     w("")
@@ -733,6 +742,25 @@ def write_report(results_dir, md_path, svg_path):
         for note in _fd_notes(extra_chat):
             w(note)
             w("")
+    if floor:
+        w("### The machine's floor")
+        w("")
+        w("`brandchat-load --scenario wakeup` opens no connections: it sleeps 1 ms at a time and times how late "
+          "each sleep ends. Nothing else runs in it, so its lateness is the machine's: the kernel's wake-up path, "
+          "the other processes on these two cores, and the hypervisor's steal. It ran once with nothing of ours "
+          "running, and once beside one more run of 1,000 conversations (not one of the runs above, so that its "
+          "own wake-ups, about 3 % of a core, do not touch those). A chunk's way from the mock's timer to the "
+          "client takes three such wake-ups (mock, server, load tool); a first chunk's way takes five (server, "
+          "mock, the mock's timer, server, load tool). Each of those is late as often and by as much as "
+          "these rows show, and the server-added time counts every one of them.")
+        w("")
+        w("| run | wake-ups | late p50 | p90 | p99 | p99.9 | max | server-added first chunk p99 | chunk gap p99 | steal |")
+        w("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+        for row in floor:
+            h = row["wakeup"]
+            w(f"| {row['label']} | {_num(h.get('count'))} | {_ms(h.get('p50'))} | {_ms(h.get('p90'))} | {_ms(h.get('p99'))} | "
+              f"{_ms(h.get('p99_9'))} | {_ms(h.get('max'))} | {_ms(row['first_chunk_p99'])} | {_ms(row['gap_p99'])} | {_pct(row['steal_pct'], 1)} |")
+        w("")
     w("![server-added latency against concurrency](latency.svg)")
     w("")
 
@@ -855,16 +883,17 @@ def write_report(results_dir, md_path, svg_path):
     # ---- server behaviour
     w("## Server behaviour during the runs")
     w("")
-    dirs = [r["dir"] for r in runs.values()]
+    served = [r for r in runs.values() if r["params"].get("part") != "wakeup"]  # wakeup runs start no server
+    dirs = [r["dir"] for r in served]
     counts, by_kind, first = server_log_summary(dirs)
-    states = [(r["name"], r["server_state"]) for r in runs.values()]
+    states = [(r["name"], r["server_state"]) for r in served]
     bad = [(n, s) for n, s in states if s != "alive"]
     if bad:
         for n, s in bad:
             w(f"- **{n}: the server {s}**")
     else:
         w("- The server was alive at the end of every run (checked before it was stopped).")
-    for r in runs.values():
+    for r in served:
         L = r["load"]
         if L is None:
             w(f"- {r['name']}: the load tool wrote no report. {html.escape(r['load_err'][:300])}")
@@ -1005,6 +1034,25 @@ def _fd_notes(chat_runs):
                 f"and the clients got {_num(chat.get('reply_errors'))} error replies (each client sends its next message "
                 "at once after an error); see *Server behaviour* for what the server logged.")
     return notes
+
+
+def floor_rows(runs):
+    """The wakeup measurements, in the order run: alone, or beside a chat run (pure).
+
+    Each row: label, the wakeup_late histogram (µs), and for a chat run beside it that run's
+    server-added p99s (µs) and steal."""
+    rows = []
+    for r in sorted(runs, key=lambda r: r["params"].get("order", 0)):
+        h = ((r.get("wakeup") or {}).get("latency_us") or {}).get("wakeup_late")
+        if not h:
+            continue
+        chat = r["params"].get("part") == "chat"
+        label = f"beside {r['params'].get('connections', 0):,} conversations" if chat else "alone"
+        rows.append({"label": label, "wakeup": h,
+                     "first_chunk_p99": _lat(r["load"], "first_chunk_server_added", "p99") if chat else None,
+                     "gap_p99": _lat(r["load"], "chunk_gap_server_added", "p99") if chat else None,
+                     "steal_pct": (r.get("cpu") or {}).get("steal_pct")})
+    return rows
 
 
 def median_latency(runs, key, p):

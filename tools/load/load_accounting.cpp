@@ -118,6 +118,10 @@ void Accounting::cancel_closed(ReplyState& reply, std::string tag, Clock::time_p
     stats_.cancels.push_back({std::move(tag), steady_ms(reply.sent), steady_ms(reply.last_chunk), steady_ms(closed_at)});
 }
 
+void Accounting::wakeup_measured(Clock::time_point due, Clock::time_point now) {
+    stats_.wakeup_late_us.record(now > due ? to_us(now - due) : 0);
+}
+
 void Accounting::ping_sent(PingState& ping, Clock::time_point now) {
     ping = PingState{now, true};
     ++stats_.pings;

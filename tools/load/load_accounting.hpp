@@ -50,6 +50,9 @@ struct LoadStats {
     std::uint64_t pings = 0, pongs = 0;
     Histogram ping_rtt_us;
 
+    // Wakeup: how late each 1 ms sleep ended.
+    Histogram wakeup_late_us;
+
     // Every `error` frame, by error_group(); frames nobody waited for, by kind.
     Counts server_errors, unexpected_frames;
     std::uint64_t frames_received = 0, bytes_received = 0, frames_sent = 0, bytes_sent = 0;
@@ -100,6 +103,9 @@ public:
 
     void ping_sent(PingState& ping, Clock::time_point now);
     Progress ping_frame_received(PingState& ping, FrameKind kind, std::string_view frame, Clock::time_point now);
+
+    // Wakeup: a timer due at `due` let the tool run again at `now`.
+    void wakeup_measured(Clock::time_point due, Clock::time_point now);
 
     // A frame that arrived when nothing was awaited (idle connections, or after a reply).
     void unsolicited_frame(FrameKind kind, std::string_view frame);

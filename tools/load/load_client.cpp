@@ -120,6 +120,7 @@ private:
     awaitable<void> ping(Client& c);
     awaitable<void> cancel(Client& c);
     awaitable<void> drain(Client& c);
+    awaitable<void> wakeups();
     awaitable<bool> pace(Client& c, Clock::time_point& next);
     template <class Answer>
     awaitable<bool> exchange(Client& c, std::string_view frame, bool chat, Answer answer);
@@ -134,7 +135,9 @@ private:
     void wake() { wake_timer_.cancel(); }
     void sample_server();
     void print_progress(Clock::time_point now);
-    bool everyone_gone() const { return launched_ == options_.connections && live_.empty(); }
+    bool everyone_gone() const {
+        return options_.scenario != Scenario::wakeup && launched_ == options_.connections && live_.empty();
+    }
 
     asio::io_context& io_;
     LoadOptions const& options_;
@@ -171,7 +174,8 @@ awaitable<void> Run::main() {
     signals_.async_wait([this](error_code ec, int) {
         if (!ec) stop("interrupted");
     });
-    asio::co_spawn(io_, launch(), asio::detached);
+    if (options_.scenario == Scenario::wakeup) asio::co_spawn(io_, wakeups(), asio::detached);
+    else asio::co_spawn(io_, launch(), asio::detached);
     asio::co_spawn(io_, ticker(), asio::detached);
 
     auto duration = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(options_.duration_s));
@@ -225,6 +229,20 @@ void Run::begin_close(Client& c) {
     c.ws.async_close(websocket::close_code::normal, [self](error_code) {});
 }
 
+// Sleeps 1 ms at a time until the run stops and times how late each sleep ends: nothing else
+// runs in this process, so the lateness is the machine's (the kernel's wake-up path, the other
+// processes on these cores, the hypervisor's steal), the floor under every latency measured here.
+awaitable<void> Run::wakeups() {
+    asio::steady_timer timer(io_);  // not wake_timer_: every wake() cancels that one
+    while (!stopping_) {
+        auto due = Clock::now() + std::chrono::milliseconds(1);
+        timer.expires_at(due);
+        co_await timer.async_wait(as_tuple(use_awaitable));
+        if (stopping_) break;
+        accounting_.wakeup_measured(due, Clock::now());
+    }
+}
+
 awaitable<void> Run::launch() {
     auto begin = Clock::now();
     for (std::size_t i = 0; i < options_.connections && !stopping_; ++i) {
@@ -259,6 +277,7 @@ awaitable<void> Run::client(std::shared_ptr<Client> c) {
         case Scenario::chat: co_await chat(*c); break;
         case Scenario::ping: co_await ping(*c); break;
         case Scenario::cancel: co_await cancel(*c); break;
+        case Scenario::wakeup: break;  // opens no connections (see wakeups())
         }
         --open_now_;
     }

@@ -43,6 +43,7 @@ std::string_view scenario_name(Scenario s) {
     case Scenario::chat: return "chat";
     case Scenario::ping: return "ping";
     case Scenario::cancel: return "cancel";
+    case Scenario::wakeup: return "wakeup";
     }
     return "?";
 }
@@ -184,7 +185,8 @@ CommandLine parse_command_line(std::vector<std::string_view> const& args) {
             else if (value == "chat") o.scenario = Scenario::chat;
             else if (value == "ping") o.scenario = Scenario::ping;
             else if (value == "cancel") o.scenario = Scenario::cancel;
-            else return fail("--scenario: expected idle, chat, ping or cancel, got '" + std::string(value) + "'");
+            else if (value == "wakeup") o.scenario = Scenario::wakeup;
+            else return fail("--scenario: expected idle, chat, ping, cancel or wakeup, got '" + std::string(value) + "'");
         } else if (name == "--connections") {
             if (!whole(o.connections, 1, 1'000'000)) return cl;
         } else if (name == "--duration") {
@@ -232,6 +234,7 @@ CommandLine parse_command_line(std::vector<std::string_view> const& args) {
     if (max_replies_given && o.scenario != Scenario::chat) return fail("--max-replies applies to --scenario chat only");
     if (cancellations_given && o.scenario != Scenario::cancel)
         return fail("--cancellations applies to --scenario cancel only");
+    if (o.scenario == Scenario::wakeup) o.connections = 0;  // it opens none
     return cl;
 }
 
@@ -248,6 +251,9 @@ usage: brandchat-load [options]
                             cancel: connect, send a chat message, close the socket as soon as
                             the first chunk arrives, reconnect and repeat; --json lists every
                             close with its monotonic-clock time and the tag in its message
+                            wakeup: no server, no connections: sleep 1 ms at a time and time
+                            how late each wake-up is, the floor under every latency this
+                            machine can measure (run it beside a load to see that load's)
   --connections N           concurrent connections (default 10)
   --duration SECONDS        chat/ping: how long to run, from the first connection attempt;
                             idle: how long to hold once every connection has its welcome
@@ -277,7 +283,8 @@ usage: brandchat-load [options]
 Latencies are measured on this machine's monotonic clock, in a log-bucketed histogram
 (0.8 % precision): connect = TCP connect; welcome = connect start to the welcome message;
 first chunk, complete = from sending the chat message; chunk gap = between consecutive chunks
-of one reply; ping rtt = ping sent to pong received.
+of one reply; ping rtt = ping sent to pong received; wake-up late = how long after its 1 ms
+timer fell due the tool was running again.
 
 A progress line is printed on stderr every second when stderr is a terminal.
 Exit status: 0 after a run (whatever it measured), 1 when the run could not start,

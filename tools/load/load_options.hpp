@@ -11,7 +11,7 @@
 
 namespace brandchat_load {
 
-enum class Scenario { idle, chat, ping, cancel };
+enum class Scenario { idle, chat, ping, cancel, wakeup };
 
 std::string_view scenario_name(Scenario s);
 

@@ -60,6 +60,7 @@ std::vector<Percentiles> latencies(RunSummary const& run) {
         out.push_back({"complete", &s.complete_us});
     }
     if (run.scenario == Scenario::ping) out.push_back({"ping rtt", &s.ping_rtt_us});
+    if (run.scenario == Scenario::wakeup) return {{"wake-up late", &s.wakeup_late_us}};
     return out;
 }
 
@@ -82,11 +83,41 @@ boost::json::object counts_json(Counts const& counts) {
     return o;
 }
 
+void append_latency_table(std::ostringstream& out, RunSummary const& run) {
+    out << pad("latency (ms)", 14, true) << pad("count", 10) << pad("p50", 10) << pad("p90", 10) << pad("p99", 10)
+        << pad("p99.9", 10) << pad("max", 10) << "\n";
+    for (auto const& [label, h] : latencies(run)) {
+        out << pad(label, 14, true) << pad(std::to_string(h->count()), 10);
+        if (h->count() == 0) {
+            out << pad("-", 10) << pad("-", 10) << pad("-", 10) << pad("-", 10) << pad("-", 10) << "\n";
+            continue;
+        }
+        out << pad(ms(h->percentile(50)), 10) << pad(ms(h->percentile(90)), 10) << pad(ms(h->percentile(99)), 10)
+            << pad(ms(h->percentile(99.9)), 10) << pad(ms(h->max()), 10) << "\n";
+    }
+}
+
+void append_load_process(std::ostringstream& out, RunSummary const& run) {
+    if (!run.load_process) return;
+    auto const& u = *run.load_process;
+    out << "load tool    CPU " << fixed(u.user_s, 2) << " s user + " << fixed(u.system_s, 2) << " s system ("
+        << fixed(per_second_d(u.user_s + u.system_s, run.total_s) * 100.0, 0) << " % of one core over the run), max RSS "
+        << mib(u.max_rss_kib) << "\n";
+}
+
 } // namespace
 
 std::string format_table(RunSummary const& run) {
     auto const& s = run.stats;
     std::ostringstream out;
+    if (run.scenario == Scenario::wakeup) {
+        out << "brandchat-load: wakeup, no connections: a 1 ms sleep, again and again, for " << fixed(run.elapsed_s, 1) << " s ("
+            << run.stop_reason << ")\n\n";
+        append_latency_table(out, run);
+        out << "(wake-up late: how long after its timer fell due the tool ran again)\n\n";
+        append_load_process(out, run);
+        return out.str();
+    }
     out << "brandchat-load: " << scenario_name(run.scenario) << ", " << run.connections_requested << " connections to "
         << run.url << "\n";
     out << "ran " << fixed(run.elapsed_s, 1) << " s";
@@ -102,17 +133,7 @@ std::string format_table(RunSummary const& run) {
     append_counts(out, "connections dropped (after the welcome):", s.drops);
     out << "\n";
 
-    out << pad("latency (ms)", 14, true) << pad("count", 10) << pad("p50", 10) << pad("p90", 10) << pad("p99", 10)
-        << pad("p99.9", 10) << pad("max", 10) << "\n";
-    for (auto const& [label, h] : latencies(run)) {
-        out << pad(label, 14, true) << pad(std::to_string(h->count()), 10);
-        if (h->count() == 0) {
-            out << pad("-", 10) << pad("-", 10) << pad("-", 10) << pad("-", 10) << pad("-", 10) << "\n";
-            continue;
-        }
-        out << pad(ms(h->percentile(50)), 10) << pad(ms(h->percentile(90)), 10) << pad(ms(h->percentile(99)), 10)
-            << pad(ms(h->percentile(99.9)), 10) << pad(ms(h->max()), 10) << "\n";
-    }
+    append_latency_table(out, run);
     if (run.expect_first_token)
         out << "(first - delay: time to first chunk minus the " << decimal(run.expect_first_token_ms)
             << " ms first-token delay given to the upstream, i.e. what the server added)\n";
@@ -156,12 +177,7 @@ std::string format_table(RunSummary const& run) {
         if (p.vanished) out << "; the process went away during the run";
         out << "\n";
     }
-    if (run.load_process) {
-        auto const& u = *run.load_process;
-        out << "load tool    CPU " << fixed(u.user_s, 2) << " s user + " << fixed(u.system_s, 2) << " s system ("
-            << fixed(per_second_d(u.user_s + u.system_s, run.total_s) * 100.0, 0) << " % of one core over the run), max RSS "
-            << mib(u.max_rss_kib) << "\n";
-    }
+    append_load_process(out, run);
     return out.str();
 }
 
@@ -194,6 +210,7 @@ std::string format_json(RunSummary const& run) {
         if (run.expect_first_token) lat["first_chunk_server_added"] = histogram_json(s.first_chunk_server_added_us);
     }
     if (run.scenario == Scenario::ping) lat["ping_rtt"] = histogram_json(s.ping_rtt_us);
+    if (run.scenario == Scenario::wakeup) lat = {{"wakeup_late", histogram_json(s.wakeup_late_us)}};
     o["latency_us"] = std::move(lat);
     if (run.scenario == Scenario::chat)
         o["chat"] = {{"requests", s.requests},
@@ -273,6 +290,8 @@ std::string format_progress(ProgressLine const& p) {
     if (p.scenario == Scenario::ping)
         out << " | pongs " << s.pongs << " (" << fixed(per_second(s.pongs - p.pongs_before, p.interval_s), 0)
             << "/s) rtt p99 " << ms(s.ping_rtt_us.percentile(99)) << " ms";
+    if (p.scenario == Scenario::wakeup && s.wakeup_late_us.count())
+        out << " | wake-ups " << s.wakeup_late_us.count() << " late p99 " << ms(s.wakeup_late_us.percentile(99)) << " ms";
     out << " | in " << human_bytes_per_s(per_second(s.bytes_received - p.bytes_before, p.interval_s));
     if (p.server)
         out << " | server " << mib(p.server->rss_kib) << " cpu " << fixed(p.server_cpu_percent, 0) << "%";

@@ -2,7 +2,8 @@
 # load_smoke: the built brandchat-load against the built brandchat, each scenario briefly.
 # usage: smoke_test.sh PATH/TO/brandchat PATH/TO/brandchat-load
 # Starts the server on a free port (rate limits off, no word delay), runs idle (50 connections,
-# 1 s), chat (10 clients, 2 s), ping (5 clients, 1 s) and cancel (2 clients, 5 cancellations)
+# 1 s), chat (10 clients, 2 s), ping (5 clients, 1 s), cancel (2 clients, 5 cancellations)
+# and wakeup (1 s, no connections)
 # with --json, and checks the reports.
 set -euo pipefail
 
@@ -76,6 +77,10 @@ run ping 'c["requested"] == 5 and r["ping"]["pongs"] > 0' \
 
 run cancel 'r["cancel"]["cancellations"] == 5 and len(r["cancel"]["closes"]) == 5 and c["opened"] >= 5' \
   --scenario cancel --connections 2 --cancellations 5 --duration 10
+
+# wakeup needs no server: about 1,000 wake-ups a second, each timed
+run wakeup 'c["requested"] == 0 and r["latency_us"]["wakeup_late"]["count"] > 500' \
+  --scenario wakeup --duration 1
 
 kill -0 "$server_pid" 2>/dev/null || fail "the server died during the runs"
 echo "load_smoke: PASS"

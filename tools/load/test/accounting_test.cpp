@@ -119,6 +119,19 @@ TEST_CASE("a reply cut by a dropped connection is counted as lost") {
     CHECK(a.stats().in_flight_at_stop == 0);
 }
 
+TEST_CASE("a wake-up is timed from when its timer fell due, never below 0") {
+    Accounting a;
+    auto due = Clock::time_point{} + 1h;
+    a.wakeup_measured(due, due + 40us);
+    a.wakeup_measured(due, due + 2500us);
+    a.wakeup_measured(due, due - 1us);  // a clock read before the due time: on time
+    auto const& h = a.stats().wakeup_late_us;
+    CHECK(h.count() == 3);
+    CHECK(h.min() == 0);
+    CHECK(h.max() == 2500);
+    CHECK(a.stats().frames_received == 0);
+}
+
 TEST_CASE("pings are timed to their pong") {
     Accounting a;
     PingState p;

@@ -135,6 +135,25 @@ class Derived(unittest.TestCase):
         self.assertIsNone(b.median_latency(runs, "chunk_gap_server_added", "p99"))
         self.assertIsNone(b.median_latency([], "first_chunk_server_added", "p99"))
 
+    def test_floor_rows(self):
+        wake = lambda p99: {"latency_us": {"wakeup_late": {"count": 9000, "p50": 40, "p99": p99}}}
+        runs = [
+            {"params": {"part": "chat", "series": "floor", "connections": 1000, "order": 5}, "wakeup": wake(900.0),
+             "load": {"latency_us": {"first_chunk_server_added": {"count": 10, "p99": 3000.0},
+                                     "chunk_gap_server_added": {"count": 10, "p99": 1500.0}}},
+             "cpu": {"steal_pct": 4.2}},
+            {"params": {"part": "chat", "series": "main", "connections": 1000, "order": 2}, "wakeup": None, "load": {}},
+            {"params": {"part": "wakeup", "order": 4}, "wakeup": wake(350.0), "load": None, "cpu": None},
+        ]
+        rows = b.floor_rows(runs)
+        self.assertEqual([r["label"] for r in rows], ["alone", "beside 1,000 conversations"])
+        self.assertEqual(rows[0]["wakeup"]["p99"], 350.0)
+        self.assertIsNone(rows[0]["first_chunk_p99"])
+        self.assertEqual(rows[1]["first_chunk_p99"], 3000.0)
+        self.assertEqual(rows[1]["gap_p99"], 1500.0)
+        self.assertEqual(rows[1]["steal_pct"], 4.2)
+        self.assertEqual(b.floor_rows(runs[1:2]), [])
+
     def test_idle_cold_and_warm(self):
         x = b.derive({"part": "idle"}, {"rss_cold_kib": 8000, "rss_before_kib": 10000, "rss_with_kib": 162000, "rss_after_kib": 9900},
                      {"connections": {"opened": 19000, "failed": 0, "dropped": 0, "failures": {}}}, None, None)

@@ -65,7 +65,7 @@ TEST_CASE("bad command lines say what is wrong") {
     CHECK(error({"--duration", "0"}).find("--duration: expected a number > 0") == 0);
     CHECK(error({"--duration", "abc"}).find("--duration") == 0);
     CHECK(error({"--rate", "-1"}).find("--rate: expected a number >= 0") == 0);
-    CHECK(error({"--scenario", "storm"}) == "--scenario: expected idle, chat, ping or cancel, got 'storm'");
+    CHECK(error({"--scenario", "storm"}) == "--scenario: expected idle, chat, ping, cancel or wakeup, got 'storm'");
     CHECK(error({"--scenario", "chat", "--cancellations", "3"}) == "--cancellations applies to --scenario cancel only");
     CHECK(error({"--scenario", "cancel", "--cancellations", "0"}).find("--cancellations: expected a whole number 1..") == 0);
     CHECK(error({"--expect-first-token-ms", "-1"}).find("--expect-first-token-ms: expected a number >= 0") == 0);
@@ -93,6 +93,17 @@ TEST_CASE("the cancel scenario and the expected first-token delay") {
     CHECK(!defaults.options.expect_first_token_ms);
     CHECK(help_text().find("--cancellations N") != std::string::npos);
     CHECK(help_text().find("--expect-first-token-ms") != std::string::npos);
+}
+
+TEST_CASE("the wakeup scenario opens no connections") {
+    auto cl = parse({"--scenario", "wakeup", "--connections", "50", "--duration", "3"});
+    REQUIRE(cl.error.empty());
+    CHECK(cl.options.scenario == Scenario::wakeup);
+    CHECK(scenario_name(cl.options.scenario) == "wakeup");
+    CHECK(cl.options.connections == 0);
+    CHECK(cl.options.duration_s == 3);
+    CHECK(parse({"--scenario", "sleep"}).error.find("wakeup") != std::string::npos);
+    CHECK(help_text().find("wakeup:") != std::string::npos);
 }
 
 TEST_CASE("ws URLs") {

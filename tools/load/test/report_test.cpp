@@ -106,6 +106,31 @@ TEST_CASE("ping and idle runs report their own sections") {
     CHECK(format_table(run).find("first chunk") == std::string::npos);
 }
 
+TEST_CASE("a wakeup run reports its wake-ups and nothing about connections") {
+    Accounting a;
+    auto due = Clock::time_point{} + 1h;
+    for (int i = 1; i <= 100; ++i) a.wakeup_measured(due, due + std::chrono::microseconds(i * 10));
+    RunSummary run;
+    run.scenario = Scenario::wakeup;
+    run.elapsed_s = run.total_s = 0.1;
+    run.stop_reason = "duration";
+    run.stats = a.stats();
+    auto v = boost::json::parse(format_json(run));
+    CHECK(v.at("scenario") == "wakeup");
+    auto const& lat = v.at("latency_us").as_object();
+    CHECK(lat.size() == 1);
+    CHECK(lat.at("wakeup_late").at("count") == 100);
+    CHECK(lat.at("wakeup_late").at("max") == 1000);
+    auto table = format_table(run);
+    CHECK(table.find("wake-up late") != std::string::npos);
+    CHECK(table.find("1.000") != std::string::npos);  // the max, in ms
+    CHECK(table.find("opened") == std::string::npos);
+    ProgressLine p;
+    p.scenario = Scenario::wakeup;
+    p.now = &run.stats;
+    CHECK(format_progress(p).find("wake-ups 100") != std::string::npos);
+}
+
 TEST_CASE("the progress line") {
     auto run = sample_chat_run();
     ProgressLine p;
