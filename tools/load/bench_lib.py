@@ -678,6 +678,13 @@ def write_report(results_dir, md_path, svg_path):
         w(f"| serving within 100 ms of start | median {_num(med, 1)} ms | **{verdict(med, 100.0)}** |")
     w("")
 
+    late_1000 = median_latency(at_1000, "upstream_late", "p99")
+    transit_1000 = median_latency(at_1000, "transit", "p99")
+    if late_1000 is not None and transit_1000 is not None:
+        w(f"Split by the mock's stamped tokens at 1,000 conversations (median of the runs' p99): the mock itself "
+          f"wrote tokens late by {_ms(late_1000)} ms, and a token's transit from the mock's write to the client's "
+          f"read took {_ms(transit_1000)} ms (see *Where the server-added time goes* below).")
+        w("")
     if floor and at_1000:
         w("The latency targets are for a path of three to five process wake-ups on two shared cores. For scale, a "
           "process here that does nothing but sleep 1 ms at a time was woken late by "
@@ -742,6 +749,26 @@ def write_report(results_dir, md_path, svg_path):
         for note in _fd_notes(extra_chat):
             w(note)
             w("")
+    stamped = stamp_rows(main_chat + [r for r in chat_runs if r["params"].get("series") == "floor"])
+    if stamped:
+        w("### Where the server-added time goes")
+        w("")
+        w("The mock runs with `--stamp-tokens`: each token's text is the time the mock wrote it and the time it "
+          "fell due (`\" @WRITTEN:DUE\"`, µs of the monotonic clock, which every process here shares). The load tool "
+          "reads them from the chunks it receives and splits each token's time in two. **Upstream late**: the mock "
+          "wrote the token after it fell due, by this much; the server cannot see or change that, but the "
+          "server-added times above count it. **Transit**: from the mock's write to the load tool's read, i.e. "
+          "the server's work, both loopback TCP hops, and the server's and the load tool's wake-ups. One count "
+          "per token, in ms.")
+        w("")
+        w("| conversations | run | gap − D p99 | upstream late p50 | p90 | p99 | p99.9 | transit p50 | p90 | p99 | p99.9 | steal |")
+        w("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+        for row in stamped:
+            late, tr = row["upstream_late"], row["transit"]
+            w(f"| {row['connections']:,}{' (beside wakeup)' if row['floor'] else ''} | {row['repeat']} | {_ms(row['gap_p99'])} | "
+              f"{_ms(late.get('p50'))} | {_ms(late.get('p90'))} | {_ms(late.get('p99'))} | {_ms(late.get('p99_9'))} | "
+              f"{_ms(tr.get('p50'))} | {_ms(tr.get('p90'))} | {_ms(tr.get('p99'))} | {_ms(tr.get('p99_9'))} | {_pct(row['steal_pct'], 1)} |")
+        w("")
     if floor:
         w("### The machine's floor")
         w("")
@@ -1036,6 +1063,23 @@ def _fd_notes(chat_runs):
                 f"and the clients got {_num(chat.get('reply_errors'))} error replies (each client sends its next message "
                 "at once after an error); see *Server behaviour* for what the server logged.")
     return notes
+
+
+def stamp_rows(chat_runs):
+    """Chat runs whose load report has stamped-token figures (the mock ran with --stamp-tokens):
+    connections, repeat, whether it is the floor run, gap − D p99, and the upstream_late and
+    transit histograms (µs) (pure)."""
+    rows = []
+    for r in chat_runs:
+        lat = (r.get("load") or {}).get("latency_us") or {}
+        if not (lat.get("transit") or {}).get("count"):
+            continue
+        rows.append({"connections": r["params"].get("connections", 0), "repeat": r["params"].get("repeat", 1),
+                     "floor": r["params"].get("series") == "floor",
+                     "gap_p99": _lat(r["load"], "chunk_gap_server_added", "p99"),
+                     "upstream_late": lat.get("upstream_late") or {}, "transit": lat["transit"],
+                     "steal_pct": (r.get("cpu") or {}).get("steal_pct")})
+    return rows
 
 
 def floor_rows(runs):

@@ -69,6 +69,7 @@ Progress Accounting::chat_frame_received(ReplyState& reply, FrameKind kind, std:
     switch (kind) {
     case FrameKind::chunk:
         ++stats_.chunks;
+        record_token_stamps(frame, now);
         if (reply.chunks == 0) {
             auto first = to_us(now - reply.sent);
             stats_.first_chunk_us.record(first);
@@ -116,6 +117,15 @@ void Accounting::cancel_closed(ReplyState& reply, std::string tag, Clock::time_p
     reply.awaiting = false;
     ++stats_.cancellations;
     stats_.cancels.push_back({std::move(tag), steady_ms(reply.sent), steady_ms(reply.last_chunk), steady_ms(closed_at)});
+}
+
+void Accounting::record_token_stamps(std::string_view frame, Clock::time_point now) {
+    auto now_us = static_cast<std::int64_t>(to_us(now.time_since_epoch()));
+    TokenStamp stamp;
+    while (next_token_stamp(frame, stamp)) {
+        stats_.upstream_late_us.record(stamp.written_us > stamp.due_us ? static_cast<std::uint64_t>(stamp.written_us - stamp.due_us) : 0);
+        stats_.transit_us.record(now_us > stamp.written_us ? static_cast<std::uint64_t>(now_us - stamp.written_us) : 0);
+    }
 }
 
 void Accounting::wakeup_measured(Clock::time_point due, Clock::time_point now) {

@@ -41,6 +41,9 @@ struct LoadStats {
     Histogram first_chunk_us, chunk_gap_us, chunk_gap_server_added_us, complete_us;
     // First chunk minus the upstream's first-token pause (--expect-first-token-ms).
     Histogram first_chunk_server_added_us;
+    // From stamped tokens (brandchat-mock-llm --stamp-tokens), one per token: how late the
+    // upstream wrote it after it fell due, and its transit from that write to this tool's read.
+    Histogram upstream_late_us, transit_us;
 
     // Cancel: replies whose socket was closed on their first chunk, in the order closed.
     std::uint64_t cancellations = 0;
@@ -112,6 +115,7 @@ public:
 
 private:
     void count_server_error(std::string_view frame);
+    void record_token_stamps(std::string_view frame, Clock::time_point now);
 
     LoadStats stats_;
     std::optional<std::uint64_t> expect_delay_us_;

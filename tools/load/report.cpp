@@ -59,6 +59,10 @@ std::vector<Percentiles> latencies(RunSummary const& run) {
         if (run.expect_delay) out.push_back({"gap - delay", &s.chunk_gap_server_added_us});
         out.push_back({"complete", &s.complete_us});
     }
+    if (s.transit_us.count()) {
+        out.push_back({"upstream late", &s.upstream_late_us});
+        out.push_back({"transit", &s.transit_us});
+    }
     if (run.scenario == Scenario::ping) out.push_back({"ping rtt", &s.ping_rtt_us});
     if (run.scenario == Scenario::wakeup) return {{"wake-up late", &s.wakeup_late_us}};
     return out;
@@ -140,6 +144,9 @@ std::string format_table(RunSummary const& run) {
     if (run.expect_delay && run.scenario == Scenario::chat)
         out << "(gap - delay: chunk gap minus the " << decimal(run.expect_delay_ms)
             << " ms per-token delay given to the upstream, i.e. what the server added)\n";
+    if (s.transit_us.count())
+        out << "(from the upstream's stamped tokens: upstream late = written after falling due; transit = written by\n"
+               " the upstream to read here, the server and both hops; one count per token)\n";
     out << "\n";
 
     if (run.scenario == Scenario::chat) {
@@ -210,6 +217,10 @@ std::string format_json(RunSummary const& run) {
         if (run.expect_first_token) lat["first_chunk_server_added"] = histogram_json(s.first_chunk_server_added_us);
     }
     if (run.scenario == Scenario::ping) lat["ping_rtt"] = histogram_json(s.ping_rtt_us);
+    if (s.transit_us.count()) {
+        lat["upstream_late"] = histogram_json(s.upstream_late_us);
+        lat["transit"] = histogram_json(s.transit_us);
+    }
     if (run.scenario == Scenario::wakeup) lat = {{"wakeup_late", histogram_json(s.wakeup_late_us)}};
     o["latency_us"] = std::move(lat);
     if (run.scenario == Scenario::chat)

@@ -27,7 +27,32 @@ std::string data_string(std::string_view frame, std::string_view key) {
     return std::string(field->get_string());
 }
 
+// Digits at the front of `s` as a number, and `s` moved past them; false when there are none.
+bool take_number(std::string_view& s, std::int64_t& n) {
+    std::size_t i = 0;
+    n = 0;
+    while (i < s.size() && i < 18 && s[i] >= '0' && s[i] <= '9') n = n * 10 + (s[i++] - '0');
+    s.remove_prefix(i);
+    return i > 0;
+}
+
 } // namespace
+
+bool next_token_stamp(std::string_view& rest, TokenStamp& stamp) {
+    for (auto at = rest.find(" @"); at != std::string_view::npos; at = rest.find(" @")) {
+        rest.remove_prefix(at + 2);
+        auto s = rest;
+        if (take_number(s, stamp.written_us) && !s.empty() && s.front() == ':') {
+            s.remove_prefix(1);
+            if (take_number(s, stamp.due_us)) {
+                rest = s;
+                return true;
+            }
+        }
+    }
+    rest = {};
+    return false;
+}
 
 std::string_view frame_kind_name(FrameKind kind) {
     switch (kind) {

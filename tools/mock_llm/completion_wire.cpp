@@ -18,6 +18,10 @@ ChunkEvents::ChunkEvents(std::string_view id, std::int64_t created, std::string_
             std::to_string(created) + ",\"model\":" + quoted(model) + ",";
 }
 
+std::string stamped_token(std::int64_t written_us, std::int64_t due_us) {
+    return " @" + std::to_string(written_us) + ":" + std::to_string(due_us);
+}
+
 void ChunkEvents::append_role(std::string& out) const {
     append_event(out, {},
                  {head_, R"("choices":[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}]})"});

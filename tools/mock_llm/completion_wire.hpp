@@ -50,6 +50,10 @@ private:
     SseStyle style_;
 };
 
+// A token that carries its own timing, " @WRITTEN:DUE" (microseconds of the monotonic clock):
+// when the mock wrote it and when it fell due. Needs no JSON escaping.
+std::string stamped_token(std::int64_t written_us, std::int64_t due_us);
+
 std::string completion_body(std::string_view id, std::int64_t created, std::string_view model,
                             std::string_view content, std::string_view finish_reason, Usage usage);
 

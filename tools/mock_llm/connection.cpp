@@ -56,6 +56,10 @@ std::chrono::steady_clock::time_point after_ms(unsigned ms) {
     return std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
 }
 
+std::int64_t monotonic_us(std::chrono::steady_clock::time_point t) {
+    return std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
+}
+
 std::string_view path_of(std::string_view target) { return target.substr(0, target.find('?')); }
 
 std::optional<std::string> header(const Request& req, std::string_view name) {
@@ -393,7 +397,10 @@ net::awaitable<Ending> Connection<Stream>::answer_stream(RequestRecord& record, 
             if (!client_stayed) co_return ending;
             event_text_.clear();
         }
-        events.append_token(event_text_, state_.reply.escaped_token(i));
+        if (state_.settings.stamp_tokens)
+            events.append_token(event_text_, stamped_token(monotonic_us(std::chrono::steady_clock::now()), monotonic_us(due)));
+        else
+            events.append_token(event_text_, state_.reply.escaped_token(i));
         ++pending;
     }
 

@@ -105,6 +105,11 @@ TEST_CASE("chunk events: OpenAI's shapes") {
     CHECK(out == "data: {\"error\":{\"message\":\"mock failure\",\"type\":\"server_error\"}}\n\n");
 }
 
+TEST_CASE("stamped tokens: when written and when due, in microseconds") {
+    CHECK(stamped_token(1234567890123, 1234567889000) == " @1234567890123:1234567889000");
+    CHECK(stamped_token(0, 0) == " @0:0");
+}
+
 TEST_CASE("chunk events: crlf, comments, multiline") {
     ChunkEvents events("id", 1, "m", SseStyle{true, true, true});
     std::string out;
@@ -238,7 +243,7 @@ TEST_CASE("control endpoints") {
 TEST_CASE("command line") {
     auto cl = parse_command_line({"--host", "0.0.0.0", "--port=0", "--tokens", "7", "--token-delay-ms", "0",
                                   "--first-token-ms", "5", "--reply-text", "Hi there", "--fault", "status=429",
-                                  "--quiet", "--max-records", "3"});
+                                  "--quiet", "--max-records", "3", "--stamp-tokens"});
     REQUIRE(cl.error.empty());
     CHECK(cl.settings.host == "0.0.0.0");
     CHECK(cl.settings.port == 0);
@@ -248,6 +253,8 @@ TEST_CASE("command line") {
     CHECK(cl.settings.reply_text == "Hi there");
     CHECK(cl.settings.fault == "status=429");
     CHECK(cl.settings.quiet);
+    CHECK(cl.settings.stamp_tokens);
+    CHECK(!parse_command_line({}).settings.stamp_tokens);
     CHECK(cl.settings.max_records == 3);
 
     CHECK(parse_command_line({"--help"}).help);

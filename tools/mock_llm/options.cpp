@@ -32,6 +32,10 @@ CommandLine parse_command_line(const std::vector<std::string_view>& args) {
             s.quiet = true;
             continue;
         }
+        if (name == "--stamp-tokens") {
+            s.stamp_tokens = true;
+            continue;
+        }
         static constexpr std::string_view valued[] = {"--host", "--port", "--tokens", "--token-delay-ms",
                                                       "--first-token-ms", "--reply-text", "--tls-cert",
                                                       "--tls-key", "--fault", "--max-records"};
@@ -102,6 +106,9 @@ Options (--name VALUE or --name=VALUE):
   --fault SPEC           a fault applied to every chat request (syntax below)
   --max-records N        requests kept for GET /mock/requests, oldest dropped first (default 10000)
   --quiet                no log lines on stderr
+  --stamp-tokens         instead of words, each token is " @WRITTEN:DUE": when it was written and
+                         when it fell due, in microseconds of CLOCK_MONOTONIC; brandchat-load reads
+                         them from the chunks to tell this mock's lateness from the time in transit
   --help, -h             this text
 
 Fault SPEC: comma-separated key=value, e.g. "status=429,retry_after=2" or "drop_after=5".

@@ -20,6 +20,7 @@ struct Settings {
     std::string tls_key;
     std::string fault;                   // a fault spec applied to every chat request
     bool quiet = false;
+    bool stamp_tokens = false;           // every token's text is " @WRITTEN_US:DUE_US" (stamped_token)
     std::size_t max_records = 10000;     // records kept for /mock/requests; 0 = none
 };
 

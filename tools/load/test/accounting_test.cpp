@@ -119,6 +119,28 @@ TEST_CASE("a reply cut by a dropped connection is counted as lost") {
     CHECK(a.stats().in_flight_at_stop == 0);
 }
 
+TEST_CASE("stamped tokens: the upstream's lateness and each token's transit, one count per token") {
+    Accounting a(20.0);
+    ReplyState r;
+    auto t0 = Clock::time_point{} + 1h;  // 3,600,000,000 us on the monotonic clock
+    a.chat_sent(r, t0);
+    // written 300 us after falling due, read 150 us after being written
+    a.chat_frame_received(r, FrameKind::chunk, R"({"type":"chunk","data":{"content":" @3599999850:3599999550"}})", t0);
+    // two merged tokens, read 1 ms and 0.2 ms after being written; the second written on time
+    a.chat_frame_received(r, FrameKind::chunk, R"({"type":"chunk","data":{"content":" @3600019000:3600019000 @3600019800:3600019900"}})",
+                          t0 + 20ms);
+    // a plain word: counted as a chunk, not timed
+    a.chat_frame_received(r, FrameKind::chunk, R"({"type":"chunk","data":{"content":" word"}})", t0 + 40ms);
+    auto const& s = a.stats();
+    CHECK(s.chunks == 3);
+    CHECK(s.transit_us.count() == 3);
+    CHECK(s.transit_us.min() == 150);
+    CHECK(s.transit_us.max() == 1000);
+    CHECK(s.upstream_late_us.count() == 3);
+    CHECK(s.upstream_late_us.max() == 300);
+    CHECK(s.upstream_late_us.min() == 0);
+}
+
 TEST_CASE("a wake-up is timed from when its timer fell due, never below 0") {
     Accounting a;
     auto due = Clock::time_point{} + 1h;

@@ -135,6 +135,28 @@ class Derived(unittest.TestCase):
         self.assertIsNone(b.median_latency(runs, "chunk_gap_server_added", "p99"))
         self.assertIsNone(b.median_latency([], "first_chunk_server_added", "p99"))
 
+    def test_stamp_rows(self):
+        runs = [
+            {"params": {"part": "chat", "series": "main", "connections": 1000, "repeat": 2},
+             "load": {"latency_us": {"chunk_gap_server_added": {"count": 5, "p99": 2500.0},
+                                     "upstream_late": {"count": 5, "p99": 900.0},
+                                     "transit": {"count": 5, "p99": 1800.0}}},
+             "cpu": {"steal_pct": 3.0}},
+            {"params": {"part": "chat", "series": "main", "connections": 100},  # an unstamped mock
+             "load": {"latency_us": {"chunk_gap_server_added": {"count": 5, "p99": 1.0}}}},
+            {"params": {"part": "chat", "series": "floor", "connections": 1000},
+             "load": {"latency_us": {"transit": {"count": 2, "p99": 700.0}}}},
+        ]
+        rows = b.stamp_rows(runs)
+        self.assertEqual(len(rows), 2)
+        self.assertEqual((rows[0]["connections"], rows[0]["repeat"], rows[0]["floor"]), (1000, 2, False))
+        self.assertEqual(rows[0]["gap_p99"], 2500.0)
+        self.assertEqual(rows[0]["upstream_late"]["p99"], 900.0)
+        self.assertEqual(rows[0]["transit"]["p99"], 1800.0)
+        self.assertEqual(rows[0]["steal_pct"], 3.0)
+        self.assertTrue(rows[1]["floor"])
+        self.assertEqual(rows[1]["upstream_late"], {})
+
     def test_floor_rows(self):
         wake = lambda p99: {"latency_us": {"wakeup_late": {"count": 9000, "p50": 40, "p99": p99}}}
         runs = [

@@ -19,6 +19,21 @@ TEST_CASE("frames as brandchat writes them are classified from their first bytes
     CHECK(classify_frame(R"({"type":"typing","data":{}})") == FrameKind::other);
 }
 
+TEST_CASE("token stamps are found in the raw frame, one per token, and nothing else is taken for one") {
+    std::string_view rest = R"({"type":"chunk","data":{"content":" @1000:900 @x @12: @2500:2400 mail@3:4","conversation_id":"c @7"}})";
+    TokenStamp s;
+    REQUIRE(next_token_stamp(rest, s));
+    CHECK(s.written_us == 1000);
+    CHECK(s.due_us == 900);
+    REQUIRE(next_token_stamp(rest, s));  // " @x" and " @12:" are skipped
+    CHECK(s.written_us == 2500);
+    CHECK(s.due_us == 2400);
+    CHECK(!next_token_stamp(rest, s));  // "mail@3:4" has no space before the @, " @7" no colon
+    CHECK(rest.empty());
+    std::string_view words = R"({"type":"chunk","data":{"content":" Hello","conversation_id":"c"}})";
+    CHECK(!next_token_stamp(words, s));
+}
+
 TEST_CASE("other spellings fall back to a full parse") {
     CHECK(classify_frame(R"({ "type" : "chunk", "data": {}})") == FrameKind::chunk);
     CHECK(classify_frame(R"({"data":{"type":"error"},"type":"complete"})") == FrameKind::complete);

@@ -106,6 +106,24 @@ TEST_CASE("ping and idle runs report their own sections") {
     CHECK(format_table(run).find("first chunk") == std::string::npos);
 }
 
+TEST_CASE("stamped tokens add their two rows, and only then") {
+    auto run = sample_chat_run();
+    CHECK(format_table(run).find("transit") == std::string::npos);
+    CHECK(!boost::json::parse(format_json(run)).at("latency_us").as_object().contains("transit"));
+    Accounting a;
+    ReplyState r;
+    auto t0 = Clock::time_point{} + 1h;
+    a.chat_sent(r, t0);
+    a.chat_frame_received(r, FrameKind::chunk, R"({"type":"chunk","data":{"content":" @3599999000:3599998000"}})", t0);
+    run.stats = a.stats();
+    auto table = format_table(run);
+    CHECK(table.find("upstream late") != std::string::npos);
+    CHECK(table.find("transit") != std::string::npos);
+    auto lat = boost::json::parse(format_json(run)).at("latency_us");
+    CHECK(lat.at("transit").at("max") == 1000);
+    CHECK(lat.at("upstream_late").at("max") == 1000);
+}
+
 TEST_CASE("a wakeup run reports its wake-ups and nothing about connections") {
     Accounting a;
     auto due = Clock::time_point{} + 1h;
