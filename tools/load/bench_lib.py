@@ -680,8 +680,11 @@ def write_report(results_dir, md_path, svg_path):
 
     late_1000 = median_latency(at_1000, "upstream_late", "p99")
     transit_1000 = median_latency(at_1000, "transit", "p99")
+    way_1000 = median_latency(at_1000, "to_upstream", "p99")
     if late_1000 is not None and transit_1000 is not None:
-        w(f"Split by the mock's stamped tokens at 1,000 conversations (median of the runs' p99): the mock itself "
+        way = (f"a chat message took {_ms(way_1000)} ms to reach the mock and start its first-token pause, "
+               if way_1000 is not None else "")
+        w(f"Split by the mock's stamped tokens at 1,000 conversations (median of the runs' p99): {way}the mock itself "
           f"wrote tokens late by {_ms(late_1000)} ms, and a token's transit from the mock's write to the client's "
           f"read took {_ms(transit_1000)} ms (see *Where the server-added time goes* below).")
         w("")
@@ -755,17 +758,21 @@ def write_report(results_dir, md_path, svg_path):
         w("")
         w("The mock runs with `--stamp-tokens`: each token's text is the time the mock wrote it and the time it "
           "fell due (`\" @WRITTEN:DUE\"`, µs of the monotonic clock, which every process here shares). The load tool "
-          "reads them from the chunks it receives and splits each token's time in two. **Upstream late**: the mock "
+          "reads them from the chunks it receives and splits each token's time in two. **To upstream** (first "
+          "chunks only, one per reply): from the client sending its chat message to the mock beginning its "
+          "first-token pause, i.e. the server's work on the message, the hops to the mock, and the mock reading "
+          "the request and answering its headers. **Upstream late**: the mock "
           "wrote the token after it fell due, by this much; the server cannot see or change that, but the "
           "server-added times above count it. **Transit**: from the mock's write to the load tool's read, i.e. "
           "the server's work, both loopback TCP hops, and the server's and the load tool's wake-ups. One count "
           "per token, in ms.")
         w("")
-        w("| conversations | run | gap − D p99 | upstream late p50 | p90 | p99 | p99.9 | transit p50 | p90 | p99 | p99.9 | steal |")
-        w("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+        w("| conversations | run | TTFC − D p99 | to upstream p50 | p99 | gap − D p99 | upstream late p50 | p90 | p99 | p99.9 | transit p50 | p90 | p99 | p99.9 | steal |")
+        w("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
         for row in stamped:
-            late, tr = row["upstream_late"], row["transit"]
-            w(f"| {row['connections']:,}{' (beside wakeup)' if row['floor'] else ''} | {row['repeat']} | {_ms(row['gap_p99'])} | "
+            late, tr, way = row["upstream_late"], row["transit"], row["to_upstream"]
+            w(f"| {row['connections']:,}{' (beside wakeup)' if row['floor'] else ''} | {row['repeat']} | {_ms(row['first_chunk_p99'])} | "
+              f"{_ms(way.get('p50'))} | {_ms(way.get('p99'))} | {_ms(row['gap_p99'])} | "
               f"{_ms(late.get('p50'))} | {_ms(late.get('p90'))} | {_ms(late.get('p99'))} | {_ms(late.get('p99_9'))} | "
               f"{_ms(tr.get('p50'))} | {_ms(tr.get('p90'))} | {_ms(tr.get('p99'))} | {_ms(tr.get('p99_9'))} | {_pct(row['steal_pct'], 1)} |")
         w("")
@@ -1077,6 +1084,8 @@ def stamp_rows(chat_runs):
         rows.append({"connections": r["params"].get("connections", 0), "repeat": r["params"].get("repeat", 1),
                      "floor": r["params"].get("series") == "floor",
                      "gap_p99": _lat(r["load"], "chunk_gap_server_added", "p99"),
+                     "first_chunk_p99": _lat(r["load"], "first_chunk_server_added", "p99"),
+                     "to_upstream": lat.get("to_upstream") or {},
                      "upstream_late": lat.get("upstream_late") or {}, "transit": lat["transit"],
                      "steal_pct": (r.get("cpu") or {}).get("steal_pct")})
     return rows

@@ -69,7 +69,7 @@ Progress Accounting::chat_frame_received(ReplyState& reply, FrameKind kind, std:
     switch (kind) {
     case FrameKind::chunk:
         ++stats_.chunks;
-        record_token_stamps(frame, now);
+        record_token_stamps(frame, now, reply.chunks == 0 ? &reply : nullptr);
         if (reply.chunks == 0) {
             auto first = to_us(now - reply.sent);
             stats_.first_chunk_us.record(first);
@@ -119,10 +119,18 @@ void Accounting::cancel_closed(ReplyState& reply, std::string tag, Clock::time_p
     stats_.cancels.push_back({std::move(tag), steady_ms(reply.sent), steady_ms(reply.last_chunk), steady_ms(closed_at)});
 }
 
-void Accounting::record_token_stamps(std::string_view frame, Clock::time_point now) {
+void Accounting::record_token_stamps(std::string_view frame, Clock::time_point now, ReplyState const* first_of) {
     auto now_us = static_cast<std::int64_t>(to_us(now.time_since_epoch()));
     TokenStamp stamp;
     while (next_token_stamp(frame, stamp)) {
+        if (first_of && expect_first_token_us_) {
+            // The first token fell due its pause after the upstream began it: the rest since
+            // our send is the way there.
+            auto began = stamp.due_us - static_cast<std::int64_t>(*expect_first_token_us_);
+            auto sent_us = static_cast<std::int64_t>(to_us(first_of->sent.time_since_epoch()));
+            stats_.to_upstream_us.record(began > sent_us ? static_cast<std::uint64_t>(began - sent_us) : 0);
+            first_of = nullptr;
+        }
         stats_.upstream_late_us.record(stamp.written_us > stamp.due_us ? static_cast<std::uint64_t>(stamp.written_us - stamp.due_us) : 0);
         stats_.transit_us.record(now_us > stamp.written_us ? static_cast<std::uint64_t>(now_us - stamp.written_us) : 0);
     }

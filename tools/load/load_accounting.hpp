@@ -44,6 +44,9 @@ struct LoadStats {
     // From stamped tokens (brandchat-mock-llm --stamp-tokens), one per token: how late the
     // upstream wrote it after it fell due, and its transit from that write to this tool's read.
     Histogram upstream_late_us, transit_us;
+    // With --expect-first-token-ms, one per reply: from sending the chat message to the upstream
+    // beginning its first-token pause (the first token's due time minus the pause).
+    Histogram to_upstream_us;
 
     // Cancel: replies whose socket was closed on their first chunk, in the order closed.
     std::uint64_t cancellations = 0;
@@ -115,7 +118,8 @@ public:
 
 private:
     void count_server_error(std::string_view frame);
-    void record_token_stamps(std::string_view frame, Clock::time_point now);
+    // `first_of`: the reply whose first chunk this is, or null.
+    void record_token_stamps(std::string_view frame, Clock::time_point now, ReplyState const* first_of);
 
     LoadStats stats_;
     std::optional<std::uint64_t> expect_delay_us_;

@@ -60,6 +60,7 @@ std::vector<Percentiles> latencies(RunSummary const& run) {
         out.push_back({"complete", &s.complete_us});
     }
     if (s.transit_us.count()) {
+        if (s.to_upstream_us.count()) out.push_back({"to upstream", &s.to_upstream_us});
         out.push_back({"upstream late", &s.upstream_late_us});
         out.push_back({"transit", &s.transit_us});
     }
@@ -145,7 +146,8 @@ std::string format_table(RunSummary const& run) {
         out << "(gap - delay: chunk gap minus the " << decimal(run.expect_delay_ms)
             << " ms per-token delay given to the upstream, i.e. what the server added)\n";
     if (s.transit_us.count())
-        out << "(from the upstream's stamped tokens: upstream late = written after falling due; transit = written by\n"
+        out << "(from the upstream's stamped tokens: to upstream = chat message sent to the upstream beginning its\n"
+               " first-token pause, once per reply; upstream late = written after falling due; transit = written by\n"
                " the upstream to read here, the server and both hops; one count per token)\n";
     out << "\n";
 
@@ -218,6 +220,7 @@ std::string format_json(RunSummary const& run) {
     }
     if (run.scenario == Scenario::ping) lat["ping_rtt"] = histogram_json(s.ping_rtt_us);
     if (s.transit_us.count()) {
+        if (s.to_upstream_us.count()) lat["to_upstream"] = histogram_json(s.to_upstream_us);
         lat["upstream_late"] = histogram_json(s.upstream_late_us);
         lat["transit"] = histogram_json(s.transit_us);
     }

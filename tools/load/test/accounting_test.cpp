@@ -139,6 +139,26 @@ TEST_CASE("stamped tokens: the upstream's lateness and each token's transit, one
     CHECK(s.upstream_late_us.count() == 3);
     CHECK(s.upstream_late_us.max() == 300);
     CHECK(s.upstream_late_us.min() == 0);
+    CHECK(s.to_upstream_us.count() == 0);  // no --expect-first-token-ms
+}
+
+TEST_CASE("stamped tokens: the way to the upstream, once per reply, from the first token's due time") {
+    Accounting a(20.0, 50.0);
+    ReplyState r;
+    auto t0 = Clock::time_point{} + 1h;
+    a.chat_sent(r, t0);
+    // due 50.4 ms after the send: the upstream began its 50 ms pause 400 us after it
+    a.chat_frame_received(r, FrameKind::chunk, R"({"type":"chunk","data":{"content":" @3600050500:3600050400"}})", t0 + 51ms);
+    a.chat_frame_received(r, FrameKind::chunk, R"({"type":"chunk","data":{"content":" @3600070500:3600070400"}})", t0 + 71ms);
+    a.chat_frame_received(r, FrameKind::complete, "{}", t0 + 72ms);
+    a.chat_sent(r, t0 + 100ms);
+    // due before send + pause (clocks a hair apart): 0, not negative
+    a.chat_frame_received(r, FrameKind::chunk, R"({"type":"chunk","data":{"content":" @3600149000:3600149000"}})", t0 + 150ms);
+    auto const& s = a.stats();
+    CHECK(s.to_upstream_us.count() == 2);
+    CHECK(s.to_upstream_us.max() == 400);
+    CHECK(s.to_upstream_us.min() == 0);
+    CHECK(s.transit_us.count() == 3);
 }
 
 TEST_CASE("a wake-up is timed from when its timer fell due, never below 0") {

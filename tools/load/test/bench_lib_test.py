@@ -139,6 +139,8 @@ class Derived(unittest.TestCase):
         runs = [
             {"params": {"part": "chat", "series": "main", "connections": 1000, "repeat": 2},
              "load": {"latency_us": {"chunk_gap_server_added": {"count": 5, "p99": 2500.0},
+                                     "first_chunk_server_added": {"count": 2, "p99": 3000.0},
+                                     "to_upstream": {"count": 2, "p99": 1200.0},
                                      "upstream_late": {"count": 5, "p99": 900.0},
                                      "transit": {"count": 5, "p99": 1800.0}}},
              "cpu": {"steal_pct": 3.0}},
@@ -153,6 +155,9 @@ class Derived(unittest.TestCase):
         self.assertEqual(rows[0]["gap_p99"], 2500.0)
         self.assertEqual(rows[0]["upstream_late"]["p99"], 900.0)
         self.assertEqual(rows[0]["transit"]["p99"], 1800.0)
+        self.assertEqual(rows[0]["first_chunk_p99"], 3000.0)
+        self.assertEqual(rows[0]["to_upstream"]["p99"], 1200.0)
+        self.assertEqual(rows[1]["to_upstream"], {})
         self.assertEqual(rows[0]["steal_pct"], 3.0)
         self.assertTrue(rows[1]["floor"])
         self.assertEqual(rows[1]["upstream_late"], {})

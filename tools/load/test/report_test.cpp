@@ -118,6 +118,7 @@ TEST_CASE("stamped tokens add their two rows, and only then") {
     run.stats = a.stats();
     auto table = format_table(run);
     CHECK(table.find("upstream late") != std::string::npos);
+    CHECK(table.find("to upstream  ") == std::string::npos);  // no expected first-token pause given
     CHECK(table.find("transit") != std::string::npos);
     auto lat = boost::json::parse(format_json(run)).at("latency_us");
     CHECK(lat.at("transit").at("max") == 1000);
