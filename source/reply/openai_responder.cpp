@@ -104,12 +104,15 @@ struct OpenAiResponder::Shared {
     }
     bool trust_loaded = false;
 
-    std::vector<std::pair<std::string, std::string>> headers() const {
+    // The request's target and the key and account headers: the same for every request.
+    std::string target;
+    std::string header_lines;
+    static std::string make_header_lines(Options const& options) {
         std::vector<std::pair<std::string, std::string>> h;
         if (!options.openai_api_key.empty()) h.emplace_back("Authorization", "Bearer " + options.openai_api_key);
         if (!options.openai_organization.empty()) h.emplace_back("OpenAI-Organization", options.openai_organization);
         if (!options.openai_project.empty()) h.emplace_back("OpenAI-Project", options.openai_project);
-        return h;
+        return request_header_lines(h);
     }
 };
 
@@ -203,7 +206,6 @@ private:
     // Connects (or reuses a connection), sends, reads the header; retries what may be retried.
     asio::awaitable<void> begin() {
         auto const& o = shared_->options;
-        std::string target = shared_->endpoint.base_path + "/chat/completions";
         for (std::size_t attempt = 0;; ++attempt) {
             std::optional<UpstreamFailure> failure;
             bool pooled = false;
@@ -214,7 +216,7 @@ private:
                     connection_ = co_await UpstreamConnection::open(executor_, shared_->endpoint, shared_->trust(), left(o.connect_timeout));
                 }
                 if (cancelled_) throw UpstreamFailure(UpstreamFailure::Kind::cancelled, "cancelled");
-                auto header = co_await connection_->request(target, shared_->headers(), body_, left(o.first_byte_timeout));
+                auto header = co_await connection_->request(shared_->target, shared_->header_lines, body_, left(o.first_byte_timeout));
                 if (header.status == 200) {
                     OpenAiResponder::Shared::top_up(shared_, executor_);
                     co_return;
@@ -295,8 +297,10 @@ private:
 
 OpenAiResponder::OpenAiResponder(Options const& options) : shared_(std::make_shared<Shared>()) {
     shared_->options = options;
+    shared_->header_lines = Shared::make_header_lines(options); // throws on a line break in a key
     std::string base = options.openai_base_url.empty() ? "https://api.openai.com/v1" : options.openai_base_url;
     shared_->endpoint = parse_base_url(base);
+    shared_->target = shared_->endpoint.base_path + "/chat/completions";
     if (char const* file = std::getenv("SSL_CERT_FILE"); file && *file && !std::filesystem::is_regular_file(file))
         throw std::invalid_argument(std::string("SSL_CERT_FILE names no readable file: ") + file);
     shared_->description = "OpenAI-compatible model " + options.model + " at " + (shared_->endpoint.tls ? "https://" : "http://") +

@@ -7,15 +7,19 @@
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <boost/url/parse.hpp>
 
+#include <algorithm>
+#include <array>
 #include <charconv>
 #include <chrono>
 #include <map>
 #include <memory>
+#include <stdexcept>
 #include <vector>
 
 namespace brandchat {
@@ -82,6 +86,7 @@ struct UpstreamConnection::Impl {
     beast::tcp_stream plain;
     std::optional<beast::ssl_stream<beast::tcp_stream>> secure;
     std::string host;
+    std::string request_head;  // reused by every request on this connection
     beast::flat_buffer buffer;
     std::optional<http::response_parser<http::string_body>> parser;
     bool closed = false;
@@ -118,6 +123,20 @@ std::chrono::milliseconds parse_retry_after(http::response_header<> const& h) {
 }
 
 } // namespace
+
+std::string request_header_lines(std::vector<std::pair<std::string, std::string>> const& fields) {
+    auto clean = [](std::string_view s) {
+        return std::none_of(s.begin(), s.end(), [](unsigned char c) { return (c < 0x20 && c != '\t') || c == 0x7f; });
+    };
+    std::string lines;
+    for (auto const& [name, value] : fields) {
+        if (name.empty() || !clean(name) || name.find(':') != std::string::npos || !clean(value))
+            throw std::invalid_argument("the model request header " + (clean(name) ? name : std::string("(a name)")) +
+                                        " holds a line break or another control character");
+        lines.append(name).append(": ").append(value).append("\r\n");
+    }
+    return lines;
+}
 
 UpstreamConnection::UpstreamConnection(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 UpstreamConnection::~UpstreamConnection() = default;
@@ -206,25 +225,25 @@ asio::awaitable<std::unique_ptr<UpstreamConnection>> UpstreamConnection::open(as
     co_return std::unique_ptr<UpstreamConnection>(new UpstreamConnection(std::move(impl)));
 }
 
-asio::awaitable<UpstreamConnection::Header> UpstreamConnection::request(std::string const& target,
-                                                                        std::vector<std::pair<std::string, std::string>> const& headers,
+asio::awaitable<UpstreamConnection::Header> UpstreamConnection::request(std::string_view target, std::string_view header_lines,
                                                                         std::string const& body, std::chrono::milliseconds timeout) {
     auto& impl = *impl_;
-    http::request<http::string_body> req{http::verb::post, target, 11};
-    req.set(http::field::host, impl.host);
-    req.set(http::field::user_agent, "brandchat/" BRANDCHAT_VERSION);
-    req.set(http::field::content_type, "application/json");
-    req.set(http::field::accept, "text/event-stream");
-    for (auto const& [k, v] : headers) req.set(k, v);
-    req.keep_alive(true);
-    req.body() = body;
-    req.prepare_payload();
+    // The head is written as text, not through Beast's fields and serializer: it is the same few
+    // lines for every request, and building them once into a reused string spares the fields'
+    // allocations and the serializer's buffer juggling on every chat message.
+    auto& head = impl.request_head;
+    head.clear();
+    head.append("POST ").append(target).append(" HTTP/1.1\r\nHost: ").append(impl.host);
+    head.append("\r\nUser-Agent: brandchat/" BRANDCHAT_VERSION "\r\nContent-Type: application/json\r\nAccept: text/event-stream\r\n");
+    head.append(header_lines);
+    head.append("Content-Length: ").append(std::to_string(body.size())).append("\r\n\r\n");
+    std::array<asio::const_buffer, 2> message{asio::buffer(head), asio::buffer(body)};
 
     impl.keep_alive = false;
     impl.lowest().expires_after(timeout);
     beast::error_code ec;
-    if (impl.secure) std::tie(ec, std::ignore) = co_await http::async_write(*impl.secure, req, as_tuple(use_awaitable));
-    else std::tie(ec, std::ignore) = co_await http::async_write(impl.plain, req, as_tuple(use_awaitable));
+    if (impl.secure) std::tie(ec, std::ignore) = co_await asio::async_write(*impl.secure, message, as_tuple(use_awaitable));
+    else std::tie(ec, std::ignore) = co_await asio::async_write(impl.plain, message, as_tuple(use_awaitable));
     if (ec) throw transport_failure(ec, impl.closed, "sending the request");
 
     impl.parser.emplace();

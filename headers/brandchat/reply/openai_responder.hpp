@@ -15,7 +15,8 @@ namespace brandchat {
 
 class OpenAiResponder final : public Responder {
 public:
-    explicit OpenAiResponder(Options const& options); // throws std::invalid_argument on a bad base URL
+    // Throws std::invalid_argument on a bad base URL, or a key or account header with a line break.
+    explicit OpenAiResponder(Options const& options);
     ~OpenAiResponder() override;
     std::string_view name() const override;
     std::unique_ptr<ChunkStream> start(boost::asio::any_io_executor executor, ReplyRequest const& request) override;

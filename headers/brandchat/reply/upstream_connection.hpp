@@ -38,6 +38,11 @@ struct UpstreamEndpoint {
 // "https://api.openai.com/v1" → endpoint. Throws std::invalid_argument.
 UpstreamEndpoint parse_base_url(std::string const& url);
 
+// "Name: value\r\n" for each field, for UpstreamConnection::request. Throws std::invalid_argument
+// when a name or value holds a line break or other control character, which would end the
+// header early and let the rest be read as a header of its own.
+std::string request_header_lines(std::vector<std::pair<std::string, std::string>> const& fields);
+
 class UpstreamConnection {
 public:
     struct Header {
@@ -51,9 +56,10 @@ public:
                                                                             std::chrono::milliseconds timeout);
     ~UpstreamConnection();
 
-    // Sends a POST with a JSON body and reads the response header.
-    boost::asio::awaitable<Header> request(std::string const& target, std::vector<std::pair<std::string, std::string>> const& headers,
-                                           std::string const& body, std::chrono::milliseconds timeout);
+    // Sends a POST with a JSON body and reads the response header. `header_lines`: more header
+    // fields, each "Name: value\r\n" (request_header_lines builds them).
+    boost::asio::awaitable<Header> request(std::string_view target, std::string_view header_lines, std::string const& body,
+                                           std::chrono::milliseconds timeout);
     // The next piece of the response body (chunked framing removed), or nullopt at its end.
     boost::asio::awaitable<std::optional<std::string>> read_body(std::chrono::milliseconds timeout);
     // Drains up to `limit` bytes of body, e.g. an error response.
