@@ -49,6 +49,7 @@ std::string pad(std::string s, std::size_t width, bool left = false) {
 
 std::vector<Percentiles> latencies(RunSummary const& run) {
     auto const& s = run.stats;
+    if (run.scenario == Scenario::wakeup) return {{"wake-up late", &s.wakeup_late_us}};  // it opens no connections
     std::vector<Percentiles> out = {{"connect", &s.connect_us}, {"welcome", &s.welcome_us}};
     if (run.scenario == Scenario::chat || run.scenario == Scenario::cancel) {
         out.push_back({"first chunk", &s.first_chunk_us});
@@ -65,7 +66,6 @@ std::vector<Percentiles> latencies(RunSummary const& run) {
         out.push_back({"transit", &s.transit_us});
     }
     if (run.scenario == Scenario::ping) out.push_back({"ping rtt", &s.ping_rtt_us});
-    if (run.scenario == Scenario::wakeup) return {{"wake-up late", &s.wakeup_late_us}};
     return out;
 }
 
@@ -205,8 +205,12 @@ std::string format_json(RunSummary const& run) {
                         {"failures", counts_json(s.failures)},    {"dropped", s.dropped},
                         {"drops", counts_json(s.drops)},          {"aborted_at_stop", s.aborted_at_stop}};
     boost::json::object lat;
-    lat["connect"] = histogram_json(s.connect_us);
-    lat["welcome"] = histogram_json(s.welcome_us);
+    if (run.scenario == Scenario::wakeup) {
+        lat["wakeup_late"] = histogram_json(s.wakeup_late_us);  // it opens no connections
+    } else {
+        lat["connect"] = histogram_json(s.connect_us);
+        lat["welcome"] = histogram_json(s.welcome_us);
+    }
     if (run.scenario == Scenario::chat) {
         lat["first_chunk"] = histogram_json(s.first_chunk_us);
         if (run.expect_first_token) lat["first_chunk_server_added"] = histogram_json(s.first_chunk_server_added_us);
@@ -224,7 +228,6 @@ std::string format_json(RunSummary const& run) {
         lat["upstream_late"] = histogram_json(s.upstream_late_us);
         lat["transit"] = histogram_json(s.transit_us);
     }
-    if (run.scenario == Scenario::wakeup) lat = {{"wakeup_late", histogram_json(s.wakeup_late_us)}};
     o["latency_us"] = std::move(lat);
     if (run.scenario == Scenario::chat)
         o["chat"] = {{"requests", s.requests},

@@ -2,6 +2,9 @@
 
 #include <boost/json.hpp>
 
+#include <charconv>
+#include <cstdint>
+
 namespace brandchat_load {
 
 namespace {
@@ -27,13 +30,15 @@ std::string data_string(std::string_view frame, std::string_view key) {
     return std::string(field->get_string());
 }
 
-// Digits at the front of `s` as a number, and `s` moved past them; false when there are none.
+// Digits at the front of `s` as a number, and `s` moved past them; false when there are none
+// (no sign is taken) or they do not fit.
 bool take_number(std::string_view& s, std::int64_t& n) {
-    std::size_t i = 0;
-    n = 0;
-    while (i < s.size() && i < 18 && s[i] >= '0' && s[i] <= '9') n = n * 10 + (s[i++] - '0');
-    s.remove_prefix(i);
-    return i > 0;
+    std::uint64_t value = 0;
+    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
+    if (ec != std::errc{} || value > static_cast<std::uint64_t>(INT64_MAX)) return false;
+    s.remove_prefix(static_cast<std::size_t>(end - s.data()));
+    n = static_cast<std::int64_t>(value);
+    return true;
 }
 
 } // namespace
