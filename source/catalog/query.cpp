@@ -5,10 +5,9 @@
 #include <algorithm>
 #include <array>
 #include <cstdlib>
+#include <unordered_map>
 
 namespace brandchat {
-
-namespace {
 
 // Concepts a shopper names in English or Indonesian. Category concepts must match a product's
 // category or name; quality concepts raise a product that mentions them anywhere.
@@ -55,6 +54,8 @@ std::vector<Concept> const& concepts() {
     };
     return all;
 }
+
+namespace {
 
 // Words that carry no product meaning in either language.
 constexpr std::string_view stopwords[] = {
@@ -135,10 +136,14 @@ LimitKind limit_word(std::vector<std::string> const& tokens, std::size_t i) {
 } // namespace
 
 Concept const* find_concept(std::string_view word) {
-    for (auto const& c : concepts())
-        for (auto w : c.words)
-            if (w == word) return &c;
-    return nullptr;
+    static auto const by_word = [] {
+        std::unordered_map<std::string_view, Concept const*> m;
+        for (auto const& c : concepts())
+            for (auto w : c.words) m.try_emplace(w, &c); // the first concept naming a word has it
+        return m;
+    }();
+    auto it = by_word.find(word);
+    return it == by_word.end() ? nullptr : it->second;
 }
 
 std::optional<double> parse_rupiah_amount(std::string_view number, std::string_view unit) {

@@ -29,8 +29,25 @@ std::string_view name_and_category(Product const& p) {
     return name.substr(0, name.find(" | "));
 }
 
+// Where `word` occurs in each product (Where flags, one cell per product, or-ed into `cells`): from
+// the brand's word index for a single word, by scanning the texts for a phrase.
+void word_cells(Brand const& brand, std::string_view word, std::uint8_t* cells) {
+    if (single_word(word) && !brand.word_index.empty()) {
+        if (auto hit = brand.word_index.find(std::string(word)); hit != brand.word_index.end())
+            for (auto entry : hit->second)
+                if ((entry >> 3) < brand.products.size()) cells[entry >> 3] |= static_cast<std::uint8_t>(entry & 7);
+        return;
+    }
+    for (std::size_t i = 0; i < brand.products.size(); ++i) { // a phrase ("smart tv"), or no index
+        auto const& p = brand.products[i];
+        cells[i] |= static_cast<std::uint8_t>((contains_word(p.search_text, word) ? in_search : 0) |
+                                              (contains_word(p.name_text, word) ? in_name : 0) |
+                                              (contains_word(name_and_category(p), word) ? in_category : 0));
+    }
+}
+
 // Where each of the query's words occurs in each product, worked out once per word for the whole
-// catalog: from the brand's word index for a single word, by scanning the texts for a phrase.
+// catalog (word_cells).
 class WordMatches {
 public:
     explicit WordMatches(Brand const& brand) : brand_(brand) {}
@@ -43,6 +60,23 @@ public:
         auto [it, fresh] = offset_of_.try_emplace(Key{word.data(), word.size()}, cells_.size());
         if (fresh) lookup(word);
         return cells_[it->second + index];
+    }
+
+    // A concept's words taken together: from the table made at load for parse_query's concepts,
+    // else (a concept from elsewhere, a brand built without the table) word by word.
+    Brand::ConceptMatch concept_match(Product const& p, Concept const& c) {
+        auto const& all = concepts();
+        auto index = static_cast<std::size_t>(&p - brand_.products.data());
+        bool listed = !std::less<>{}(&c, all.data()) && std::less<>{}(&c, all.data() + all.size());
+        if (listed && brand_.concept_matches.size() == all.size() * brand_.products.size())
+            return brand_.concept_matches[static_cast<std::size_t>(&c - all.data()) * brand_.products.size() + index];
+        Brand::ConceptMatch m;
+        for (auto w : c.words) {
+            auto found = where(p, w);
+            m.where |= found;
+            m.words += (found & in_search) ? 1 : 0;
+        }
+        return m;
     }
 
 private:
@@ -59,19 +93,7 @@ private:
     void lookup(std::string_view word) {
         auto first = cells_.size();
         cells_.resize(first + brand_.products.size(), 0);
-        auto* found = cells_.data() + first;
-        if (single_word(word) && !brand_.word_index.empty()) {
-            if (auto hit = brand_.word_index.find(std::string(word)); hit != brand_.word_index.end())
-                for (auto entry : hit->second)
-                    if ((entry >> 3) < brand_.products.size()) found[entry >> 3] = static_cast<std::uint8_t>(entry & 7);
-            return;
-        }
-        for (std::size_t i = 0; i < brand_.products.size(); ++i) { // a phrase ("smart tv"), or no index
-            auto const& p = brand_.products[i];
-            found[i] = static_cast<std::uint8_t>((contains_word(p.search_text, word) ? in_search : 0) |
-                                                 (contains_word(p.name_text, word) ? in_name : 0) |
-                                                 (contains_word(name_and_category(p), word) ? in_category : 0));
-        }
+        word_cells(brand_, word, cells_.data() + first);
     }
 
     Brand const& brand_;
@@ -84,32 +106,20 @@ private:
 };
 
 // Where in a product a word was found: 1 for name or features, 0.6 for elsewhere, 0 nowhere.
-double term_weight(WordMatches& m, Product const& p, std::string_view word) {
-    auto where = m.where(p, word);
-    if (where & in_name) return 1.0;
-    return (where & in_search) ? 0.6 : 0.0;
-}
+double weight(std::uint8_t where) { return (where & in_name) ? 1.0 : (where & in_search) ? 0.6 : 0.0; }
 
-double concept_weight(WordMatches& m, Product const& p, Concept const& c) {
-    double best = 0;
-    for (auto w : c.words) best = std::max(best, term_weight(m, p, w));
-    return best;
-}
+double term_weight(WordMatches& m, Product const& p, std::string_view word) { return weight(m.where(p, word)); }
+
+// The best of the concept's words.
+double concept_weight(WordMatches& m, Product const& p, Concept const& c) { return weight(m.concept_match(p, c).where); }
 
 // How many of the concept's words the product mentions: breaks ties between equal fits, so a
 // laptop described with "business", "office" and "professional" beats one that says "office".
-int concept_depth(WordMatches& m, Product const& p, Concept const& c) {
-    int n = 0;
-    for (auto w : c.words) n += (m.where(p, w) & in_search) ? 1 : 0;
-    return n;
-}
+int concept_depth(WordMatches& m, Product const& p, Concept const& c) { return m.concept_match(p, c).words; }
 
-bool matches_category(WordMatches& m, Product const& p, Concept const& c) {
-    for (auto w : c.words)
-        if (m.where(p, w) & in_category) return true;
-    // Accessories: a headphone is an "Accessory" whose name or features say what it is.
-    return concept_weight(m, p, c) >= 1.0;
-}
+// A word of the concept in the product's name or category, or (accessories: a headphone is an
+// "Accessory" whose name or features say what it is) in its name or features.
+bool matches_category(WordMatches& m, Product const& p, Concept const& c) { return (m.concept_match(p, c).where & (in_category | in_name)) != 0; }
 
 Ranking rank_with(Brand const& brand, Query const& q, RankingOptions const& options) {
     Ranking r;
@@ -210,6 +220,20 @@ void build_word_index(Brand& brand) {
         for (auto& w : distinct_words(name_and_category(p))) where[std::move(w)] |= in_category;
         for (auto const& [w, flags] : where) brand.word_index[w].push_back(static_cast<std::uint32_t>(i) << 3 | flags);
     }
+    auto const& all = concepts();
+    auto n = brand.products.size();
+    brand.concept_matches.assign(all.size() * n, {});
+    std::vector<std::uint8_t> cells(n);
+    for (std::size_t c = 0; c < all.size(); ++c)
+        for (auto w : all[c].words) {
+            std::fill(cells.begin(), cells.end(), 0);
+            word_cells(brand, w, cells.data());
+            for (std::size_t i = 0; i < n; ++i) {
+                auto& m = brand.concept_matches[c * n + i];
+                m.where |= cells[i];
+                m.words += (cells[i] & in_search) ? 1 : 0;
+            }
+        }
 }
 
 Ranking rank_products(Brand const& brand, Query const& q, RankingContext const& context, RankingOptions const& options) {

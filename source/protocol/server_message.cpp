@@ -28,11 +28,17 @@ std::size_t utf8_sequence(std::string_view s, std::size_t i) {
 } // namespace
 
 void append_json_string(std::string& out, std::string_view text) {
+    out.reserve(out.size() + text.size() + 2);
+    out.push_back('"');
+    append_json_escaped(out, text);
+    out.push_back('"');
+}
+
+void append_json_escaped(std::string& out, std::string_view text) {
     static constexpr char hex[] = "0123456789abcdef";
     // Printable ASCII other than '"' and '\\' goes out as it is: copied a run at a time.
     auto plain = [](unsigned char c) { return c >= 0x20 && c < 0x80 && c != '"' && c != '\\'; };
-    out.reserve(out.size() + text.size() + 2);
-    out.push_back('"');
+    out.reserve(out.size() + text.size());
     for (std::size_t i = 0; i < text.size();) {
         std::size_t run = i;
         while (run < text.size() && plain(static_cast<unsigned char>(text[run]))) ++run;
@@ -69,7 +75,6 @@ void append_json_string(std::string& out, std::string_view text) {
         }
         ++i;
     }
-    out.push_back('"');
 }
 
 std::string welcome(std::string_view message, std::string_view brand_id, std::string_view brand_name) {

@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <deque>
 #include <random>
+#include <unordered_map>
 
 namespace brandchat {
 
@@ -103,6 +104,19 @@ struct OpenAiResponder::Shared {
         return &tls;
     }
     bool trust_loaded = false;
+
+    // Each brand's escaped prompt parts, made at its first chat message. Brands are immutable once
+    // loaded; the entry holds its brand, so the key's brand outlives it.
+    struct CachedPrompt {
+        std::shared_ptr<Brand const> brand;
+        BrandPrompt parts;
+    };
+    std::unordered_map<Brand const*, CachedPrompt> prompts;
+    BrandPrompt const& prompt_for(std::shared_ptr<Brand const> const& brand) {
+        auto [it, fresh] = prompts.try_emplace(brand.get());
+        if (fresh) it->second = {brand, brand_prompt(*brand)};
+        return it->second.parts;
+    }
 
     // The request's target and the key and account headers: the same for every request.
     std::string target;
@@ -323,7 +337,7 @@ std::unique_ptr<ChunkStream> OpenAiResponder::start(asio::any_io_executor execut
     auto const& o = shared_->options;
     PromptSettings settings{request.brand->model.empty() ? o.model : request.brand->model, o.temperature, o.max_tokens,
                             o.voice_max_tokens, o.history_budget_chars};
-    return std::make_unique<ModelStream>(shared_, executor, chat_completion_body(request, settings));
+    return std::make_unique<ModelStream>(shared_, executor, chat_completion_body(request, settings, shared_->prompt_for(request.brand)));
 }
 
 } // namespace brandchat

@@ -29,8 +29,7 @@ std::vector<Turn> trim_history(std::vector<Turn> const& history, std::size_t bud
     return {history.begin() + static_cast<std::ptrdiff_t>(first_kept_turn(history, budget_chars)), history.end()};
 }
 
-std::string system_prompt(ReplyRequest const& r) {
-    auto const& b = *r.brand;
+std::string system_prompt(Brand const& b, Language language, bool voice) {
     std::string s;
     s.reserve(1024);
     append(s, "You are the shopping assistant of ", b.name, ". ", b.description, "\n");
@@ -38,11 +37,11 @@ std::string system_prompt(ReplyRequest const& r) {
     if (!b.system_prompt.empty()) append(s, b.system_prompt, "\n");
     s += "\nCompany information:\n";
     for (auto const& [key, value] : b.company.fields) append(s, "- ", key, ": ", value, "\n");
-    append(s, "\nRules:\n- Answer in ", r.language == Language::indonesian ? "Indonesian (Bahasa Indonesia)" : "English",
+    append(s, "\nRules:\n- Answer in ", language == Language::indonesian ? "Indonesian (Bahasa Indonesia)" : "English",
            ", the language the customer wrote in.\n");
     s += "- Recommend only products listed in the catalog information you are given; never invent products, prices or stock.\n";
     s += "- Prices are Indonesian rupiah, written like Rp 19.999.000.\n";
-    if (r.voice)
+    if (voice)
         s += "- Voice mode: answer in exactly one short sentence that sounds natural when read aloud: no lists, no markdown, "
              "no emoji, no URLs.\n";
     else
@@ -50,55 +49,97 @@ std::string system_prompt(ReplyRequest const& r) {
     return s;
 }
 
-std::string products_prompt(ReplyRequest const& r) {
-    if (!r.ranking.about_products) return "Catalog information: this message is not about specific products.";
-    if (r.ranking.suggestions.empty())
-        return "Catalog information: no product in the catalog matches this request. Say so honestly and offer to help "
-               "find an alternative.";
-    std::string s = "Catalog information: the products that match the customer's request, best first:\n";
-    s.reserve(2048);
-    for (auto const& suggestion : r.ranking.suggestions) {
-        auto const& p = *suggestion.product;
-        append(s, "- ", p.name, " (", p.category, "): ", format_rupiah(p.price), "; ", p.availability ? "in stock" : "out of stock",
-               ". ", p.description);
-        if (!p.features.empty()) {
-            s += " Features: ";
-            for (std::size_t i = 0; i < p.features.size(); ++i) append(s, i ? ", " : "", p.features[i]);
-            s += ".";
-        }
-        if (!p.specifications.empty()) {
-            s += " Specifications: ";
-            for (std::size_t i = 0; i < p.specifications.size(); ++i)
-                append(s, i ? "; " : "", p.specifications[i].first, " ", p.specifications[i].second);
-            s += ".";
-        }
-        s += "\n";
+std::string product_line(Product const& p) {
+    std::string s;
+    append(s, "- ", p.name, " (", p.category, "): ", format_rupiah(p.price), "; ", p.availability ? "in stock" : "out of stock",
+           ". ", p.description);
+    if (!p.features.empty()) {
+        s += " Features: ";
+        for (std::size_t i = 0; i < p.features.size(); ++i) append(s, i ? ", " : "", p.features[i]);
+        s += ".";
     }
+    if (!p.specifications.empty()) {
+        s += " Specifications: ";
+        for (std::size_t i = 0; i < p.specifications.size(); ++i)
+            append(s, i ? "; " : "", p.specifications[i].first, " ", p.specifications[i].second);
+        s += ".";
+    }
+    s += "\n";
     return s;
+}
+
+namespace {
+
+constexpr std::string_view not_about_products = "Catalog information: this message is not about specific products.";
+constexpr std::string_view nothing_matches =
+    "Catalog information: no product in the catalog matches this request. Say so honestly and offer to help find an "
+    "alternative.";
+constexpr std::string_view matches_follow = "Catalog information: the products that match the customer's request, best first:\n";
+
+} // namespace
+
+std::string products_prompt(ReplyRequest const& r) {
+    if (!r.ranking.about_products) return std::string(not_about_products);
+    if (r.ranking.suggestions.empty()) return std::string(nothing_matches);
+    std::string s(matches_follow);
+    for (auto const& suggestion : r.ranking.suggestions) s += product_line(*suggestion.product);
+    return s;
+}
+
+BrandPrompt brand_prompt(Brand const& brand) {
+    BrandPrompt parts;
+    for (auto language : {Language::english, Language::indonesian})
+        for (bool voice : {false, true})
+            protocol::append_json_escaped(parts.system[BrandPrompt::slot(language, voice)], system_prompt(brand, language, voice));
+    parts.product_lines.reserve(brand.products.size());
+    for (auto const& p : brand.products) {
+        std::string escaped;
+        protocol::append_json_escaped(escaped, product_line(p));
+        parts.product_lines.push_back(std::move(escaped));
+    }
+    return parts;
 }
 
 // Written straight into the body, in the order OpenAI documents, instead of through a JSON tree:
 // the prompt is most of what the server does for a message before the model's first token.
-std::string chat_completion_body(ReplyRequest const& r, PromptSettings const& settings) {
-    auto system = system_prompt(r);
-    auto products = products_prompt(r);
+std::string chat_completion_body(ReplyRequest const& r, PromptSettings const& settings, BrandPrompt const& parts) {
+    auto const& products = r.brand->products;
+    auto const& system = parts.system_for(r.language, r.voice);
     auto first_turn = first_kept_turn(r.history, settings.history_budget_chars);
-    std::size_t size = system.size() + products.size() + r.message.size() + 512;
+    std::size_t size = system.size() + r.message.size() + 768;
+    for (auto const& s : r.ranking.suggestions) {
+        auto index = static_cast<std::size_t>(s.product - products.data());
+        size += index < parts.product_lines.size() ? parts.product_lines[index].size() : 1024;
+    }
     for (auto i = first_turn; i < r.history.size(); ++i) size += r.history[i].text.size() + 48;
     std::string out;
-    out.reserve(size + size / 8); // room for escapes
+    out.reserve(size + (r.message.size() + size / 16)); // room for the escapes of the message and history
 
     out += R"({"model":)";
     protocol::append_json_string(out, settings.model);
-    out += R"(,"messages":[)";
+    out += R"(,"messages":[{"role":"system","content":")";
+    out += system;
+    out += R"("},{"role":"system","content":")";
+    if (!r.ranking.about_products) {
+        protocol::append_json_escaped(out, not_about_products);
+    } else if (r.ranking.suggestions.empty()) {
+        protocol::append_json_escaped(out, nothing_matches);
+    } else {
+        protocol::append_json_escaped(out, matches_follow);
+        for (auto const& s : r.ranking.suggestions) {
+            auto index = static_cast<std::size_t>(s.product - products.data());
+            if (index < parts.product_lines.size()) // a product of this brand, as it should be
+                out += parts.product_lines[index];
+            else
+                protocol::append_json_escaped(out, product_line(*s.product));
+        }
+    }
+    out += R"("})";
     auto message = [&out](std::string_view role, std::string_view content) {
-        if (out.back() != '[') out += ',';
-        append(out, R"({"role":")", role, R"(","content":)");
+        append(out, R"(,{"role":")", role, R"(","content":)");
         protocol::append_json_string(out, content);
         out += '}';
     };
-    message("system", system);
-    message("system", products);
     for (auto i = first_turn; i < r.history.size(); ++i)
         message(r.history[i].role == Turn::Role::user ? "user" : "assistant", r.history[i].text);
     message("user", r.message);
@@ -108,6 +149,10 @@ std::string chat_completion_body(ReplyRequest const& r, PromptSettings const& se
     out.append(number, written);
     append(out, R"(,"max_tokens":)", std::to_string(r.voice ? settings.voice_max_tokens : settings.max_tokens), "}");
     return out;
+}
+
+std::string chat_completion_body(ReplyRequest const& r, PromptSettings const& settings) {
+    return chat_completion_body(r, settings, brand_prompt(*r.brand));
 }
 
 } // namespace brandchat

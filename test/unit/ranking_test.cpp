@@ -132,24 +132,56 @@ TEST_CASE("a product's distinct words answer whole-word searches exactly as its 
     }
 }
 
-TEST_CASE("the brand's word index ranks exactly as scanning every product's text does") {
+TEST_CASE("the brand's word index and concept table rank exactly as scanning every product's text does") {
     for (char const* id : {"techpro", "rumahkita"}) {
         Brand const& indexed = test::bundled(id);
-        Brand scanned = indexed;
-        scanned.word_index.clear(); // every word is then looked for in the texts
+        REQUIRE(indexed.concept_matches.size() == concepts().size() * indexed.products.size());
+        Brand word_by_word = indexed;
+        word_by_word.concept_matches.clear(); // each concept's words then looked up in the index one by one
+        Brand scanned = word_by_word;
+        scanned.word_index.clear(); // and every word looked for in the texts
         for (char const* message : {"I need a laptop for business work", "gaming laptop under 20 juta", "cheapest phone",
                                     "wireless headphones with noise cancelling", "kursi kantor yang nyaman", "smart tv 55 inch",
-                                    "sofa untuk ruang tamu di bawah 5 juta", "camera for vlogging", "meja makan kayu"}) {
+                                    "sofa untuk ruang tamu di bawah 5 juta", "camera for vlogging", "meja makan kayu",
+                                    "kulkas besar hemat listrik", "laptop ringan untuk mahasiswa", "monitor 4k for design",
+                                    "rice cooker kecil", "televisi termurah", "portable bluetooth speaker"}) {
             auto q = parse_query(message);
             auto a = rank_products(indexed, q, {});
-            auto b = rank_products(scanned, q, {});
             CAPTURE(message);
-            REQUIRE(a.suggestions.size() == b.suggestions.size());
-            for (std::size_t i = 0; i < a.suggestions.size(); ++i) {
-                CHECK(a.suggestions[i].product->id == b.suggestions[i].product->id);
-                CHECK(a.suggestions[i].fit == b.suggestions[i].fit);
+            for (Brand const* other : {&word_by_word, &scanned}) {
+                auto b = rank_products(*other, q, {});
+                REQUIRE(a.suggestions.size() == b.suggestions.size());
+                for (std::size_t i = 0; i < a.suggestions.size(); ++i) {
+                    CHECK(a.suggestions[i].product->id == b.suggestions[i].product->id);
+                    CHECK(a.suggestions[i].fit == b.suggestions[i].fit);
+                }
+                CHECK(a.confidence == b.confidence);
             }
-            CHECK(a.confidence == b.confidence);
         }
     }
+}
+
+TEST_CASE("the concept table: where a concept's words occur in each product, and how many of them") {
+    Brand const& techpro = test::bundled("techpro");
+    auto const* laptop = find_concept("laptop");
+    REQUIRE(laptop);
+    auto number = static_cast<std::size_t>(laptop - concepts().data());
+    std::size_t laptops = 0;
+    for (std::size_t i = 0; i < techpro.products.size(); ++i) {
+        auto const& p = techpro.products[i];
+        auto m = techpro.concept_matches[number * techpro.products.size() + i];
+        bool named = std::any_of(laptop->words.begin(), laptop->words.end(), [&](auto w) { return contains_word(p.name_text, w); });
+        bool anywhere = std::any_of(laptop->words.begin(), laptop->words.end(), [&](auto w) { return contains_word(p.search_text, w); });
+        int words = 0;
+        for (auto w : laptop->words) words += contains_word(p.search_text, w) ? 1 : 0;
+        CAPTURE(p.name);
+        CHECK(((m.where & 2) != 0) == named);
+        CHECK(((m.where & 1) != 0) == anywhere);
+        CHECK(m.words == words);
+        if (to_lower_ascii(p.category) == "laptop") {
+            ++laptops;
+            CHECK((m.where & 4) != 0); // in its category
+        }
+    }
+    CHECK(laptops > 0);
 }

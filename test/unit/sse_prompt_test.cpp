@@ -139,6 +139,62 @@ TEST_CASE("the request body is valid JSON whatever the text holds, with the sett
     CHECK(trimmed.at("temperature").to_number<double>() == 1.0);
 }
 
+TEST_CASE("the brand's parts, escaped once, give the same messages as the text built for each request") {
+    auto brand = std::make_shared<Brand>();
+    brand->name = "Toko \"Kita\"";
+    brand->description = "A shop\twith tabs,\nnew lines and a backslash \\";
+    brand->persona_prompt = "Ramah \xE2\x80\x94 selalu.";
+    brand->company.fields = {{"address", "Jl. \"Merdeka\" 1\r\nJakarta"}};
+    for (int i = 0; i < 4; ++i) {
+        Product p;
+        p.id = "p" + std::to_string(i);
+        p.name = "Laptop \"" + std::to_string(i) + "\"";
+        p.category = "Laptop";
+        p.price = 1000000.0 * (i + 1);
+        p.availability = i != 2;
+        p.description = "Line one\nline two \\ \x01 caf\xC3\xA9";
+        if (i % 2) p.features = {"fast", "light \"air\""};
+        if (i > 1) p.specifications = {{"RAM", "16 GB"}, {"CPU", "8\tcores"}};
+        brand->products.push_back(std::move(p));
+    }
+    std::shared_ptr<Brand const> shared = brand;
+    auto parts = brand_prompt(*shared);
+    REQUIRE(parts.product_lines.size() == 4);
+    auto messages_of = [](std::string const& body) { return boost::json::parse(body).at("messages").as_array(); };
+    for (auto language : {Language::english, Language::indonesian})
+        for (bool voice : {false, true})
+            for (int kind = 0; kind < 3; ++kind) { // products suggested; nothing matches; not about products
+            ReplyRequest r;
+            r.brand = shared;
+            r.message = "cari \"laptop\"\n?";
+            r.language = language;
+            r.voice = voice;
+            r.history = {{Turn::Role::user, "dulu \\ \"x\""}};
+            r.ranking.about_products = kind < 2;
+            if (kind == 0)
+                r.ranking.suggestions = {{&shared->products[3], 1.0}, {&shared->products[0], 0.8}, {&shared->products[2], 0.6}};
+            auto messages = messages_of(chat_completion_body(r, {"m", 0.5, 100, 20, 6000}, parts));
+            REQUIRE(messages.size() == 4);
+            CHECK(messages[0].at("content").as_string() == system_prompt(*shared, language, voice));
+            CHECK(messages[1].at("content").as_string() == products_prompt(r));
+            CHECK(messages[2].at("content").as_string() == "dulu \\ \"x\"");
+            CHECK(messages[3].at("content").as_string() == r.message);
+            CHECK(std::string(messages[0].at("content").as_string()).find(voice ? "one short sentence" : "concise") != std::string::npos);
+        }
+    // A product from elsewhere (not this brand's) is still described, escaped for this body.
+    Product stranger;
+    stranger.name = "Other \"one\"";
+    stranger.category = "Phone";
+    stranger.description = "x\ny";
+    ReplyRequest r;
+    r.brand = shared;
+    r.message = "hi";
+    r.ranking.about_products = true;
+    r.ranking.suggestions = {{&stranger, 0.9}};
+    auto messages = messages_of(chat_completion_body(r, {"m", 0.5, 100, 20, 6000}, parts));
+    CHECK(messages[1].at("content").as_string() == products_prompt(r));
+}
+
 TEST_CASE("retry delays: exponential with jitter, the server's word wins, capped") {
     using std::chrono::milliseconds;
     CHECK(retry_delay(0, milliseconds(-1), 0.0) == milliseconds(375));

@@ -50,6 +50,14 @@ struct Brand {
     // Every word of every product, with where it occurs: product index << 3 | in search_text (1),
     // name_text (2), its "name category" part (4). Built at load (build_word_index, ranking.hpp).
     std::unordered_map<std::string, std::vector<std::uint32_t>> word_index;
+    // For each concept of parse_query (concepts(), query.hpp) and each product: the word_index
+    // flags of the concept's words or-ed together, and how many of its words occur anywhere.
+    // At [concept number * products.size() + product index]; built with word_index.
+    struct ConceptMatch {
+        std::uint8_t where = 0;
+        std::uint8_t words = 0;
+    };
+    std::vector<ConceptMatch> concept_matches;
 };
 
 // All brands, by id. Immutable once loaded, so replies can hold a pointer while they stream.

@@ -48,4 +48,7 @@ std::optional<double> parse_rupiah_amount(std::string_view number, std::string_v
 
 Concept const* find_concept(std::string_view word);
 
+// Every concept parse_query knows, in a fixed order: a concept's index in it is its number.
+std::vector<Concept> const& concepts();
+
 } // namespace brandchat
