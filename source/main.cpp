@@ -96,12 +96,14 @@ int main(int argc, char** argv) {
     boost::asio::signal_set signals(io, SIGINT, SIGTERM);
     boost::asio::steady_timer drain(io);
     auto stop_started = std::chrono::steady_clock::now();
-    // After a signal: wait until every connection has closed (or 3 s), then let io run dry.
+    // After a signal: wait until every connection has closed (or 3 s), then stop. What may still
+    // be pending then is no customer's: a spare model connection still connecting (up to
+    // --connect-timeout-ms), or clients that never answered the close frame.
     std::function<void()> wait_for_drain = [&] {
         bool drained = context.sessions.empty();
         if (drained || std::chrono::steady_clock::now() - stop_started > std::chrono::seconds(3)) {
             signals.cancel();
-            if (!drained) io.stop(); // clients that never answered the close frame
+            io.stop();
             return;
         }
         drain.expires_after(std::chrono::milliseconds(10));

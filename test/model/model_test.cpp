@@ -275,6 +275,22 @@ TEST_CASE("spare connections: opened after a reply, then used by the next conver
         CHECK(on(2) > on(1));
         CHECK(connections_once_settled(1) == 1); // the stale one was closed, not left open
     }
+    SUBCASE("stopped: the kept ones closed, no spares opened, replies still answered") {
+        TestServer server(model_options("http://127.0.0.1:" + std::to_string(mock.port()) + "/v1"));
+        WsClient first(server.port(), "/ws/chat/techpro");
+        first.read();
+        first.chat("hello");
+        REQUIRE(first.read_reply().complete.type == "complete");
+        REQUIRE(connections_once_settled(3) == 3);
+        server.run_on_server([&] { server.context().responder->stop(); });
+        CHECK(connections_once_settled(0) == 0);
+        // A conversation still open when the server stops is answered on a connection of its
+        // own, which is then closed, not kept, and not followed by spares.
+        first.chat("and now?");
+        REQUIRE(first.read_reply().complete.type == "complete");
+        CHECK(connections_once_settled(0) == 0);
+        CHECK(mock.stat("requests") == 2);
+    }
     SUBCASE("none") {
         auto options = model_options("http://127.0.0.1:" + std::to_string(mock.port()) + "/v1");
         options.spare_connections = 0;

@@ -8,6 +8,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 
+#include <future>
 #include <stdexcept>
 #include <sys/socket.h>
 
@@ -47,6 +48,15 @@ TestServer::~TestServer() {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     io_.stop();
     thread_.join();
+}
+
+void TestServer::run_on_server(std::function<void()> const& fn) {
+    std::promise<void> done;
+    asio::post(io_, [&] {
+        fn();
+        done.set_value();
+    });
+    done.get_future().wait();
 }
 
 struct WsClient::Impl {

@@ -9,6 +9,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/json.hpp>
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -22,6 +23,8 @@ public:
     ~TestServer();
     std::uint16_t port() const { return port_; }
     ServerContext& context() { return context_; }
+    // Runs fn on the server's thread, between its handlers, and returns when it has run.
+    void run_on_server(std::function<void()> const& fn);
 
 private:
     boost::asio::io_context io_; // first: destroyed after everything that holds I/O objects on it
