@@ -62,6 +62,7 @@ constexpr std::string_view stopwords[] = {
     "i", "me", "my", "you", "your", "we", "our", "us", "the", "a", "an", "and", "or", "for", "with", "to",
     "of", "in", "on", "at", "is", "are", "was", "be", "do", "does", "did", "what", "whats", "which", "how",
     "much", "many", "need", "needs", "want", "wants", "looking", "look", "find", "buy", "get", "show",
+    "sell", "sells", "selling", "carry", "jual", "jualan", "menjual", "dijual",
     "some", "any", "something", "good", "best", "great", "nice", "new", "please", "can", "could", "would",
     "will", "should", "have", "has", "there", "this", "that", "these", "those", "it", "its", "one", "ones",
     "help", "recommend", "recommendation", "suggest", "also", "too", "very", "really", "just", "about",

@@ -19,7 +19,22 @@ bool is_word_char(char ch) {
     return c >= 0x80 || static_cast<unsigned char>((c | 0x20) - 'a') < 26 || static_cast<unsigned char>(c - '0') < 10;
 }
 
-enum Where : std::uint8_t { in_search = 1, in_name = 2, in_category = 4 };
+enum Where : std::uint8_t { in_search = 1, in_name = 2 };
+
+// Calls f with each word of `text` (a maximal run of word characters) in order, until f says false.
+template <class F>
+void for_each_word(std::string_view text, F f) {
+    for (std::size_t i = 0; i < text.size();) {
+        if (!is_word_char(text[i])) {
+            ++i;
+            continue;
+        }
+        auto end = i;
+        while (end < text.size() && is_word_char(text[end])) ++end;
+        if (!f(text.substr(i, end - i))) return;
+        i = end;
+    }
+}
 
 bool single_word(std::string_view word) { return !word.empty() && std::all_of(word.begin(), word.end(), is_word_char); }
 
@@ -41,8 +56,7 @@ void word_cells(Brand const& brand, std::string_view word, std::uint8_t* cells) 
     for (std::size_t i = 0; i < brand.products.size(); ++i) { // a phrase ("smart tv"), or no index
         auto const& p = brand.products[i];
         cells[i] |= static_cast<std::uint8_t>((contains_word(p.search_text, word) ? in_search : 0) |
-                                              (contains_word(p.name_text, word) ? in_name : 0) |
-                                              (contains_word(name_and_category(p), word) ? in_category : 0));
+                                              (contains_word(p.name_text, word) ? in_name : 0));
     }
 }
 
@@ -117,9 +131,30 @@ double concept_weight(WordMatches& m, Product const& p, Concept const& c) { retu
 // laptop described with "business", "office" and "professional" beats one that says "office".
 int concept_depth(WordMatches& m, Product const& p, Concept const& c) { return m.concept_match(p, c).words; }
 
-// A word of the concept in the product's name or category, or (accessories: a headphone is an
-// "Accessory" whose name or features say what it is) in its name or features.
-bool matches_category(WordMatches& m, Product const& p, Concept const& c) { return (m.concept_match(p, c).where & (in_category | in_name)) != 0; }
+bool matches_category(Product const& p, Concept const& c) { return std::find(p.kinds.begin(), p.kinds.end(), &c) != p.kinds.end(); }
+
+// The category concepts the lowercase words of `text` name, in order; with `first_only`, the
+// first that is not "accessory".
+void add_kinds(std::string_view text, std::vector<Concept const*>& kinds, bool first_only = false) {
+    static Concept const* const accessory = find_concept("accessory");
+    for_each_word(text, [&](std::string_view word) {
+        auto const* c = find_concept(word);
+        if (!c || !c->is_category || std::find(kinds.begin(), kinds.end(), c) != kinds.end()) return true;
+        if (first_only && c == accessory) return true;
+        kinds.push_back(c);
+        return !first_only;
+    });
+}
+
+std::vector<Concept const*> kinds_of(Product const& p) {
+    static Concept const* const accessory = find_concept("accessory");
+    std::vector<Concept const*> kinds;
+    add_kinds(name_and_category(p), kinds);
+    auto says_what_it_is = [&] { return std::any_of(kinds.begin(), kinds.end(), [](Concept const* c) { return c != accessory; }); };
+    for (std::size_t i = 0; i < p.features.size() && !says_what_it_is(); ++i) add_kinds(to_lower_ascii(p.features[i]), kinds);
+    if (!says_what_it_is()) add_kinds(to_lower_ascii(p.description), kinds, true);
+    return kinds;
+}
 
 Ranking rank_with(Brand const& brand, Query const& q, RankingOptions const& options) {
     Ranking r;
@@ -136,7 +171,7 @@ Ranking rank_with(Brand const& brand, Query const& q, RankingOptions const& opti
         if (q.in_stock_only && !p.availability) continue;
         double satisfied = 0;
         if (!q.categories.empty()) {
-            bool any = std::any_of(q.categories.begin(), q.categories.end(), [&](Concept const* c) { return matches_category(matches, p, *c); });
+            bool any = std::any_of(q.categories.begin(), q.categories.end(), [&](Concept const* c) { return matches_category(p, *c); });
             if (!any) continue;
             satisfied += 1;
         }
@@ -195,29 +230,23 @@ bool contains_word(std::string_view text, std::string_view word) {
 
 std::vector<std::string> distinct_words(std::string_view text) {
     std::vector<std::string> words;
-    for (std::size_t i = 0; i < text.size();) {
-        if (!is_word_char(text[i])) {
-            ++i;
-            continue;
-        }
-        auto end = i;
-        while (end < text.size() && is_word_char(text[end])) ++end;
-        words.emplace_back(text.substr(i, end - i));
-        i = end;
-    }
+    for_each_word(text, [&](std::string_view word) {
+        words.emplace_back(word);
+        return true;
+    });
     std::sort(words.begin(), words.end());
     words.erase(std::unique(words.begin(), words.end()), words.end());
     return words;
 }
 
 void build_word_index(Brand& brand) {
+    for (auto& p : brand.products) p.kinds = kinds_of(p);
     brand.word_index.clear();
     for (std::size_t i = 0; i < brand.products.size(); ++i) {
         auto const& p = brand.products[i];
         std::unordered_map<std::string, std::uint32_t> where;
         for (auto& w : distinct_words(p.search_text)) where[std::move(w)] |= in_search;
         for (auto& w : distinct_words(p.name_text)) where[std::move(w)] |= in_name;
-        for (auto& w : distinct_words(name_and_category(p))) where[std::move(w)] |= in_category;
         for (auto const& [w, flags] : where) brand.word_index[w].push_back(static_cast<std::uint32_t>(i) << 3 | flags);
     }
     auto const& all = concepts();

@@ -13,6 +13,8 @@
 
 namespace brandchat {
 
+struct Concept; // catalog/query.hpp
+
 struct Product {
     std::string id;
     std::string name;
@@ -26,6 +28,12 @@ struct Product {
     std::string json;         // the product as the protocol shows it, serialized once at load
     std::string search_text;  // lowercased name, category, description, features and specs
     std::string name_text;    // lowercased name, category and features: where a match counts fully
+    // The kinds of product it is (category concepts, query.hpp), which a request for a kind must
+    // match: those its category or name names. Where those name none but "accessory" (an
+    // "Accessory" called "Sony WH-1000XM5"), those its features name, or else the first its
+    // description names ("Industry-leading noise-cancelling headphones for travel..."). A laptop
+    // whose features mention its keyboard is not a keyboard. Set by build_word_index.
+    std::vector<Concept const*> kinds;
 };
 
 struct CompanyInfo {
@@ -48,7 +56,7 @@ struct Brand {
     std::string created_at, updated_at;
     std::vector<Product> products;
     // Every word of every product, with where it occurs: product index << 3 | in search_text (1),
-    // name_text (2), its "name category" part (4). Built at load (build_word_index, ranking.hpp).
+    // in name_text (2). Built at load (build_word_index, ranking.hpp).
     std::unordered_map<std::string, std::vector<std::uint32_t>> word_index;
     // For each concept of parse_query (concepts(), query.hpp) and each product: the word_index
     // flags of the concept's words or-ed together, and how many of its words occur anywhere.
