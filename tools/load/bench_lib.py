@@ -316,7 +316,38 @@ def cpu_snapshot(pids):
             snap["pids"][str(pid)] = int(rest[11]) + int(rest[12])  # utime, stime (fields 14, 15)
         except (OSError, ValueError, IndexError):
             pass
+        try:  # ns on a CPU, ns runnable but waiting for one, times run
+            with open(f"/proc/{pid}/schedstat") as f:
+                snap.setdefault("sched", {})[str(pid)] = [int(x) for x in f.read().split()[:3]]
+        except (OSError, ValueError):
+            pass
     return snap
+
+
+def run_queue_wait(waiting_ns, timeslices, seconds):
+    """Time a process spent runnable but waiting for a CPU over a run (pure): ms in all, % of the
+    run, and µs a time it was run. None without the figures."""
+    if waiting_ns is None or not timeslices or not seconds or seconds <= 0:
+        return None
+    return {"wait_ms": waiting_ns / 1e6, "pct_of_run": 100.0 * waiting_ns / 1e9 / seconds,
+            "per_run_us": waiting_ns / 1e3 / timeslices, "runs": timeslices}
+
+
+def process_waits(before, after, params, load):
+    """The server's and the mock's run-queue waits between two `cpu` snapshots, and the load
+    tool's from its own report (pure)."""
+    out = {}
+    seconds = (after or {}).get("t", 0) - (before or {}).get("t", 0)
+    for role in ("server", "mock"):
+        pid = str(params.get(f"{role}_pid", ""))
+        a = ((before or {}).get("sched") or {}).get(pid)
+        b = ((after or {}).get("sched") or {}).get(pid)
+        if a and b and len(a) == 3 and len(b) == 3:
+            out[role] = run_queue_wait(b[1] - a[1], b[2] - a[2], seconds)
+    lp = (load or {}).get("load_process") or {}
+    if lp.get("run_queue_wait_s") is not None:
+        out["load"] = run_queue_wait(lp["run_queue_wait_s"] * 1e9, lp.get("timeslices"), (load or {}).get("total_s"))
+    return out
 
 
 def wait_calm(max_pct, timeout_s):
@@ -491,6 +522,7 @@ def load_run(directory):
     after = _load(os.path.join(directory, "cpu_after.json"))
     pids = [run["params"].get("server_pid"), run["params"].get("mock_pid")]
     run["cpu"] = cpu_share(before, after, [p for p in pids if p]) if before and after else None
+    run["waits"] = process_waits(before, after, run["params"], run["load"]) if before and after else {}
     cancel_match = _load(os.path.join(directory, "cancel_match.json"))
     if cancel_match:
         run["extra"]["summary"] = cancel_match.get("summary")
@@ -776,6 +808,24 @@ def write_report(results_dir, md_path, svg_path):
               f"{_ms(late.get('p50'))} | {_ms(late.get('p90'))} | {_ms(late.get('p99'))} | {_ms(late.get('p99_9'))} | "
               f"{_ms(tr.get('p50'))} | {_ms(tr.get('p90'))} | {_ms(tr.get('p99'))} | {_ms(tr.get('p99_9'))} | {_pct(row['steal_pct'], 1)} |")
         w("")
+        if any(row["waits"] for row in stamped):
+            w("**Waiting for a CPU.** The kernel counts, for each process, the time it was ready to run but "
+              "waited for a core (`/proc/PID/schedstat`; the load tool reads its own): behind the other processes "
+              "here, and through the hypervisor's steal. Below, each process's wait over the run, in all and "
+              "on average each time it was run. Every one of these waits on the way of a chunk is in the "
+              "server-added times above.")
+            w("")
+            w("| conversations | run | server waited | µs a time | mock waited | µs a time | load tool waited | µs a time | TTFC − D p99 | gap − D p99 | steal |")
+            w("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+            for row in stamped:
+                cells = []
+                for role in ("server", "mock", "load"):
+                    wt = row["waits"].get(role)
+                    cells += ["–", "–"] if not wt else [f"{wt['wait_ms']:,.0f} ms ({wt['pct_of_run']:.1f} % of the run)",
+                                                      f"{wt['per_run_us']:,.0f}"]
+                w(f"| {row['connections']:,}{' (beside wakeup)' if row['floor'] else ''} | {row['repeat']} | "
+                  + " | ".join(cells) + f" | {_ms(row['first_chunk_p99'])} | {_ms(row['gap_p99'])} | {_pct(row['steal_pct'], 1)} |")
+            w("")
     if floor:
         w("### The machine's floor")
         w("")
@@ -1087,6 +1137,7 @@ def stamp_rows(chat_runs):
                      "first_chunk_p99": _lat(r["load"], "first_chunk_server_added", "p99"),
                      "to_upstream": lat.get("to_upstream") or {},
                      "upstream_late": lat.get("upstream_late") or {}, "transit": lat["transit"],
+                     "waits": r.get("waits") or {},
                      "steal_pct": (r.get("cpu") or {}).get("steal_pct")})
     return rows
 

@@ -2,6 +2,7 @@
 #include "fd_limit.hpp"
 #include "load_client.hpp"
 #include "load_options.hpp"
+#include "process_sampler.hpp"
 #include "report.hpp"
 
 #include <sys/resource.h>
@@ -36,11 +37,17 @@ int main(int argc, char** argv) {
     if (isatty(STDERR_FILENO)) progress = [](std::string const& line) { std::cerr << line << std::endl; };
 
     try {
+        auto sched_before = read_schedstat("self");
         auto summary = run_load(options, progress);
         rusage self{};
         if (getrusage(RUSAGE_SELF, &self) == 0) {
             auto seconds = [](timeval t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
             summary.load_process = SelfUsage{seconds(self.ru_utime), seconds(self.ru_stime), static_cast<std::uint64_t>(self.ru_maxrss)};
+            auto sched_after = read_schedstat("self");
+            if (sched_before && sched_after && sched_after->timeslices >= sched_before->timeslices) {
+                summary.load_process->run_queue_wait_s = static_cast<double>(sched_after->waiting_ns - sched_before->waiting_ns) / 1e9;
+                summary.load_process->timeslices = sched_after->timeslices - sched_before->timeslices;
+            }
         }
         std::cout << (options.json ? format_json(summary) : format_table(summary)) << std::flush;
     } catch (std::exception const& e) {

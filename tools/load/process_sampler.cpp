@@ -75,6 +75,22 @@ std::optional<std::uint64_t> parse_cpu_ticks(std::string_view stat) {
     return *utime + *stime;
 }
 
+std::optional<SchedStat> parse_schedstat(std::string_view text) {
+    std::uint64_t values[3];
+    for (auto& v : values) {
+        while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
+        auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+        if (ec != std::errc{} || end == text.data()) return std::nullopt;
+        text.remove_prefix(static_cast<std::size_t>(end - text.data()));
+    }
+    return SchedStat{values[0], values[1], values[2]};
+}
+
+std::optional<SchedStat> read_schedstat(std::string const& pid_or_self) {
+    auto text = read_whole("/proc/" + pid_or_self + "/schedstat");
+    return text ? parse_schedstat(*text) : std::nullopt;
+}
+
 std::optional<ProcessSample> sample_process(int pid) {
     auto base = "/proc/" + std::to_string(pid);
     auto status = read_whole(base + "/status");

@@ -22,6 +22,14 @@ std::optional<std::uint64_t> parse_status_kib(std::string_view proc_status, std:
 // (which may itself hold spaces and parentheses).
 std::optional<std::uint64_t> parse_cpu_ticks(std::string_view proc_stat);
 
+// /proc/PID/schedstat: time on a CPU, time waiting on a run queue for one (runnable, not
+// running: behind other tasks, or the hypervisor's steal), and how many times it was run.
+struct SchedStat {
+    std::uint64_t running_ns = 0, waiting_ns = 0, timeslices = 0;
+};
+std::optional<SchedStat> parse_schedstat(std::string_view text);
+std::optional<SchedStat> read_schedstat(std::string const& pid_or_self); // "self" or a pid
+
 // Reads /proc/PID; empty when the process is gone or unreadable.
 std::optional<ProcessSample> sample_process(int pid);
 

@@ -108,6 +108,10 @@ void append_load_process(std::ostringstream& out, RunSummary const& run) {
     out << "load tool    CPU " << fixed(u.user_s, 2) << " s user + " << fixed(u.system_s, 2) << " s system ("
         << fixed(per_second_d(u.user_s + u.system_s, run.total_s) * 100.0, 0) << " % of one core over the run), max RSS "
         << mib(u.max_rss_kib) << "\n";
+    if (u.run_queue_wait_s && u.timeslices && *u.timeslices > 0)
+        out << "             waited for a CPU " << fixed(*u.run_queue_wait_s * 1e3, 0) << " ms in all, "
+            << fixed(*u.run_queue_wait_s * 1e6 / static_cast<double>(*u.timeslices), 0) << " us a time over " << *u.timeslices
+            << " runs (/proc/self/schedstat)\n";
 }
 
 } // namespace
@@ -281,11 +285,15 @@ std::string format_json(RunSummary const& run) {
     } else {
         o["server_process"] = nullptr;
     }
-    if (run.load_process)
-        o["load_process"] = {{"cpu_user_s", run.load_process->user_s},
-                             {"cpu_system_s", run.load_process->system_s},
-                             {"max_rss_kib", run.load_process->max_rss_kib}};
-    else
+    if (run.load_process) {
+        auto const& u = *run.load_process;
+        boost::json::object self{{"cpu_user_s", u.user_s}, {"cpu_system_s", u.system_s}, {"max_rss_kib", u.max_rss_kib}};
+        if (u.run_queue_wait_s && u.timeslices) {
+            self["run_queue_wait_s"] = *u.run_queue_wait_s;
+            self["timeslices"] = *u.timeslices;
+        }
+        o["load_process"] = std::move(self);
+    } else
         o["load_process"] = nullptr;
     return boost::json::serialize(o) + "\n";
 }

@@ -14,6 +14,10 @@ namespace brandchat_load {
 struct SelfUsage {
     double user_s = 0, system_s = 0;
     std::uint64_t max_rss_kib = 0;
+    // Over the run, from /proc/self/schedstat: time spent runnable but waiting for a CPU, and
+    // how many times the tool was run. Absent where the kernel does not keep them.
+    std::optional<double> run_queue_wait_s;
+    std::optional<std::uint64_t> timeslices;
 };
 
 struct RunSummary {

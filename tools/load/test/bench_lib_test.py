@@ -162,6 +162,24 @@ class Derived(unittest.TestCase):
         self.assertTrue(rows[1]["floor"])
         self.assertEqual(rows[1]["upstream_late"], {})
 
+    def test_process_waits(self):
+        before = {"t": 100.0, "sched": {"11": [5_000_000, 1_000_000, 100], "12": [1, 2, 3]}}
+        after = {"t": 110.0, "sched": {"11": [900_000_000, 51_000_000, 1100], "12": [1, 2, 3]}}
+        load = {"total_s": 10.0, "load_process": {"run_queue_wait_s": 0.02, "timeslices": 400}}
+        w = b.process_waits(before, after, {"server_pid": 11, "mock_pid": 12}, load)
+        self.assertAlmostEqual(w["server"]["wait_ms"], 50.0)
+        self.assertAlmostEqual(w["server"]["pct_of_run"], 0.5)
+        self.assertAlmostEqual(w["server"]["per_run_us"], 50.0)
+        self.assertEqual(w["server"]["runs"], 1000)
+        self.assertIsNone(w["mock"])  # never run over the interval: nothing to average
+        self.assertAlmostEqual(w["load"]["per_run_us"], 50.0)
+        self.assertAlmostEqual(w["load"]["pct_of_run"], 0.2)
+        # a kernel without the figures, or a report without them: left out
+        self.assertEqual(b.process_waits({"t": 1.0}, {"t": 2.0}, {"server_pid": 11}, {"load_process": {"cpu_user_s": 1}}), {})
+        runs = [{"params": {"part": "chat", "connections": 1000}, "waits": w,
+                 "load": {"latency_us": {"transit": {"count": 5, "p99": 1800.0}}}}]
+        self.assertEqual(b.stamp_rows(runs)[0]["waits"]["server"]["runs"], 1000)
+
     def test_floor_rows(self):
         wake = lambda p99: {"latency_us": {"wakeup_late": {"count": 9000, "p50": 40, "p99": p99}}}
         runs = [

@@ -50,3 +50,16 @@ TEST_CASE("the summary: RSS start/peak/end, average and peak CPU") {
     w.lost();
     CHECK(w.summary().vanished);
 }
+
+TEST_CASE("schedstat: time running, time waiting for a CPU, times run") {
+    auto s = parse_schedstat("219061620 24358148 1036\n");
+    REQUIRE(s);
+    CHECK(s->running_ns == 219061620);
+    CHECK(s->waiting_ns == 24358148);
+    CHECK(s->timeslices == 1036);
+    CHECK(!parse_schedstat(""));
+    CHECK(!parse_schedstat("12 34"));
+    CHECK(!parse_schedstat("12 x 5"));
+    if (auto self = read_schedstat("self")) CHECK(self->timeslices > 0); // where the kernel keeps them (CONFIG_SCHED_INFO)
+    CHECK(!read_schedstat("999999999"));
+}

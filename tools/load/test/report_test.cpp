@@ -76,6 +76,14 @@ TEST_CASE("the JSON report has what scripts assert on") {
     CHECK(w.at("load_process").at("cpu_user_s").as_double() == doctest::Approx(1.5));
     CHECK(w.at("load_process").at("max_rss_kib") == 4096);
     CHECK(format_table(with_self).find("load tool    CPU 1.50 s user + 0.50 s system (100 % of one core") != std::string::npos);
+    CHECK(!w.at("load_process").as_object().contains("run_queue_wait_s")); // not measured: not shown
+    CHECK(format_table(with_self).find("waited for a CPU") == std::string::npos);
+    with_self.load_process->run_queue_wait_s = 0.25;
+    with_self.load_process->timeslices = 5000;
+    auto waited = boost::json::parse(format_json(with_self));
+    CHECK(waited.at("load_process").at("run_queue_wait_s").as_double() == doctest::Approx(0.25));
+    CHECK(waited.at("load_process").at("timeslices") == 5000);
+    CHECK(format_table(with_self).find("waited for a CPU 250 ms in all, 50 us a time over 5000 runs") != std::string::npos);
 }
 
 TEST_CASE("the table shows the latencies in ms and the errors") {
