@@ -811,9 +811,11 @@ def write_report(results_dir, md_path, svg_path):
         if any(row["waits"] for row in stamped):
             w("**Waiting for a CPU.** The kernel counts, for each process, the time it was ready to run but "
               "waited for a core (`/proc/PID/schedstat`; the load tool reads its own): behind the other processes "
-              "here, and through the hypervisor's steal. Below, each process's wait over the run, in all and "
-              "on average each time it was run. Every one of these waits on the way of a chunk is in the "
-              "server-added times above.")
+              "on these two cores and the kernel's own work. Below, each process's wait over the run, in all and "
+              "on average each time it was run. Every such wait on the way of a chunk is in the server-added "
+              "times above. The hypervisor's steal is not in these waits: while it holds a virtual core, the "
+              "process on it counts as running, so the waits shrink as the steal grows, and the steal column "
+              "is the other half of the story.")
             w("")
             w("| conversations | run | server waited | µs a time | mock waited | µs a time | load tool waited | µs a time | TTFC − D p99 | gap − D p99 | steal |")
             w("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
