@@ -4,7 +4,9 @@
     bench_lib.py kv KEY=VALUE...                  print a JSON object (numbers stay numbers)
     bench_lib.py cpu [PID...]                     /proc/stat and the PIDs' CPU ticks, as JSON
     bench_lib.py machine                          CPU, cores, memory, kernel, date, as JSON
-    bench_lib.py wait-calm MAX_PCT TIMEOUT_S      wait until other processes use < MAX_PCT of a core
+    bench_lib.py wait-calm MAX_PCT TIMEOUT_S [MAX_STEAL_PCT]
+                                                  wait until other processes use < MAX_PCT of a core
+                                                  (and the hypervisor steals < MAX_STEAL_PCT)
     bench_lib.py startup --bin B --runs N [--env K=V]... [ARG...]
                                                   exec to first successful GET /health, ms, as JSON
     bench_lib.py cancel-match LOAD.json REQUESTS.json
@@ -350,18 +352,21 @@ def process_waits(before, after, params, load):
     return out
 
 
-def wait_calm(max_pct, timeout_s):
-    """Waits until processes (user + system, all of them) used less than max_pct of one core over
-    a second, or timeout_s passed. Returns (calm, last measured %, seconds waited)."""
+def wait_calm(max_pct, timeout_s, max_steal_pct=100.0):
+    """Waits until processes (user + system, all of them) used less than max_pct of one core, and
+    the hypervisor stole less than max_steal_pct, over a second, or timeout_s passed. Returns
+    (calm, last measured process %, last measured steal %, seconds waited)."""
     start = time.monotonic()
     while True:
         before = cpu_snapshot([])
         time.sleep(1.0)
         share = cpu_share(before, cpu_snapshot([]))
         busy = share["processes_pct"] if share else 0.0
+        steal = share["steal_pct"] if share else 0.0
         waited = time.monotonic() - start
-        if busy < max_pct or waited >= timeout_s:
-            return busy < max_pct, busy, waited
+        calm = busy < max_pct and steal < max_steal_pct
+        if calm or waited >= timeout_s:
+            return calm, busy, steal, waited
 
 
 def machine_info():
@@ -763,7 +768,10 @@ def write_report(results_dir, md_path, svg_path):
         if steals and max(steals) >= 1.0:
             w(f"**Steal.** The hypervisor took {min(steals):.1f}–{max(steals):.1f} % of a core from this virtual machine "
               "during these runs. Every process here stops while that happens, and the p99 and max columns include "
-              "those pauses: compare runs only at similar steal.")
+              "those pauses: compare runs only at similar steal."
+              + (f" Before each run the suite waited up to {meta['calm_wait_s']} s for a second with less than "
+                 f"{meta['calm_steal_pct']} % steal; the steal of other machines comes and goes, so a run may still "
+                 "start or carry on in a noisy spell." if meta.get("calm_wait_s") and meta.get("calm_steal_pct") else ""))
             w("")
         w(_chat_details(main_chat))
         w("")
@@ -1235,8 +1243,8 @@ def main(argv):
     elif cmd == "cpu":
         print(json.dumps(cpu_snapshot([int(a) for a in args])))
     elif cmd == "wait-calm":
-        calm, busy, waited = wait_calm(float(args[0]), float(args[1]))
-        print(f"{'calm' if calm else 'still busy'}: other processes used {busy:.0f} % of a core "
+        calm, busy, steal, waited = wait_calm(float(args[0]), float(args[1]), float(args[2]) if len(args) > 2 else 100.0)
+        print(f"{'calm' if calm else 'still busy'}: other processes used {busy:.0f} % of a core, steal {steal:.1f} % "
               f"(waited {waited:.0f} s)")
     elif cmd == "machine":
         print(json.dumps(machine_info()))
