@@ -9,8 +9,8 @@
 
 namespace brandchat {
 
-// Concepts a shopper names in English or Indonesian. Category concepts must match a product's
-// category or name; quality concepts raise a product that mentions them anywhere.
+// Concepts a shopper names in English or Indonesian. A category concept asked for must be one of
+// a product's kinds (Product::kinds); quality concepts raise a product that mentions them anywhere.
 std::vector<Concept> const& concepts() {
     static std::vector<Concept> const all = {
         {"laptop", {"laptop", "laptops", "notebook", "notebooks", "ultrabook", "macbook", "chromebook"}, true},
@@ -67,7 +67,7 @@ constexpr std::string_view stopwords[] = {
     "will", "should", "have", "has", "there", "this", "that", "these", "those", "it", "its", "one", "ones",
     "help", "recommend", "recommendation", "suggest", "also", "too", "very", "really", "just", "about",
     "tell", "know", "like", "but", "not", "no", "yes", "than", "more", "less", "so", "if", "from", "by",
-    "saya", "aku", "kamu", "anda", "kami", "kita", "ini", "itu", "yang", "dan", "atau", "untuk", "dengan",
+    "saya", "aku", "kamu", "anda", "kami", "kita", "kalian", "ini", "itu", "yang", "dan", "atau", "untuk", "dengan",
     "di", "ke", "dari", "ada", "apa", "apakah", "mau", "ingin", "butuh", "perlu", "cari", "mencari",
     "carikan", "beli", "membeli", "bagus", "terbaik", "tidak", "bukan", "juga", "bisa", "boleh", "tolong",
     "yg", "dong", "ya", "kak", "gan", "nya", "buat", "punya", "rekomendasi", "sarankan", "tampilkan",
@@ -229,13 +229,18 @@ Query parse_query(std::string_view message) {
     q.thanks = any_of(tokens, {"thanks", "thx", "makasih", "trims"}) || contains_phrase(lower, {"thank you", "terima kasih"});
     q.asks_company = any_of(tokens, {"company", "perusahaan", "address", "alamat", "hours", "shipping", "pengiriman", "ongkir", "warranty", "garansi", "return", "returns", "refund", "payment", "pembayaran", "bayar", "contact", "kontak", "phone number", "email", "located", "lokasi", "toko", "store", "shop", "open"}) ||
                      contains_phrase(lower, {"about you", "who are you", "tentang kalian", "tentang toko", "jam buka", "opening hours", "siapa kalian"});
-    q.shopping_words = any_of(tokens, {"need", "want", "looking", "find", "buy", "recommend", "recommendation", "suggest", "show", "cari", "butuh", "perlu", "mau", "ingin", "beli", "rekomendasi", "sarankan", "carikan", "tampilkan"});
+    q.shopping_words = any_of(tokens, {"need", "want", "looking", "find", "buy", "recommend", "recommendation", "suggest", "show", "sell", "sells", "selling", "carry", "cari", "butuh", "perlu", "mau", "ingin", "beli", "rekomendasi", "sarankan", "carikan", "tampilkan", "jual", "jualan", "menjual", "dijual"});
 
+    // "A laptop with a good keyboard", "a dock for my laptop": a kind named after "with" or "for",
+    // beside a kind named before, is a quality of that one, not a second kind asked for.
+    bool after_with = false;
     for (auto const& t : tokens) {
+        if (t == "with" || t == "dengan" || t == "for" || t == "untuk" || t == "buat") after_with = true;
         if (is_number(t) || split_number_unit(t).first.size() == t.size()) continue;
         if (auto [num, unit] = split_number_unit(t); !num.empty() && parse_rupiah_amount(num, unit)) continue;
         if (auto const* c = find_concept(t)) {
-            auto& list = c->is_category ? q.categories : q.qualities;
+            bool kind = c->is_category && !(after_with && !q.categories.empty());
+            auto& list = kind ? q.categories : q.qualities;
             if (std::find(list.begin(), list.end(), c) == list.end()) list.push_back(c);
             continue;
         }

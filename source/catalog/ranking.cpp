@@ -50,7 +50,7 @@ void word_cells(Brand const& brand, std::string_view word, std::uint8_t* cells) 
     if (single_word(word) && !brand.word_index.empty()) {
         if (auto hit = brand.word_index.find(std::string(word)); hit != brand.word_index.end())
             for (auto entry : hit->second)
-                if ((entry >> 3) < brand.products.size()) cells[entry >> 3] |= static_cast<std::uint8_t>(entry & 7);
+                if ((entry >> 2) < brand.products.size()) cells[entry >> 2] |= static_cast<std::uint8_t>(entry & 3);
         return;
     }
     for (std::size_t i = 0; i < brand.products.size(); ++i) { // a phrase ("smart tv"), or no index
@@ -247,7 +247,7 @@ void build_word_index(Brand& brand) {
         std::unordered_map<std::string, std::uint32_t> where;
         for (auto& w : distinct_words(p.search_text)) where[std::move(w)] |= in_search;
         for (auto& w : distinct_words(p.name_text)) where[std::move(w)] |= in_name;
-        for (auto const& [w, flags] : where) brand.word_index[w].push_back(static_cast<std::uint32_t>(i) << 3 | flags);
+        for (auto const& [w, flags] : where) brand.word_index[w].push_back(static_cast<std::uint32_t>(i) << 2 | flags);
     }
     auto const& all = concepts();
     auto n = brand.products.size();

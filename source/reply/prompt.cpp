@@ -4,6 +4,7 @@
 #include "brandchat/protocol/server_message.hpp"
 
 #include <charconv>
+#include <functional>
 #include <string_view>
 
 namespace brandchat {
@@ -76,18 +77,34 @@ constexpr std::string_view nothing_matches =
     "alternative.";
 constexpr std::string_view matches_follow = "Catalog information: the products that match the customer's request, best first:\n";
 
+// The catalog information message, through `fixed` for its fixed text and `line` for each
+// suggested product: the one place that decides what the model is told about the products.
+template <class Fixed, class Line>
+void catalog_information(Ranking const& ranking, Fixed fixed, Line line) {
+    if (!ranking.about_products) return fixed(not_about_products);
+    if (ranking.suggestions.empty()) return fixed(nothing_matches);
+    fixed(matches_follow);
+    for (auto const& suggestion : ranking.suggestions) line(*suggestion.product);
+}
+
+// The product's index in the brand's list, or npos for a product from elsewhere.
+std::size_t index_in(std::vector<Product> const& products, Product const* p) {
+    std::less<> before;
+    if (before(p, products.data()) || !before(p, products.data() + products.size())) return std::string::npos;
+    return static_cast<std::size_t>(p - products.data());
+}
+
 } // namespace
 
 std::string products_prompt(ReplyRequest const& r) {
-    if (!r.ranking.about_products) return std::string(not_about_products);
-    if (r.ranking.suggestions.empty()) return std::string(nothing_matches);
-    std::string s(matches_follow);
-    for (auto const& suggestion : r.ranking.suggestions) s += product_line(*suggestion.product);
+    std::string s;
+    catalog_information(r.ranking, [&](std::string_view text) { s += text; }, [&](Product const& p) { s += product_line(p); });
     return s;
 }
 
 BrandPrompt brand_prompt(Brand const& brand) {
     BrandPrompt parts;
+    parts.brand = &brand;
     for (auto language : {Language::english, Language::indonesian})
         for (bool voice : {false, true})
             protocol::append_json_escaped(parts.system[BrandPrompt::slot(language, voice)], system_prompt(brand, language, voice));
@@ -103,13 +120,19 @@ BrandPrompt brand_prompt(Brand const& brand) {
 // Written straight into the body, in the order OpenAI documents, instead of through a JSON tree:
 // the prompt is most of what the server does for a message before the model's first token.
 std::string chat_completion_body(ReplyRequest const& r, PromptSettings const& settings, BrandPrompt const& parts) {
+    if (parts.brand != r.brand.get()) return chat_completion_body(r, settings, brand_prompt(*r.brand)); // another brand's
     auto const& products = r.brand->products;
+    // A product's line from the parts; null for a product from elsewhere (then escaped here).
+    auto cached_line = [&](Product const& p) -> std::string const* {
+        auto index = index_in(products, &p);
+        return index == std::string::npos ? nullptr : &parts.product_lines[index];
+    };
     auto const& system = parts.system_for(r.language, r.voice);
     auto first_turn = first_kept_turn(r.history, settings.history_budget_chars);
     std::size_t size = system.size() + r.message.size() + 768;
     for (auto const& s : r.ranking.suggestions) {
-        auto index = static_cast<std::size_t>(s.product - products.data());
-        size += index < parts.product_lines.size() ? parts.product_lines[index].size() : 1024;
+        auto const* line = cached_line(*s.product);
+        size += line ? line->size() : 1024;
     }
     for (auto i = first_turn; i < r.history.size(); ++i) size += r.history[i].text.size() + 48;
     std::string out;
@@ -120,20 +143,12 @@ std::string chat_completion_body(ReplyRequest const& r, PromptSettings const& se
     out += R"(,"messages":[{"role":"system","content":")";
     out += system;
     out += R"("},{"role":"system","content":")";
-    if (!r.ranking.about_products) {
-        protocol::append_json_escaped(out, not_about_products);
-    } else if (r.ranking.suggestions.empty()) {
-        protocol::append_json_escaped(out, nothing_matches);
-    } else {
-        protocol::append_json_escaped(out, matches_follow);
-        for (auto const& s : r.ranking.suggestions) {
-            auto index = static_cast<std::size_t>(s.product - products.data());
-            if (index < parts.product_lines.size()) // a product of this brand, as it should be
-                out += parts.product_lines[index];
-            else
-                protocol::append_json_escaped(out, product_line(*s.product));
-        }
-    }
+    catalog_information(
+        r.ranking, [&](std::string_view text) { protocol::append_json_escaped(out, text); },
+        [&](Product const& p) {
+            if (auto const* line = cached_line(p)) out += *line;
+            else protocol::append_json_escaped(out, product_line(p));
+        });
     out += R"("})";
     auto message = [&out](std::string_view role, std::string_view content) {
         append(out, R"(,{"role":")", role, R"(","content":)");

@@ -234,7 +234,7 @@ TEST_CASE("spare connections: opened after a reply, then used by the next conver
     MockModel mock("--token-delay-ms 0 --tokens 5");
     // Connections the server holds open to the mock (the mock counts the one asking, too).
     auto connections_once_settled = [&](std::int64_t expected) {
-        for (int i = 0; i < 200 && mock.stat("connections_active") - 1 < expected; ++i)
+        for (int i = 0; i < 200 && mock.stat("connections_active") - 1 != expected; ++i)
             std::this_thread::sleep_for(std::chrono::milliseconds(5));
         std::this_thread::sleep_for(std::chrono::milliseconds(50)); // and no more than that
         return mock.stat("connections_active") - 1;

@@ -71,10 +71,9 @@ TEST_CASE("ranking honours categories, price limits and availability") {
 TEST_CASE("a product is the kind its category or name says; an accessory, the kind its features or description say") {
     auto const& techpro = test::bundled("techpro");
     auto product = [&](std::string_view name) -> Product const& {
-        for (auto const& p : techpro.products)
-            if (p.name == name) return p;
-        FAIL("no product ", name);
-        throw;
+        auto it = std::find_if(techpro.products.begin(), techpro.products.end(), [&](Product const& p) { return p.name == name; });
+        REQUIRE(it != techpro.products.end());
+        return *it;
     };
     auto kinds = [](Product const& p) {
         std::vector<std::string_view> names;
@@ -100,7 +99,24 @@ TEST_CASE("a product is the kind its category or name says; an accessory, the ki
     auto mice = names_for("I need a wireless mouse");
     std::sort(mice.begin(), mice.end());
     CHECK(mice == Strings{"Logitech G Pro X Superlight 2", "Logitech MX Master 3S"});
-    for (auto const& name : names_for("cheapest laptop")) CHECK(product(name).category == "Laptop");
+    auto laptops = names_for("cheapest laptop");
+    REQUIRE_FALSE(laptops.empty());
+    for (auto const& name : laptops) CHECK(product(name).category == "Laptop");
+    // A kind named after "with" or "for" is a quality of the kind asked for, not a second kind.
+    for (char const* message : {"laptop with a good keyboard", "laptop dengan keyboard nyaman", "laptop with wireless mouse"}) {
+        CAPTURE(message);
+        auto names = names_for(message);
+        REQUIRE_FALSE(names.empty());
+        for (auto const& name : names) CHECK(product(name).category == "Laptop");
+    }
+    for (char const* message : {"tablet with keyboard", "phone with earbuds"}) {
+        CAPTURE(message);
+        auto names = names_for(message);
+        REQUIRE_FALSE(names.empty());
+        for (auto const& name : names) CHECK(product(name).category != "Accessory");
+    }
+    CHECK(names_for("docking station for my laptop") == Strings{"Anker 563 USB-C Docking Station 10-in-1"});
+    CHECK(names_for("laptop and mouse").size() == 3); // "and": either kind
 }
 
 TEST_CASE("Indonesian catalog and Indonesian words") {

@@ -164,23 +164,29 @@ TEST_CASE("the brand's parts, escaped once, give the same messages as the text b
     for (auto language : {Language::english, Language::indonesian})
         for (bool voice : {false, true})
             for (int kind = 0; kind < 3; ++kind) { // products suggested; nothing matches; not about products
-            ReplyRequest r;
-            r.brand = shared;
-            r.message = "cari \"laptop\"\n?";
-            r.language = language;
-            r.voice = voice;
-            r.history = {{Turn::Role::user, "dulu \\ \"x\""}};
-            r.ranking.about_products = kind < 2;
-            if (kind == 0)
-                r.ranking.suggestions = {{&shared->products[3], 1.0}, {&shared->products[0], 0.8}, {&shared->products[2], 0.6}};
-            auto messages = messages_of(chat_completion_body(r, {"m", 0.5, 100, 20, 6000}, parts));
-            REQUIRE(messages.size() == 4);
-            CHECK(messages[0].at("content").as_string() == system_prompt(*shared, language, voice));
-            CHECK(messages[1].at("content").as_string() == products_prompt(r));
-            CHECK(messages[2].at("content").as_string() == "dulu \\ \"x\"");
-            CHECK(messages[3].at("content").as_string() == r.message);
-            CHECK(std::string(messages[0].at("content").as_string()).find(voice ? "one short sentence" : "concise") != std::string::npos);
-        }
+                ReplyRequest r;
+                r.brand = shared;
+                r.message = "cari \"laptop\"\n?";
+                r.language = language;
+                r.voice = voice;
+                r.history = {{Turn::Role::user, "dulu \\ \"x\""}};
+                r.ranking.about_products = kind < 2;
+                if (kind == 0)
+                    r.ranking.suggestions = {{&shared->products[3], 1.0}, {&shared->products[0], 0.8}, {&shared->products[2], 0.6}};
+                auto messages = messages_of(chat_completion_body(r, {"m", 0.5, 100, 20, 6000}, parts));
+                REQUIRE(messages.size() == 4);
+                CHECK(messages[0].at("content").as_string() == system_prompt(*shared, language, voice));
+                CHECK(messages[1].at("content").as_string() == products_prompt(r));
+                CHECK(messages[2].at("content").as_string() == "dulu \\ \"x\"");
+                CHECK(messages[3].at("content").as_string() == r.message);
+                CHECK(std::string(messages[0].at("content").as_string()).find(voice ? "one short sentence" : "concise") != std::string::npos);
+            }
+    // Parts made for another brand are not used: the body is this brand's.
+    ReplyRequest other;
+    other.brand = test::bundled_brands().find("techpro");
+    other.message = "hi";
+    auto other_messages = messages_of(chat_completion_body(other, {"m", 0.5, 100, 20, 6000}, parts));
+    CHECK(other_messages[0].at("content").as_string() == system_prompt(*other.brand, Language::english, false));
     // A product from elsewhere (not this brand's) is still described, escaped for this body.
     Product stranger;
     stranger.name = "Other \"one\"";

@@ -22,8 +22,9 @@ std::optional<std::uint64_t> parse_status_kib(std::string_view proc_status, std:
 // (which may itself hold spaces and parentheses).
 std::optional<std::uint64_t> parse_cpu_ticks(std::string_view proc_stat);
 
-// /proc/PID/schedstat: time on a CPU, time waiting on a run queue for one (runnable, not
-// running: behind other tasks, or the hypervisor's steal), and how many times it was run.
+// /proc/PID/schedstat (of the main thread): time on a CPU, time waiting on a run queue for one
+// (runnable, not running: behind other tasks; the hypervisor's steal counts as running), and how
+// many times it was run.
 struct SchedStat {
     std::uint64_t running_ns = 0, waiting_ns = 0, timeslices = 0;
 };

@@ -29,7 +29,7 @@ struct Product {
     std::string search_text;  // lowercased name, category, description, features and specs
     std::string name_text;    // lowercased name, category and features: where a match counts fully
     // The kinds of product it is (category concepts, query.hpp), which a request for a kind must
-    // match: those its category or name names. Where those name none but "accessory" (an
+    // match: those its category or name names. Where those name no kind, or only "accessory" (an
     // "Accessory" called "Sony WH-1000XM5"), those its features name, or else the first its
     // description names ("Industry-leading noise-cancelling headphones for travel..."). A laptop
     // whose features mention its keyboard is not a keyboard. Set by build_word_index.
@@ -55,7 +55,7 @@ struct Brand {
     std::string appearance_json; // passed through to front ends as it is
     std::string created_at, updated_at;
     std::vector<Product> products;
-    // Every word of every product, with where it occurs: product index << 3 | in search_text (1),
+    // Every word of every product, with where it occurs: product index << 2 | in search_text (1),
     // in name_text (2). Built at load (build_word_index, ranking.hpp).
     std::unordered_map<std::string, std::vector<std::uint32_t>> word_index;
     // For each concept of parse_query (concepts(), query.hpp) and each product: the word_index

@@ -20,7 +20,8 @@ struct Concept {
 
 struct Query {
     std::vector<Concept const*> categories; // kinds of product asked for
-    std::vector<Concept const*> qualities;  // concepts that are not categories ("gaming", "business")
+    std::vector<Concept const*> qualities;  // concepts that are not categories ("gaming", "business"), and a
+                                            // kind named after "with"/"for" beside another ("laptop with a keyboard")
     std::vector<std::string> other_terms;   // remaining content words (brand names, model names)
     std::optional<double> max_price;
     std::optional<double> min_price;

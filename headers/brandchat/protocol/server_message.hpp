@@ -25,8 +25,9 @@ std::string pong(std::string_view timestamp);
 // Appends text as a JSON string literal (quotes included), escaping what JSON requires and
 // replacing invalid UTF-8 with U+FFFD so every frame we send is valid text.
 void append_json_string(std::string& out, std::string_view text);
-// The same without the quotes. Escaping goes character by character, so whole strings escaped
-// apart and joined are the escape of the joined string.
+// The same without the quotes. Escaping goes character by character, so strings escaped apart
+// and joined are the escape of the joined string, as long as no UTF-8 character is split between
+// two of them (its halves would each become U+FFFD).
 void append_json_escaped(std::string& out, std::string_view text);
 
 // Local time as ISO-8601 with seconds, as the original server's pong: "2024-01-20T10:30:00".

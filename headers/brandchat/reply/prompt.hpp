@@ -31,6 +31,7 @@ std::string products_prompt(ReplyRequest const& request);
 // quotes): the system message for each language and mode, and each product's catalog line.
 // Most of a body is then copied from here rather than built and escaped per chat message.
 struct BrandPrompt {
+    Brand const* brand = nullptr;      // the brand they were made from
     std::array<std::string, 4> system; // [language * 2 + voice]
     std::vector<std::string> product_lines; // by index in brand.products
     static std::size_t slot(Language language, bool voice) { return static_cast<std::size_t>(language) * 2 + (voice ? 1 : 0); }
@@ -38,6 +39,8 @@ struct BrandPrompt {
 };
 BrandPrompt brand_prompt(Brand const& brand);
 
+// The request body, with the brand's parts copied from `parts` (made for request.brand; parts
+// of another brand are not used).
 std::string chat_completion_body(ReplyRequest const& request, PromptSettings const& settings, BrandPrompt const& parts);
 // The same, escaping the brand's parts for this one body.
 std::string chat_completion_body(ReplyRequest const& request, PromptSettings const& settings);
