@@ -183,7 +183,7 @@ Query parse_query(std::string_view message) {
     // Price limits: an amount, optionally followed by a unit word, after a limit word.
     for (std::size_t i = 0; i < tokens.size(); ++i) {
         std::string_view t = tokens[i];
-        if (t == "rp" || t == "idr") continue;
+        if (t == "rp" || t == "idr" || find_concept(t)) continue; // "4k" is a resolution, not Rp 4.000
         auto [num, unit] = split_number_unit(t);
         if (num.empty()) continue;
         std::string_view unit_word = unit;
@@ -218,7 +218,7 @@ Query parse_query(std::string_view message) {
         q.min_price = *q.min_price * scale;
     }
 
-    q.cheapest = any_of(tokens, {"cheapest", "termurah", "lowest", "paling murah"}) || contains_phrase(lower, {"paling murah", "most affordable", "least expensive"});
+    q.cheapest = any_of(tokens, {"cheapest", "termurah", "lowest", "cheap", "cheaper", "affordable", "murah", "terjangkau", "ekonomis"}) || contains_phrase(lower, {"paling murah", "most affordable", "least expensive"});
     q.priciest = any_of(tokens, {"termahal", "priciest"}) || contains_phrase(lower, {"most expensive", "paling mahal", "top of the line", "high end", "high-end"});
     q.in_stock_only = contains_phrase(lower, {"in stock", "available now", "ready stock", "ready stok"});
     q.asks_price = any_of(tokens, {"price", "prices", "harga", "harganya", "cost", "costs", "berapa", "biaya"}) || contains_phrase(lower, {"how much"});
@@ -236,9 +236,10 @@ Query parse_query(std::string_view message) {
     bool after_with = false;
     for (auto const& t : tokens) {
         if (t == "with" || t == "dengan" || t == "for" || t == "untuk" || t == "buat") after_with = true;
-        if (is_number(t) || split_number_unit(t).first.size() == t.size()) continue;
-        if (auto [num, unit] = split_number_unit(t); !num.empty() && parse_rupiah_amount(num, unit)) continue;
-        if (auto const* c = find_concept(t)) {
+        auto const* c = find_concept(t); // before amounts: "4k" is a resolution here, not Rp 4.000
+        if (!c && (is_number(t) || split_number_unit(t).first.size() == t.size())) continue;
+        if (auto [num, unit] = split_number_unit(t); !c && !num.empty() && parse_rupiah_amount(num, unit)) continue;
+        if (c) {
             bool kind = c->is_category && !(after_with && !q.categories.empty());
             auto& list = kind ? q.categories : q.qualities;
             if (std::find(list.begin(), list.end(), c) == list.end()) list.push_back(c);
@@ -250,7 +251,8 @@ Query parse_query(std::string_view message) {
             "under", "below", "over", "above", "bawah", "atas", "dibawah", "diatas", "maksimal", "maks", "minimal",
             "anggaran", "sampai", "hingga", "between", "antara", "around", "sekitar", "lebih", "kurang", "most",
             "paling", "company", "perusahaan", "toko", "store", "shop", "berapa", "biaya", "selamat", "pagi",
-            "siang", "sore", "malam", "morning", "evening", "afternoon", "termahal", "expensive", "mahal"};
+            "siang", "sore", "malam", "morning", "evening", "afternoon", "termahal", "expensive", "mahal", "murah",
+            "cheap", "cheaper", "affordable", "terjangkau", "ekonomis"};
         if (std::find(std::begin(question_words), std::end(question_words), t) != std::end(question_words)) continue;
         if (q.asks_company && (t == "address" || t == "alamat" || t == "hours" || t == "shipping" || t == "pengiriman" ||
                                t == "warranty" || t == "garansi" || t == "return" || t == "returns" || t == "payment" ||

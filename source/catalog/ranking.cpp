@@ -124,8 +124,12 @@ double weight(std::uint8_t where) { return (where & in_name) ? 1.0 : (where & in
 
 double term_weight(WordMatches& m, Product const& p, std::string_view word) { return weight(m.where(p, word)); }
 
-// The best of the concept's words.
-double concept_weight(WordMatches& m, Product const& p, Concept const& c) { return weight(m.concept_match(p, c).where); }
+// The best of the concept's words; a description that says it with two or more of them ("a
+// business laptop ... built for office work") counts as fully as the name or features do.
+double concept_weight(WordMatches& m, Product const& p, Concept const& c) {
+    auto match = m.concept_match(p, c);
+    return match.words >= 2 ? 1.0 : weight(match.where);
+}
 
 // How many of the concept's words the product mentions: breaks ties between equal fits, so a
 // laptop described with "business", "office" and "professional" beats one that says "office".
@@ -191,8 +195,11 @@ Ranking rank_with(Brand const& brand, Query const& q, RankingOptions const& opti
         }
     }
     if (q.cheapest || q.priciest) {
+        // The cheapest of those that fit best: "cheapest 4k tv" is the cheapest 4K one.
+        auto level = [](Suggestion const& s) { return std::floor(s.fit * 100.0 + 1e-9); }; // without the depth bonus
         std::stable_sort(scored.begin(), scored.end(), [&](Suggestion const& a, Suggestion const& b) {
             if (a.product->availability != b.product->availability) return a.product->availability;
+            if (level(a) != level(b)) return level(a) > level(b);
             return q.cheapest ? a.product->price < b.product->price : a.product->price > b.product->price;
         });
     } else {

@@ -119,6 +119,30 @@ TEST_CASE("a product is the kind its category or name says; an accessory, the ki
     CHECK(names_for("laptop and mouse").size() == 3); // "and": either kind
 }
 
+TEST_CASE("'cheap' and 'murah' ask for the cheapest of the best fits; '4k' is a resolution, not an amount") {
+    auto q = parse_query("tv 4k murah");
+    CHECK(q.cheapest);
+    CHECK_FALSE(q.has_price_limit());
+    REQUIRE(q.qualities.size() == 1);
+    CHECK(q.qualities[0] == find_concept("uhd"));
+    CHECK(q.other_terms.empty());
+    auto r = rank_products(test::bundled("rumahkita"), q, {});
+    REQUIRE(r.suggestions.size() >= 2);
+    // The 4K sets, cheapest first, before the cheaper 32-inch set that is not 4K.
+    CHECK(r.suggestions[0].product->name == "Samsung Smart TV 43 Inci Crystal UHD 4K UA43CU7000");
+    CHECK(r.suggestions[1].product->name == "Sharp Google TV 50 Inci 4T-C50FJ1X");
+    CHECK(parse_query("cheap phone").cheapest);
+    CHECK(parse_query("laptop under 500k").max_price == 5e5); // an amount with a unit is still an amount
+}
+
+TEST_CASE("a quality said with two of its words in the description counts as fully as in the name or features") {
+    auto r = rank_products(test::bundled("techpro"), parse_query("I need a laptop for business work"), {});
+    REQUIRE_FALSE(r.suggestions.empty());
+    // "Durable 14-inch business laptop ... built for office work", over the student laptop whose
+    // features list "Office Home & Student" software.
+    CHECK(r.suggestions[0].product->name == "HP EliteBook 840 G10");
+}
+
 TEST_CASE("Indonesian catalog and Indonesian words") {
     auto const& rumah = test::bundled("rumahkita");
     auto r = rank_products(rumah, parse_query("cari kulkas di bawah 5 juta"), {});

@@ -157,8 +157,10 @@ def check_default_stream(m, label=""):
     check(events[-1][1] == "[DONE]", label + "stream: [DONE] last")
     times = [t for t, line in lines if line.startswith("data:")]
     span = times[40] - times[1]  # 39 gaps of 20 ms
-    check(0.6 < span < 3.0 and min(b - a for a, b in zip(times[1:40], times[2:41])) > 0.01,
-          label + f"stream: tokens paced ~20 ms apart (39 gaps in {span * 1000:.0f} ms)")
+    # The median, not the smallest gap: a reader delayed on a busy machine reads two tokens at once.
+    median_gap = sorted(b - a for a, b in zip(times[1:40], times[2:41]))[19]
+    check(0.6 < span < 3.0 and 0.015 < median_gap < 0.05,
+          label + f"stream: tokens paced ~20 ms apart (39 gaps in {span * 1000:.0f} ms, median {median_gap * 1000:.1f} ms)")
     return text
 
 

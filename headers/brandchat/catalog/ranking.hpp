@@ -1,11 +1,12 @@
 // Picks a brand's products for a message. Each product gets a fit in [0, 1]: the share of the
 // message's aspects (each category, quality and other term asked for, and a price limit) that
 // the product satisfies, where a term found in the name or features counts 1, found only in the
-// description or specifications 0.6; an out-of-stock product's fit is scaled by 0.6. Price
-// limits, "in stock" and the kind of product asked for (one of Product::kinds) are hard
-// filters. Products whose fit reaches the threshold are sorted
-// (by fit, or by price for "cheapest"/"most expensive") and the best few kept. The confidence
-// score is the mean fit of what is kept, rounded to two decimals; null when nothing is kept.
+// description or specifications 0.6 (a quality found there with two or more of its words, 1); an
+// out-of-stock product's fit is scaled by 0.6. Price limits, "in stock" and the kind of product
+// asked for (one of Product::kinds) are hard filters. Products whose fit reaches the threshold
+// are sorted (by fit; for "cheapest"/"most expensive", by price among the best fits) and the
+// best few kept. The confidence score is the mean fit of what is kept, rounded to two decimals;
+// null when nothing is kept.
 #pragma once
 
 #include "brandchat/catalog/brand.hpp"
