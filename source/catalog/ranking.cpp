@@ -160,6 +160,9 @@ std::vector<Concept const*> kinds_of(Product const& p) {
     return kinds;
 }
 
+// How far below the best fit a product may be and still count for "cheapest"/"most expensive".
+constexpr double near_best = 0.25;
+
 Ranking rank_with(Brand const& brand, Query const& q, RankingOptions const& options) {
     Ranking r;
     double aspects = static_cast<double>(!q.categories.empty()) + static_cast<double>(q.qualities.size() + q.other_terms.size()) +
@@ -195,11 +198,13 @@ Ranking rank_with(Brand const& brand, Query const& q, RankingOptions const& opti
         }
     }
     if (q.cheapest || q.priciest) {
-        // The cheapest of those that fit best: "cheapest 4k tv" is the cheapest 4K one.
-        auto level = [](Suggestion const& s) { return std::floor(s.fit * 100.0 + 1e-9); }; // without the depth bonus
+        // By price, among those that fit nearly as well as the best: "cheapest 4k tv" lists the 4K
+        // sets, not a cheaper set that is not 4K (fit 0.5 against 1).
+        double best = 0;
+        for (auto const& s : scored) best = std::max(best, s.fit);
+        std::erase_if(scored, [&](Suggestion const& s) { return s.fit < best - near_best; });
         std::stable_sort(scored.begin(), scored.end(), [&](Suggestion const& a, Suggestion const& b) {
             if (a.product->availability != b.product->availability) return a.product->availability;
-            if (level(a) != level(b)) return level(a) > level(b);
             return q.cheapest ? a.product->price < b.product->price : a.product->price > b.product->price;
         });
     } else {

@@ -4,9 +4,9 @@
 // description or specifications 0.6 (a quality found there with two or more of its words, 1); an
 // out-of-stock product's fit is scaled by 0.6. Price limits, "in stock" and the kind of product
 // asked for (one of Product::kinds) are hard filters. Products whose fit reaches the threshold
-// are sorted (by fit; for "cheapest"/"most expensive", by price among the best fits) and the
-// best few kept. The confidence score is the mean fit of what is kept, rounded to two decimals;
-// null when nothing is kept.
+// are sorted (by fit; for "cheapest"/"most expensive", by price among those within 0.25 of the
+// best fit) and the best few kept. The confidence score is the mean fit of what is kept, rounded
+// to two decimals; null when nothing is kept.
 #pragma once
 
 #include "brandchat/catalog/brand.hpp"
