@@ -754,7 +754,11 @@ def write_report(results_dir, md_path, svg_path):
           f"{_num(p0.get('offered_tokens_per_s'))} tokens/s in total at every level: the rows differ in the "
           "number of concurrent streams, not in the token rate (part 3 measures the rate). Conversations start "
           f"at {_num(p0.get('ramp_per_s'))} per second (a faster ramp measures how fast the server takes on new "
-          "conversations, not what it adds to each), and each run lasts until "
+          "conversations, not what it adds to each)"
+          + (", at random like independent customers (`--ramp-arrivals random`: exponential gaps of that mean, "
+             "the same sequence every run): started evenly, every (D × rate)th conversation's tokens would fall "
+             "due at the same instant, and the server would forward them in bursts" if p0.get("arrivals") == "random" else "")
+          + ", and each run lasts until "
           f"{_num(p0.get('duration_s', 0) - math.ceil(p0.get('connections', 0) / max(p0.get('ramp_per_s', 1), 1)))} s after the last one "
           "started. Times to first chunk are mostly those of each conversation's first message, sent as it "
           "connects, since a reply takes 64 × D.")

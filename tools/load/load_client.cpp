@@ -245,9 +245,11 @@ awaitable<void> Run::wakeups() {
 
 awaitable<void> Run::launch() {
     auto begin = Clock::now();
+    double offset = 0;
+    std::mt19937_64 draws(arrival_seed);
     for (std::size_t i = 0; i < options_.connections && !stopping_; ++i) {
-        auto due = begin + std::chrono::duration_cast<Clock::duration>(
-                               std::chrono::duration<double>(static_cast<double>(i) / options_.ramp_per_second));
+        offset = arrival_offset(i, offset, options_.ramp_per_second, options_.random_arrivals ? &draws : nullptr);
+        auto due = begin + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(offset));
         if (due > Clock::now() + std::chrono::milliseconds(1)) {
             launch_timer_.expires_at(due);
             co_await launch_timer_.async_wait(as_tuple(use_awaitable));

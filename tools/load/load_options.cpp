@@ -144,7 +144,7 @@ CommandLine parse_command_line(std::vector<std::string_view> const& args) {
             continue;
         }
         static constexpr std::string_view valued[] = {
-            "--url", "--scenario", "--connections", "--duration", "--ramp-per-second", "--message", "--rate",
+            "--url", "--scenario", "--connections", "--duration", "--ramp-per-second", "--ramp-arrivals", "--message", "--rate",
             "--source-addresses", "--source-range", "--server-pid", "--max-replies", "--expect-delay-ms",
             "--expect-first-token-ms", "--connect-timeout", "--cancellations"};
         if (std::find(std::begin(valued), std::end(valued), name) == std::end(valued))
@@ -193,6 +193,10 @@ CommandLine parse_command_line(std::vector<std::string_view> const& args) {
             if (!real(o.duration_s, 0, false)) return cl;
         } else if (name == "--ramp-per-second") {
             if (!real(o.ramp_per_second, 0, false)) return cl;
+        } else if (name == "--ramp-arrivals") {
+            if (value == "even") o.random_arrivals = false;
+            else if (value == "random") o.random_arrivals = true;
+            else return fail("--ramp-arrivals: expected even or random, got '" + std::string(value) + "'");
         } else if (name == "--message") {
             if (value.empty()) return fail("--message: must not be empty");
             o.message = std::string(value);
@@ -258,7 +262,14 @@ usage: brandchat-load [options]
   --duration SECONDS        chat/ping: how long to run, from the first connection attempt;
                             idle: how long to hold once every connection has its welcome
                             (default 10)
-  --ramp-per-second N       connections opened per second at most (default 2000)
+  --ramp-per-second N       connections opened per second: at most, or on average with
+                            --ramp-arrivals random (default 2000)
+  --ramp-arrivals even|random
+                            even: one every 1/N s (default); random: exponential gaps of mean
+                            1/N s, a fixed sequence, like independent customers. Evenly spaced
+                            chats against a model with a fixed token delay D line their tokens
+                            up: with N = 500 and D = 200 ms, every 100th conversation's tokens
+                            fall due together, in bursts
   --message TEXT            the chat message (default "I need a laptop for business work")
   --rate N                  chat/ping: requests per second per client, 0 = send the next one as
                             soon as the previous reply ends (default 0)
@@ -290,6 +301,12 @@ A progress line is printed on stderr every second when stderr is a terminal.
 Exit status: 0 after a run (whatever it measured), 1 when the run could not start,
 2 for a bad command line or too low an open-file limit.
 )";
+}
+
+double arrival_offset(std::size_t i, double previous, double per_second, std::mt19937_64* draws) {
+    if (!draws) return static_cast<double>(i) / per_second;
+    if (i == 0) return 0;
+    return previous + std::exponential_distribution<double>(per_second)(*draws);
 }
 
 } // namespace brandchat_load

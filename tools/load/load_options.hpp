@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <random>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,6 +26,12 @@ struct WsTarget {
 // ws://HOST[:PORT][/PATH]; empty optional and `error` set when the URL is not one.
 std::optional<WsTarget> parse_ws_url(std::string_view url, std::string& error);
 
+// When, in seconds from the start, connection i (0, 1, ...) of a ramp of `per_second` starts:
+// evenly, i / per_second; with `draws`, connection i - 1's start (`previous`) plus an exponential
+// gap of mean 1 / per_second. Seeded with arrival_seed, the starts are the same every run.
+double arrival_offset(std::size_t i, double previous, double per_second, std::mt19937_64* draws);
+constexpr std::uint64_t arrival_seed = 20261127;
+
 // 127.0.0.1, 127.0.0.2, ... (count of them), counting on through 127.0.1.0 and so on.
 std::vector<std::string> loopback_range(std::size_t count);
 
@@ -35,6 +42,9 @@ struct LoadOptions {
     std::size_t connections = 10;
     double duration_s = 10;
     double ramp_per_second = 2000;
+    // Connection starts: evenly spaced at 1/ramp_per_second, or at random like independent
+    // customers (exponential gaps of that mean, the same sequence every run).
+    bool random_arrivals = false;
     std::string message = "I need a laptop for business work";
     double rate = 0;                 // requests per second per client; 0 = back to back
     bool continue_conversation = false;

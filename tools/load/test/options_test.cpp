@@ -3,6 +3,11 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <cmath>
+#include <random>
+#include <vector>
+
 using namespace brandchat_load;
 
 namespace {
@@ -143,4 +148,38 @@ TEST_CASE("the open-file limit is judged with a margin and a clear message") {
     CHECK(short_.message.find("open-file limit is 1024: at most ~992 connections") == 0);
     CHECK(short_.message.find("ulimit -n") != std::string::npos);
     CHECK(!judge_fd_limit(1, 10).enough);
+}
+
+TEST_CASE("ramp arrivals: even by default, random on request") {
+    CHECK_FALSE(parse_command_line({"--connections", "5"}).options.random_arrivals);
+    CHECK(parse_command_line({"--ramp-arrivals", "random"}).options.random_arrivals);
+    CHECK_FALSE(parse_command_line({"--ramp-arrivals", "even"}).options.random_arrivals);
+    CHECK(parse_command_line({"--ramp-arrivals", "poisson"}).error.find("--ramp-arrivals: expected even or random") != std::string::npos);
+}
+
+TEST_CASE("arrival offsets: evenly spaced, or exponential gaps of the same mean from a fixed seed") {
+    CHECK(arrival_offset(0, 0, 500, nullptr) == 0);
+    CHECK(arrival_offset(250, 0, 500, nullptr) == doctest::Approx(0.5));
+    auto starts = [](std::size_t n) {
+        std::mt19937_64 draws(arrival_seed);
+        std::vector<double> at;
+        double offset = 0;
+        for (std::size_t i = 0; i < n; ++i) at.push_back(offset = arrival_offset(i, offset, 500, &draws));
+        return at;
+    };
+    auto a = starts(20000);
+    CHECK(a.front() == 0);
+    CHECK(std::is_sorted(a.begin(), a.end()));
+    CHECK(a == starts(20000)); // the same every run
+    // Mean gap 1/500 s; about 63 % of exponential gaps are shorter than the mean.
+    CHECK(a.back() / 19999 == doctest::Approx(0.002).epsilon(0.03));
+    std::size_t shorter = 0;
+    for (std::size_t i = 1; i < a.size(); ++i) shorter += (a[i] - a[i - 1] < 0.002) ? 1 : 0;
+    CHECK(static_cast<double>(shorter) / 19999 == doctest::Approx(0.632).epsilon(0.03));
+    // Against a 200 ms token delay the phases spread out: no 2 ms-wide slot of the 200 ms cycle
+    // holds the tenth of the starts that even spacing puts in every slot.
+    std::vector<int> slots(100);
+    for (std::size_t i = 0; i < 1000; ++i) ++slots[static_cast<std::size_t>(std::fmod(a[i], 0.2) / 0.002) % 100];
+    CHECK(*std::max_element(slots.begin(), slots.end()) < 30);
+    CHECK(std::count(slots.begin(), slots.end(), 10) < 50);
 }
