@@ -60,6 +60,12 @@ void word_cells(Brand const& brand, std::string_view word, std::uint8_t* cells) 
     }
 }
 
+// Counts one more of a concept's words in a product, found where `cell` says.
+void add_word(Brand::ConceptMatch& m, std::uint8_t cell) {
+    m.where |= cell;
+    m.words += (cell & in_search) ? 1 : 0;
+}
+
 // Where each of the query's words occurs in each product, worked out once per word for the whole
 // catalog (word_cells).
 class WordMatches {
@@ -85,11 +91,7 @@ public:
         if (listed && brand_.concept_matches.size() == all.size() * brand_.products.size())
             return brand_.concept_matches[static_cast<std::size_t>(&c - all.data()) * brand_.products.size() + index];
         Brand::ConceptMatch m;
-        for (auto w : c.words) {
-            auto found = where(p, w);
-            m.where |= found;
-            m.words += (found & in_search) ? 1 : 0;
-        }
+        for (auto w : c.words) add_word(m, where(p, w));
         return m;
     }
 
@@ -137,24 +139,28 @@ int concept_depth(WordMatches& m, Product const& p, Concept const& c) { return m
 
 bool matches_category(Product const& p, Concept const& c) { return std::find(p.kinds.begin(), p.kinds.end(), &c) != p.kinds.end(); }
 
+// "Accessory": a kind that does not say what a product is.
+Concept const* accessory() {
+    static Concept const* const c = find_concept("accessory");
+    return c;
+}
+
 // The category concepts the lowercase words of `text` name, in order; with `first_only`, the
 // first that is not "accessory".
 void add_kinds(std::string_view text, std::vector<Concept const*>& kinds, bool first_only = false) {
-    static Concept const* const accessory = find_concept("accessory");
     for_each_word(text, [&](std::string_view word) {
         auto const* c = find_concept(word);
         if (!c || !c->is_category || std::find(kinds.begin(), kinds.end(), c) != kinds.end()) return true;
-        if (first_only && c == accessory) return true;
+        if (first_only && c == accessory()) return true;
         kinds.push_back(c);
         return !first_only;
     });
 }
 
 std::vector<Concept const*> kinds_of(Product const& p) {
-    static Concept const* const accessory = find_concept("accessory");
     std::vector<Concept const*> kinds;
     add_kinds(name_and_category(p), kinds);
-    auto says_what_it_is = [&] { return std::any_of(kinds.begin(), kinds.end(), [](Concept const* c) { return c != accessory; }); };
+    auto says_what_it_is = [&] { return std::any_of(kinds.begin(), kinds.end(), [](Concept const* c) { return c != accessory(); }); };
     for (std::size_t i = 0; i < p.features.size() && !says_what_it_is(); ++i) add_kinds(to_lower_ascii(p.features[i]), kinds);
     if (!says_what_it_is()) add_kinds(to_lower_ascii(p.description), kinds, true);
     return kinds;
@@ -269,11 +275,7 @@ void build_word_index(Brand& brand) {
         for (auto w : all[c].words) {
             std::fill(cells.begin(), cells.end(), 0);
             word_cells(brand, w, cells.data());
-            for (std::size_t i = 0; i < n; ++i) {
-                auto& m = brand.concept_matches[c * n + i];
-                m.where |= cells[i];
-                m.words += (cells[i] & in_search) ? 1 : 0;
-            }
+            for (std::size_t i = 0; i < n; ++i) add_word(brand.concept_matches[c * n + i], cells[i]);
         }
 }
 

@@ -824,7 +824,7 @@ def write_report(results_dir, md_path, svg_path):
         w("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
         for row in stamped:
             late, tr, way = row["upstream_late"], row["transit"], row["to_upstream"]
-            w(f"| {row['connections']:,}{' (beside wakeup)' if row['floor'] else ''} | {row['repeat']} | {_ms(row['first_chunk_p99'])} | "
+            w(f"| {_stamp_label(row)} | {_ms(row['first_chunk_p99'])} | "
               f"{_ms(way.get('p50'))} | {_ms(way.get('p99'))} | {_ms(row['gap_p99'])} | "
               f"{_ms(late.get('p50'))} | {_ms(late.get('p90'))} | {_ms(late.get('p99'))} | {_ms(late.get('p99_9'))} | "
               f"{_ms(tr.get('p50'))} | {_ms(tr.get('p90'))} | {_ms(tr.get('p99'))} | {_ms(tr.get('p99_9'))} | {_pct(row['steal_pct'], 1)} |")
@@ -846,8 +846,7 @@ def write_report(results_dir, md_path, svg_path):
                     wt = row["waits"].get(role)
                     cells += ["–", "–"] if not wt else [f"{wt['wait_ms']:,.0f} ms ({wt['pct_of_run']:.1f} % of the run)",
                                                       f"{wt['per_run_us']:,.0f}"]
-                w(f"| {row['connections']:,}{' (beside wakeup)' if row['floor'] else ''} | {row['repeat']} | "
-                  + " | ".join(cells) + f" | {_ms(row['first_chunk_p99'])} | {_ms(row['gap_p99'])} | {_pct(row['steal_pct'], 1)} |")
+                w(f"| {_stamp_label(row)} | " + " | ".join(cells) + f" | {_ms(row['first_chunk_p99'])} | {_ms(row['gap_p99'])} | {_pct(row['steal_pct'], 1)} |")
             w("")
     if floor:
         w("### The machine's floor")
@@ -1163,6 +1162,11 @@ def stamp_rows(chat_runs):
                      "waits": r.get("waits") or {},
                      "steal_pct": (r.get("cpu") or {}).get("steal_pct")})
     return rows
+
+
+def _stamp_label(row):
+    """A stamp_rows row's first two cells: conversations (and whether beside the wakeup meter), run."""
+    return f"{row['connections']:,}{' (beside wakeup)' if row['floor'] else ''} | {row['repeat']}"
 
 
 def floor_rows(runs):
