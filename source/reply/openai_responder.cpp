@@ -163,6 +163,8 @@ std::string client_message(UpstreamFailure const& f, bool started) {
     case K::broken:
         return started ? "The assistant's language model broke off in the middle of the reply; please try again"
                        : "The connection to the assistant's language model failed; please try again";
+    case K::oversized:
+        return "The assistant's language model sent more in one piece than this server accepts; please try again";
     case K::cancelled: break; // never shown: a cancelled reply ends quietly
     }
     return "The assistant's language model failed; please try again";
@@ -172,7 +174,8 @@ class ModelStream final : public ChunkStream {
 public:
     ModelStream(std::shared_ptr<OpenAiResponder::Shared> shared, asio::any_io_executor ex, std::string body)
         : shared_(std::move(shared)), executor_(ex), body_(std::move(body)), backoff_(ex),
-          deadline_(Clock::now() + shared_->options.reply_timeout) {}
+          deadline_(Clock::now() + shared_->options.reply_timeout),
+          parser_(shared_->options.max_sse_line_bytes, shared_->options.max_sse_event_bytes) {}
 
     ~ModelStream() override {
         if (connection_) connection_->close();
@@ -277,6 +280,8 @@ private:
         auto& events = shared_->events;
         events.clear();
         parser_.feed(*bytes, events);
+        if (parser_.overflowed())
+            throw UpstreamFailure(UpstreamFailure::Kind::oversized, "a line or event of the stream exceeded --max-sse-line-bytes / --max-sse-event-bytes");
         for (auto const& event : events) {
             auto delta = read_completion_event(event);
             if (delta.finished) saw_finish_ = true;

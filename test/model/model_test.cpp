@@ -345,3 +345,45 @@ TEST_CASE("HTTPS: a trusted certificate works; a wrong host name or an untrusted
     CHECK(str(untrusted.complete.data.at("message")).find("TLS") != std::string::npos);
     (void)std::system(("rm -rf " + dir).c_str());
 }
+
+TEST_CASE("one huge token: split into frames the client could send back; past the SSE limits, a clear error") {
+    // A 100,000-character word (an argument may not be much longer) is one token: one SSE line
+    // and one event of over 100 KB.
+    std::string word(100000, 'x');
+    for (std::size_t i = 0; i < word.size(); i += 7) word[i] = '"'; // escaped: the frame grows
+    MockModel mock("--token-delay-ms 0 --tokens 1 --reply-text " + word);
+    auto options = model_options("http://127.0.0.1:" + std::to_string(mock.port()) + "/v1");
+    {
+        TestServer server(options);
+        WsClient c(server.port(), "/ws/chat/techpro");
+        c.read();
+        c.chat("hello");
+        std::string text;
+        std::size_t frames = 0, largest = 0;
+        for (;;) {
+            auto f = c.read();
+            largest = std::max(largest, f.raw.size());
+            if (f.type != "chunk") {
+                CHECK(f.type == "complete");
+                break;
+            }
+            text += str(f.data.at("content"));
+            ++frames;
+        }
+        CHECK(text == word);
+        CHECK(frames >= 3);
+        CHECK(largest <= options.max_frame_bytes);
+    }
+    options.max_sse_line_bytes = 50000;
+    TestServer limited(options);
+    WsClient c(limited.port(), "/ws/chat/techpro");
+    c.read();
+    c.chat("hello");
+    auto reply = c.read_reply();
+    REQUIRE(reply.complete.type == "error");
+    CHECK(str(reply.complete.data.at("message")).find("more in one piece than this server accepts") != std::string::npos);
+    CHECK(reply.text.empty());
+    // The connection stays usable.
+    c.chat("hello again");
+    CHECK(c.read_reply().complete.type == "error");
+}

@@ -58,9 +58,13 @@ public:
     bool reply_cancelled() const { return reply_cancelled_; }
 
 private:
+    void send_one_chunk(std::string_view content, std::string const& conversation_id);
     boost::asio::awaitable<void> write_pump();
     boost::asio::awaitable<void> reply_pump();
     boost::asio::awaitable<void> dispatch(std::string_view frame);
+    void watch_message_assembly();
+    boost::asio::awaitable<void> message_watchdog();
+    boost::asio::awaitable<void> close_after_violation();
     void close_soon(std::uint16_t code, std::string reason);
     void start_writing();
     bool can_write_now() const;
@@ -80,6 +84,8 @@ private:
     bool closing_ = false;              // no more input is handled; replies stop
     std::uint16_t close_code_ = 0;      // nonzero: send a close frame after the outbox drains
     std::string close_reason_;
+    bool assembling_ = false;           // a message's first frames are in, the rest is awaited
+    bool assembly_watched_ = false;     // its watchdog is running
 
     std::vector<protocol::ChatRequest> chats_; // a few at most; a deque would cost 600 bytes idle
     bool replying_ = false;

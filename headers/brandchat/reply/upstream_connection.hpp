@@ -21,7 +21,7 @@ class context;
 namespace brandchat {
 
 struct UpstreamFailure : std::runtime_error {
-    enum class Kind { connect, tls, timeout, status, broken, cancelled };
+    enum class Kind { connect, tls, timeout, status, broken, oversized, cancelled };
     Kind kind;
     unsigned status = 0;
     std::chrono::milliseconds retry_after{-1}; // from Retry-After / retry-after-ms; -1 if absent
