@@ -126,7 +126,7 @@ asio::awaitable<std::optional<Upgrade>> serve_http(beast::tcp_stream& stream, Se
                 static std::vector<std::string> const none;
                 auto origin = req[http::field::origin];
                 if (!origin_allowed(origin, req[http::field::host], brand ? brand->allowed_origins : none, server.options.allowed_origins)) {
-                    log::info("websocket refused: origin '", std::string_view(origin).substr(0, 100), "' may not open /ws/.../",
+                    log::info("websocket refused: origin '", std::string_view(origin).substr(0, 100), "' is not allowed for brand ",
                               route->first);
                     co_await refuse(stream, 403,
                                     "Origin '" + std::string(std::string_view(origin).substr(0, 100)) +
