@@ -108,6 +108,7 @@ std::vector<Spec> const& specs() {
         {"reply-timeout-ms", {"BRANDCHAT_REPLY_TIMEOUT_MS"}, "MS", "model: whole reply (default 120000)", ms_member("reply-timeout-ms", &Options::reply_timeout)},
         {"retries", {"BRANDCHAT_RETRIES"}, "N", "model: retries before the first token on 408/409/429/5xx and connection errors (default 2)", size_member("retries", &Options::retries)},
         {"spare-connections", {"BRANDCHAT_SPARE_CONNECTIONS"}, "N", "model: connections opened ahead of demand, so a first message does not wait for a handshake (default 2, at most 64; 0: none)", size_member("spare-connections", &Options::spare_connections)},
+        {"max-connects-in-flight", {"BRANDCHAT_MAX_CONNECTS_IN_FLIGHT"}, "N", "model: new connections opened at once; more replies wait for a free slot or a kept connection (default 100)", size_member("max-connects-in-flight", &Options::max_connects_in_flight)},
         {"idle-connection-ms", {"BRANDCHAT_IDLE_CONNECTION_MS"}, "MS", "model: longest a kept-alive connection waits for reuse before it is closed (default 30000)", ms_member("idle-connection-ms", &Options::idle_connection)},
         {"fallback-to-catalog", {"BRANDCHAT_FALLBACK_TO_CATALOG"}, "BOOL", "answer with the built-in responder when the model fails before its first token (default false)",
          [](Options& o, std::string const& v) { o.fallback_to_catalog = to_bool("fallback-to-catalog", v); }},

@@ -6,7 +6,6 @@
 #include "brandchat/net/server_context.hpp"
 #include "brandchat/net/transport.hpp"
 #include "brandchat/protocol/server_message.hpp"
-#include "brandchat/reply/responder.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -283,11 +282,12 @@ asio::awaitable<void> Session::write_pump() {
 bool Session::outbox_full() const { return queued_bytes() > server_.options.outbox_limit_bytes; }
 
 asio::awaitable<bool> Session::wait_for_room() {
-    while (!closing_ && outbox_full()) {
+    if (!closing_ && outbox_full()) {
         start_writing(); // the writer wakes us once the backlog is down to half
-        if (closing_ || !outbox_full()) break; // it may have finished (or failed) already
-        transport_->room.expires_at(asio::steady_timer::time_point::max());
-        co_await transport_->room.async_wait(as_tuple(use_awaitable));
+        if (!closing_ && outbox_full()) { // it may have finished (or failed) already
+            transport_->room.expires_at(asio::steady_timer::time_point::max());
+            co_await transport_->room.async_wait(as_tuple(use_awaitable));
+        }
     }
     co_return !closing_;
 }
@@ -325,8 +325,10 @@ asio::awaitable<void> Session::reply_pump() {
 }
 
 void Session::cancel_reply() {
+    if (!replying_) return;
     reply_cancelled_ = true;
-    if (active_stream_) active_stream_->cancel();
+    reply_signal_.emit(asio::cancellation_type::terminal); // no one listens between resumes: the flag covers that
+    wake_room_waiters();
 }
 
 void Session::close_soon(std::uint16_t code, std::string reason) {

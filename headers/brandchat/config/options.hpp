@@ -54,6 +54,7 @@ struct Options {
     std::chrono::milliseconds reply_timeout{120000};
     std::size_t retries = 2;
     std::size_t spare_connections = 2;
+    std::size_t max_connects_in_flight = 100;     // new model connections being opened at once
     std::chrono::milliseconds idle_connection{30000};
     bool fallback_to_catalog = false;
     std::size_t history_budget_chars = 6000;
