@@ -1,8 +1,6 @@
 #include "brandchat/net/server.hpp"
 
 #include "brandchat/log.hpp"
-#include "brandchat/net/connection_tables.hpp"
-#include "brandchat/net/descriptor_pool.hpp"
 #include "brandchat/net/http_api.hpp"
 #include "brandchat/net/origin_policy.hpp"
 #include "brandchat/net/request_checks.hpp"
@@ -236,20 +234,11 @@ struct Server::Impl {
             if (ec || context.stopping) co_return;
             std::size_t live = context.sessions.size();
             if (level > live + 256 && live < level * 4 / 5) {
-                // Keep no spare states: the ones freed last lie scattered over the pages the
-                // burst used, and each would keep its page from going back to the system.
-                auto states = release_idle_descriptor_states(io, 0);
-                auto tables = shrink_connection_tables(io);
-                context.sessions.rehash(0); // its buckets, too, were sized for the peak
+                context.sessions.rehash(0); // its buckets were sized for the peak
                 context.connections_by_address.rehash(0);
                 http_streams.rehash(0);
-                // The states are deleted two handlers from now; purge after that.
-                trim_timer.expires_after(std::chrono::milliseconds(50));
-                co_await trim_timer.async_wait(as_tuple(use_awaitable));
-                if (context.stopping) co_return;
                 release_free_memory();
-                log::debug("released freed memory after connections left: ", level, " -> ", live, " sessions, ", states,
-                           " socket states, ", tables, " bytes of timer and stream tables");
+                log::debug("released freed memory after connections left: ", level, " -> ", live, " sessions");
                 level = live;
             } else {
                 level = std::max(level, live);
