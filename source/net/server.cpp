@@ -282,14 +282,16 @@ struct Server::Impl {
     void start_connection(tcp::socket socket) {
         beast::error_code ignored;
         socket.set_option(tcp::no_delay(true), ignored);
-        asio::co_spawn(io, serve_connection(std::move(socket), context, http_streams), [](std::exception_ptr e) {
-            if (!e) return;
-            try {
-                std::rethrow_exception(e);
-            } catch (std::exception const& ex) {
-                log::error("connection failed: ", ex.what());
-            }
-        });
+        asio::co_spawn(io, serve_logged(std::move(socket)), asio::detached);
+    }
+
+    // A connection's failure is its own: logged, and the server goes on.
+    asio::awaitable<void> serve_logged(tcp::socket socket) {
+        try {
+            co_await serve_connection(std::move(socket), context, http_streams);
+        } catch (std::exception const& e) {
+            log::error("connection failed: ", e.what());
+        }
     }
 
     asio::io_context& io;
