@@ -1,6 +1,7 @@
 #include "brandchat/chat/reply_pipeline.hpp"
 
 #include "brandchat/language/sentence_limiter.hpp"
+#include "brandchat/language/text.hpp"
 #include "brandchat/log.hpp"
 #include "brandchat/net/server_context.hpp"
 #include "brandchat/net/session.hpp"
@@ -21,9 +22,15 @@ struct PreparedReply {
     ReplyRequest request;
 };
 
+// How much of a reply's text is kept as its turn of the conversation. A turn longer than
+// --history-budget-chars is never sent to a model again, and a reply is at most --max-tokens
+// long; but a model that sends long tokens to a client that reads slowly would otherwise make the
+// transcript, not the outbox, grow with everything the client has read.
+constexpr std::size_t max_kept_reply_bytes = 64 * 1024;
+
 // What reached the client.
 struct Streamed {
-    std::string text;
+    std::string text; // its first max_kept_reply_bytes
     std::size_t chunks = 0;
     std::optional<TokenUsage> usage;
     std::optional<std::string> failure; // for the client, when the reply could not go on
@@ -72,7 +79,8 @@ asio::awaitable<void> stream(Session& session, Responder& responder, PreparedRep
     SentenceLimiter limiter;
     auto emit = [&](std::string const& piece) {
         if (piece.empty()) return;
-        sent.text += piece;
+        if (sent.text.size() < max_kept_reply_bytes)
+            sent.text.append(piece, 0, utf8_prefix_length(piece, max_kept_reply_bytes - sent.text.size()));
         ++sent.chunks;
         session.send_chunk(piece, conversation_id);
     };
