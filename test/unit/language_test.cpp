@@ -23,6 +23,11 @@ TEST_CASE("rupiah formatting") {
     CHECK(format_rupiah(599000) == "Rp 599.000");
     CHECK(format_rupiah(999) == "Rp 999");
     CHECK(format_rupiah(1000) == "Rp 1.000");
+    CHECK(format_rupiah(999.5) == "Rp 1.000");
+    CHECK(format_rupiah(-1500) == "-Rp 1.500");
+    // Beyond a long long's range (found by test/fuzz/query.cpp: it printed a negative amount).
+    CHECK(format_rupiah(1e19) == "Rp 10.000.000.000.000.000.000");
+    CHECK(format_rupiah(9.43e19) == "Rp 94.300.000.000.000.000.000");
 }
 
 TEST_CASE("word tokens keep numbers whole") {
