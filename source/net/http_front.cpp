@@ -46,6 +46,9 @@ http::response<http::string_body> to_beast(HttpResponse const& r, unsigned versi
     return res;
 }
 
+
+} // namespace
+
 RequestHead head_of(http::request<http::string_body> const& req) {
     RequestHead head;
     head.version = req.version();
@@ -59,8 +62,6 @@ RequestHead head_of(http::request<http::string_body> const& req) {
     all(http::field::sec_websocket_key, head.websocket_keys);
     return head;
 }
-
-} // namespace
 
 // Answers `status` with a JSON detail and closes: whatever else the client sent is not read as
 // a request. The send side is shut first and the rest read briefly, so the answer is not lost

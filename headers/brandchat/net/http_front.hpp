@@ -5,6 +5,7 @@
 #pragma once
 
 #include "brandchat/catalog/brand.hpp"
+#include "brandchat/net/request_checks.hpp"
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -26,6 +27,9 @@ struct Upgrade {
     std::string brand_id;
     bool voice = false;
 };
+
+// What request_checks.hpp needs to know of a parsed request.
+RequestHead head_of(boost::beast::http::request<boost::beast::http::string_body> const& request);
 
 // Answers plain HTTP on `stream` until the client leaves (nullopt) or asks for a WebSocket.
 boost::asio::awaitable<std::optional<Upgrade>> serve_http(boost::beast::tcp_stream& stream, ServerContext& server);
