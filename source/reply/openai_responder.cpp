@@ -312,7 +312,8 @@ ReplyStream model_reply(asio::any_io_executor executor, std::shared_ptr<OpenAiRe
     auto const& o = shared->options;
     auto const deadline = Clock::now() + o.reply_timeout;
     // A generator cannot await an awaitable: each is spawned, and awaited as an operation.
-    auto [not_opened, connection] = co_await await_awaitable(executor, open_stream(shared, body, deadline), cancel, asio::as_tuple(asio::deferred));
+    auto open = [shared, &body, deadline] { return open_stream(shared, body, deadline); };
+    auto [not_opened, connection] = co_await await_awaitable(executor, open, cancel, asio::as_tuple(asio::deferred));
     if (not_opened) throw reply_error(not_opened, false);
     connection->set_deadline(std::min(deadline, Clock::now() + o.first_byte_timeout));
 
@@ -320,7 +321,8 @@ ReplyStream model_reply(asio::any_io_executor executor, std::shared_ptr<OpenAiRe
     std::optional<TokenUsage> usage;
     bool started = false, ended = false; // content seen; [DONE] or a finish_reason seen
     for (;;) {
-        auto [failed, bytes] = co_await await_awaitable(executor, connection->read_body(), cancel, asio::as_tuple(asio::deferred));
+        auto read = [stream = connection.get()] { return stream->read_body(); };
+        auto [failed, bytes] = co_await await_awaitable(executor, read, cancel, asio::as_tuple(asio::deferred));
         if (failed) throw reply_error(failed, started);
         if (!bytes) break;
         // Every event of this read is handled before the next suspension: `events` is shared.

@@ -27,16 +27,20 @@ namespace brandchat {
 template <class Signature, class Token, class Start>
 auto cancellable(boost::asio::cancellation_slot slot, Token&& token, Start start) {
     return boost::asio::async_initiate<Token, Signature>(
-        [slot, start = std::move(start)](auto handler) mutable { start(boost::asio::bind_cancellation_slot(slot, std::move(handler))); },
+        [slot, start = std::move(start)](auto handler) { start(boost::asio::bind_cancellation_slot(slot, std::move(handler))); },
         token);
 }
 
-// An awaitable as an operation that completes with (exception_ptr[, T]), cancelled through `slot`.
-template <class T, class Executor, class Token>
-auto await_awaitable(Executor executor, boost::asio::awaitable<T> op, boost::asio::cancellation_slot slot, Token&& token) {
+// The awaitable `make()` returns, as an operation that completes with (exception_ptr[, T]),
+// cancelled through `slot`. `make` is called when the operation starts; it must be copyable (it
+// is kept by deferred, which clang requires to be copyable), so pass a function, not the
+// awaitable itself.
+template <class Executor, class Make, class Token>
+auto await_awaitable(Executor executor, Make make, boost::asio::cancellation_slot slot, Token&& token) {
+    using T = typename decltype(make())::value_type;
     using Signature = std::conditional_t<std::is_void_v<T>, void(std::exception_ptr), void(std::exception_ptr, T)>;
-    return cancellable<Signature>(slot, std::forward<Token>(token), [executor, op = std::move(op)](auto handler) mutable {
-        boost::asio::co_spawn(executor, std::move(op), std::move(handler));
+    return cancellable<Signature>(slot, std::forward<Token>(token), [executor, make](auto handler) {
+        boost::asio::co_spawn(executor, make, std::move(handler));
     });
 }
 
