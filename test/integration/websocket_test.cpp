@@ -6,6 +6,8 @@
 
 #include <boost/json.hpp>
 
+#include <map>
+
 using namespace brandchat;
 using namespace brandchat::test;
 namespace json = boost::json;
@@ -235,9 +237,14 @@ TEST_CASE("with no outbox to speak of, everything still arrives, one frame at a 
     auto paced = paced_laptop_reply();
     auto none = quiet_options();
     none.outbox_limit_bytes = 0;
+    auto writes_before = socket_writes_total();
     auto r = laptop_reply(none);
+    auto writes = socket_writes_total() - writes_before;
     CHECK(r.text == paced.text);
+    CHECK(r.chunks < paced.chunks); // the client is behind at once: waiting chunks merge
     CHECK(r.complete.type == "complete");
+    // One frame a write: the welcome, every chunk and the complete each left on their own.
+    CHECK(writes >= r.chunks + 2);
 }
 
 TEST_CASE("frames over 64 KiB are refused with close code 1009") {
@@ -288,27 +295,42 @@ TEST_CASE("rate limits per connection and per address; pings do not count") {
 }
 
 TEST_CASE("one reply at a time: chats queue in order, beyond the bound an error") {
+    std::vector<std::string> messages{"Hello", "Tell me about your company", "I need a laptop for business work"};
+    // Each answered alone first: the built-in responder's answer to each, in a conversation of its own.
+    std::vector<std::string> alone;
+    {
+        TestServer server(quiet_options());
+        for (auto const& m : messages) {
+            WsClient c(server.port(), "/ws/chat/techpro");
+            c.read();
+            c.chat(m);
+            alone.push_back(c.read_reply().text);
+        }
+    }
+    REQUIRE(alone[0] != alone[1]);
+    REQUIRE(alone[1] != alone[2]);
+
     auto options = quiet_options();
     options.word_delay = std::chrono::milliseconds(5);
     options.queue_limit = 2;
     TestServer server(options);
     WsClient c(server.port(), "/ws/chat/techpro");
     c.read();
-    for (auto m : {"Hello", "Tell me about your company", "Thank you", "one too many"}) c.chat(m);
-    auto overflow_seen = false;
-    std::vector<std::string> texts;
-    while (texts.size() < 3) {
-        auto r = c.read_reply();
-        if (r.complete.type == "error") {
-            CHECK(std::string(r.complete.data.at("message").as_string()).find("Too many messages waiting") != std::string::npos);
-            overflow_seen = true;
-            if (!r.text.empty()) texts.push_back(r.text); // chunks before the error belong to the first reply
-            continue;
-        }
-        texts.push_back(r.text);
+    for (auto const& m : messages) c.chat(m);
+    c.chat("one too many");
+    // Chunks carry their conversation's id: the text of each reply, in the order they complete.
+    std::map<std::string, std::string> text_of;
+    std::vector<std::string> completed;
+    std::vector<std::string> errors;
+    while (completed.size() < 3) {
+        auto f = c.read();
+        if (f.type == "chunk") text_of[str(f.data.at("conversation_id"))] += str(f.data.at("content"));
+        else if (f.type == "complete") completed.push_back(text_of[str(f.data.at("conversation_id"))]);
+        else if (f.type == "error") errors.push_back(str(f.data.at("message")));
     }
-    CHECK(overflow_seen);
-    CHECK(texts.size() == 3);
+    CHECK(completed == alone); // one at a time, in the order sent
+    REQUIRE(errors.size() == 1);
+    CHECK(errors[0].find("Too many messages waiting") != std::string::npos);
 }
 
 TEST_CASE("cancel stops the reply and completes it with what was sent") {
