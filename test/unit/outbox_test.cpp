@@ -3,6 +3,8 @@
 #include <boost/json.hpp>
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 using namespace brandchat;
 
 namespace {
@@ -41,4 +43,24 @@ TEST_CASE("a chunk already taken for writing is not merged into, and merged fram
     box.push_chunk(big, "c");
     box.push_chunk("y", "c");
     CHECK(box.frames() == 2);
+}
+
+TEST_CASE("a reader that never lets the outbox empty does not make it grow") {
+    // A slow client: the reply keeps adding while the writer takes one frame at a time, and
+    // the outbox never runs dry. What it holds must follow what waits, not what went through.
+    Outbox box;
+    std::string const piece(1000, 'w');
+    std::size_t most = 0;
+    for (int round = 0; round < 2000; ++round) {
+        box.push_chunk(piece, round % 2 ? "conv-a" : "conv-b"); // alternating: no merging
+        box.push_frame(R"({"type":"pong","data":{"timestamp":"t"}})");
+        while (box.frames() > 8) CHECK(!box.pop().empty());
+        most = std::max(most, box.heap_bytes());
+    }
+    CHECK(box.frames() == 8);
+    // 8 waiting items of at most ~1 KB, and an array sized for a few dozen: far below the
+    // 2 MB that passed through.
+    CHECK(most < 32 * 1024);
+    while (!box.empty()) box.pop();
+    CHECK(box.heap_bytes() <= 2048); // at most the 16-item array an idle outbox keeps
 }
