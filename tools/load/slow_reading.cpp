@@ -37,13 +37,6 @@ std::optional<double> RssSeries::read_per_client_kib(RssPoint const& p) const {
     return static_cast<double>(p.bytes_read) / 1024.0 / static_cast<double>(p.open);
 }
 
-std::optional<double> RssSeries::per_client_at(double t_s) const {
-    RssPoint const* at = nullptr;
-    for (auto const& p : points_)
-        if (p.t_s <= t_s) at = &p;
-    return at ? per_client_kib(*at) : std::nullopt;
-}
-
 std::optional<double> RssSeries::slope_kib_per_s(double from_s, double to_s) const {
     double n = 0, sx = 0, sy = 0, sxx = 0, sxy = 0;
     for (auto const& p : points_) {

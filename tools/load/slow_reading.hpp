@@ -61,8 +61,6 @@ public:
     std::optional<double> per_client_kib(RssPoint const& p) const;
     // Bytes read per open client at p, in KiB.
     std::optional<double> read_per_client_kib(RssPoint const& p) const;
-    // The per-client figure of the last sample at or before t_s (none before the first one).
-    std::optional<double> per_client_at(double t_s) const;
     // Least-squares slope of the per-client figure against time, KiB per second, over the samples
     // with from_s <= t_s <= to_s that have clients open; empty with fewer than two of them.
     std::optional<double> slope_kib_per_s(double from_s, double to_s) const;
