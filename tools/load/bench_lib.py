@@ -1258,6 +1258,7 @@ def _chat_details(chat_runs):
 # Part 7: slow readers (brandchat-load --scenario slow)
 
 SLOW_HEADING = "## 7. Slow readers"
+SLOW_FLAT_PCT = 10  # growth within this share of the read rate counts as flat
 
 
 def slow_mark_step(duration_s):
@@ -1300,6 +1301,8 @@ def slow_figures(load, params):
         "pace_kib_per_s": None if pace is None else pace / 1024.0,
         "read_of_pace_pct": 100.0 * read / pace if read is not None and pace else None,
         "growth_of_read_pct": 100.0 * slope / read_kib_s if slope is not None and read_kib_s else None,
+        "verdict": None if slope is None or not read_kib_s else
+                   "flat" if abs(100.0 * slope / read_kib_s) <= SLOW_FLAT_PCT else "grows",
         "per_client_stop_kib": s.get("per_client_stop_kib"),
         "rss_start_kib": s.get("rss_start_kib"),
         "rss_stop_kib": s.get("rss_stop_kib"),
@@ -1330,8 +1333,10 @@ def slow_section(slow_runs, meta, standalone=False):
         machine = meta.get("machine", {})
         w(f"Run alone (`tools/bench{' --quick' if meta.get('mode') == 'quick' else ''} --only slow`) on {machine.get('date', '?')}, "
           f"{machine.get('nproc', '?')} cores, load average {' '.join(machine.get('loadavg', []))} at the start; "
-          f"server `{meta.get('server_version', '?')}`, binary sha256 `{meta.get('server_sha256', '?')[:16]}`…; "
-          "the other parts of this report come from the run named at the top.")
+          f"server `{meta.get('server_version', '?')}`, binary sha256 `{meta.get('server_sha256', '?')[:16]}`…"
+          + (f" (checkout `{meta['code']}`" + ("" if meta.get("server_source") in (None, "", "build/brandchat")
+                                              else f", server binary `{meta['server_source']}`") + ")" if meta.get("code") else "")
+          + "; the other parts of this report come from the run named at the top.")
         w("")
     w(f"`brandchat-load --scenario slow`: each client sends one chat message and reads the reply from its TCP "
       f"socket at most {p0.get('read_bytes', 0):,} bytes per {p0.get('read_interval_ms')} ms ({pace_kib:,.0f} KiB/s), below the "
@@ -1339,11 +1344,13 @@ def slow_section(slow_runs, meta, standalone=False):
       f"{p0.get('tokens', 0):,} tokens of {p0.get('token_bytes', 0):,} bytes with no delay (a reply longer than the run can "
       f"read), and the server runs with its default `--outbox-limit-bytes` ({_num(limit)}) and `--max-tokens "
       f"{_num(p0.get('max_tokens'))}` so that the reply is not cut. The server's RSS is sampled before the first "
-      "connection and every second; **per slow client** = (RSS − that first sample) / clients connected. Memory "
+      "connection and every second; **per slow client** = (RSS − that first sample) / clients connected: everything "
+      "the server holds for one, its outbox (at most the limit), its socket's batch and whatever else a streaming "
+      "reply keeps. Memory "
       "bounded per client shows as a flat row near the limit (256 KiB plus a fixed cost per connection); a server "
       "that keeps what it has sent grows by about what each client reads, so **growth** (the least-squares slope "
       "over the run's second half) is also given as a share of the read rate: 0 % is flat, 100 % is one byte kept "
-      "per byte read.")
+      f"per byte read; within ±{SLOW_FLAT_PCT} % the row is called **flat**.")
     w("")
     wmem = str(p0.get("tcp_wmem") or "").split()
     kernel = (f" Here the kernel lets a socket's send buffer grow to {int(wmem[2]) / 1048576:,.1f} MiB (`net.ipv4.tcp_wmem` "
@@ -1356,8 +1363,8 @@ def slow_section(slow_runs, meta, standalone=False):
     marks = [t for t, _ in figs[0][1]["marks"]]
     head = " | ".join(f"{t:g} s" for t in marks)
     w(f"| clients | run (s) | read per client | per slow client (KiB) at {head} | growth (KiB/s per client) | growth / read rate | "
-      "server RSS before → at stop | replies / errors | server CPU | other CPU |")
-    w("| ---: | ---: | ---: | " + " | ".join("---:" for _ in marks) + " | ---: | ---: | ---: | ---: | ---: | ---: |")
+      "verdict | server RSS before → at stop | replies / errors | server CPU | other CPU |")
+    w("| ---: | ---: | ---: | " + " | ".join("---:" for _ in marks) + " | ---: | ---: | --- | ---: | ---: | ---: | ---: |")
     for r, f in figs:
         L = r["load"] or {}
         by_t = dict(f["marks"])
@@ -1366,7 +1373,7 @@ def slow_section(slow_runs, meta, standalone=False):
                 if f["read_per_client_kib_per_s"] is not None else "–")
         rss = (f"{_kib(f['rss_start_kib'])} → {_kib(f['rss_stop_kib'])}" if f["rss_start_kib"] is not None else "–")
         w(f"| {r['params'].get('connections', 0):,} | {_num(L.get('elapsed_s'), 1)} | {read} | {cells} | "
-          f"**{_signed(f['slope_kib_per_s'], 2)}** | {_num(f['growth_of_read_pct'], 0)} % | {rss} | "
+          f"**{_signed(f['slope_kib_per_s'], 2)}** | {_num(f['growth_of_read_pct'], 0)} % | {f['verdict'] or '–'} | {rss} | "
           f"{_num(f['replies'])} / {_num(f['reply_errors'])} | {_cpu(r, 'server_pid')} | {_pct(other_cpu(r))} |")
     w("")
     # the samples every few seconds, one pair of columns per run
@@ -1388,6 +1395,14 @@ def slow_section(slow_runs, meta, standalone=False):
             read = near["bytes_read"] / 1024.0 / near["open"] if near.get("open") else None
             cells.append(f"{near['rss_kib'] / 1024:,.1f} MiB | {_num(near.get('per_client_kib'), 0)} | {_num(read, 0)}")
         w(f"| {t:g} | " + " | ".join(cells) + " |")
+    w("")
+    bad = [f"{r['name']}: the server {r.get('server_state', 'unknown')}" for r in slow_runs if r.get("server_state") != "alive"]
+    counts, _, _ = server_log_summary([r["dir"] for r in slow_runs if r.get("dir")])
+    dropped = sum(((r["load"] or {}).get("connections") or {}).get("dropped") or 0 for r in slow_runs)
+    failed = sum(((r["load"] or {}).get("connections") or {}).get("failed") or 0 for r in slow_runs)
+    w(("; ".join(bad) if bad else "The server was alive at the end of every run") +
+      f"; its log had {counts.get('warn', 0)} warnings and {counts.get('error', 0)} errors; connections failed "
+      f"{failed}, dropped {dropped}.")
     w("")
     w("How it was run (ports and pids picked at run time):")
     w("")

@@ -275,7 +275,7 @@ def slow_run(connections, per_client, duration=60, read_per_s=81920.0, name=None
     params = {"part": "slow", "connections": connections, "duration_s": duration, "read_bytes": 8192,
               "read_interval_ms": 100, "tokens": 20000, "token_bytes": 1000, "max_tokens": 1000000,
               "outbox_limit_bytes": 262144, "order": connections}
-    return {"name": name or f"slow-{connections:05d}", "params": params, "load": load,
+    return {"name": name or f"slow-{connections:05d}", "params": params, "load": load, "server_state": "alive",
             "cmd": "brandchat-load --scenario slow --json", "cpu": None}
 
 
@@ -299,6 +299,7 @@ class SlowReaders(unittest.TestCase):
         self.assertEqual([v for _, v in flat["marks"]], [330.0] * 6)
         self.assertAlmostEqual(flat["slope_kib_per_s"], 0.0)
         self.assertAlmostEqual(flat["growth_of_read_pct"], 0.0)
+        self.assertEqual(flat["verdict"], "flat")
         self.assertAlmostEqual(flat["read_per_client_kib_per_s"], 80.0)
         self.assertAlmostEqual(flat["read_of_pace_pct"], 100.0)
         self.assertEqual(flat["open_at_stop"], 10)
@@ -308,11 +309,15 @@ class SlowReaders(unittest.TestCase):
         self.assertAlmostEqual(grow["slope_kib_per_s"], 80.0)
         self.assertAlmostEqual(grow["growth_of_read_pct"], 200.0)  # it read at half the pace
         self.assertAlmostEqual(grow["read_of_pace_pct"], 50.0)
+        self.assertEqual(grow["verdict"], "grows")
+        edge = slow_run(10, lambda t: 300.0 + 8.0 * t)  # 10 % of 80 KiB/s: still flat
+        self.assertEqual(b.slow_figures(edge["load"], edge["params"])["verdict"], "flat")
         self.assertEqual(dict(grow["marks"])[30], 300.0 + 80.0 * 30)
         # a run with no load report
         empty = b.slow_figures(None, {"duration_s": 10})
         self.assertEqual([v for _, v in empty["marks"]], [None] * 5)
         self.assertIsNone(empty["growth_of_read_pct"])
+        self.assertIsNone(empty["verdict"])
 
     def test_section(self):
         runs = [slow_run(10, lambda t: 330.0), slow_run(100, lambda t: 300.0 + 80.0 * t)]
@@ -321,8 +326,8 @@ class SlowReaders(unittest.TestCase):
         self.assertEqual(lines[0], b.SLOW_HEADING)
         self.assertNotIn("Run alone", text)
         self.assertIn("| per slow client (KiB) at 10 s | 20 s | 30 s | 40 s | 50 s | 60 s |", text)
-        self.assertIn("| 10 | 60.0 | 80.0 KiB/s (100 % of the pace) | 330 | 330 | 330 | 330 | 330 | 330 | **+0.00** | 0 % |", text)
-        self.assertIn("| 100 | 60.0 | 80.0 KiB/s (100 % of the pace) | 1,100 | 1,900 | 2,700 | 3,500 | 4,300 | 5,100 | **+80.00** | 100 % |", text)
+        self.assertIn("| 10 | 60.0 | 80.0 KiB/s (100 % of the pace) | 330 | 330 | 330 | 330 | 330 | 330 | **+0.00** | 0 % | flat |", text)
+        self.assertIn("| 100 | 60.0 | 80.0 KiB/s (100 % of the pace) | 1,100 | 1,900 | 2,700 | 3,500 | 4,300 | 5,100 | **+80.00** | 100 % | grows |", text)
         self.assertIn("`--outbox-limit-bytes` (262,144)", text)
         self.assertNotIn("send buffer grow", text)  # the kernel's limit was not recorded
         runs[0]["params"]["tcp_wmem"] = "4096\t16384\t4194304"
@@ -331,8 +336,17 @@ class SlowReaders(unittest.TestCase):
         self.assertIn("| t (s) | 10 clients: RSS | per client | read | 100 clients: RSS | per client | read |", text)
         self.assertIn("| 30 | ", text)
         self.assertIn("# slow-00010", text)
+        self.assertIn("The server was alive at the end of every run; its log had 0 warnings and 0 errors; "
+                      "connections failed 0, dropped 0.", text)
+        runs[1]["server_state"] = "died during the run (exit status 139; last log line: x)"
+        self.assertIn("slow-00100: the server died during the run (exit status 139", "\n".join(b.slow_section(runs, {})))
         alone = "\n".join(b.slow_section(runs[:1], {"mode": "quick", "machine": {"date": "D", "nproc": 2}, "server_sha256": "ab" * 32}, standalone=True))
         self.assertIn("Run alone (`tools/bench --quick --only slow`) on D, 2 cores", alone)
+        self.assertNotIn("checkout", alone)
+        meta = {"machine": {}, "code": "abc1234", "server_source": "build/brandchat"}
+        self.assertIn("… (checkout `abc1234`); the other parts", "\n".join(b.slow_section(runs[:1], meta, standalone=True)))
+        meta["server_source"] = "/tmp/old/brandchat"
+        self.assertIn("(checkout `abc1234`, server binary `/tmp/old/brandchat`)", "\n".join(b.slow_section(runs[:1], meta, standalone=True)))
         self.assertEqual(b.slow_section([], {}), [b.SLOW_HEADING, "", "Not run.", ""])
 
     def test_splice_replaces_inserts_or_appends(self):
