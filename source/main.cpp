@@ -4,14 +4,19 @@
 #include "brandchat/net/server.hpp"
 #include "brandchat/net/server_context.hpp"
 
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
 #include <fcntl.h>
-#include <functional>
 #include <iostream>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -30,6 +35,49 @@ static void reserve_descriptor_table(rlim_t limit) {
     if (fd >= 0) ::close(fd);
     ::close(source);
 }
+
+namespace {
+
+using namespace std::chrono_literals;
+using boost::asio::as_tuple;
+using boost::asio::use_awaitable;
+
+// Waits until every connection has closed, or `limit` has passed.
+boost::asio::awaitable<void> drained(brandchat::ServerContext const& context, std::chrono::milliseconds limit) {
+    boost::asio::steady_timer poll(co_await boost::asio::this_coro::executor);
+    auto until = std::chrono::steady_clock::now() + limit;
+    while (!context.sessions.empty() && std::chrono::steady_clock::now() < until) {
+        poll.expires_after(10ms);
+        co_await poll.async_wait(use_awaitable);
+    }
+}
+
+// After serving has begun: loads what the responder needs (certificates), then waits for SIGINT
+// or SIGTERM, stops the server, and stops the loop once every connection has closed (or after
+// 3 s). What may still be pending then is no customer's: a spare model connection still
+// connecting (up to --connect-timeout-ms), or clients that never answered the close frame. A
+// second signal stops at once.
+boost::asio::awaitable<void> serve_until_signalled(boost::asio::io_context& io, brandchat::Server& server,
+                                                   brandchat::ServerContext& context) {
+    using namespace brandchat;
+    co_await boost::asio::post(io, use_awaitable); // the first turn of the loop: listening has begun
+    context.responder->warm_up();
+    boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+    auto [ec, signal] = co_await signals.async_wait(as_tuple(use_awaitable));
+    if (ec) co_return;
+    log::info("signal ", signal, ": closing ", context.sessions.size(), " connections and stopping");
+    server.stop();
+    auto second_signal = [&]() -> boost::asio::awaitable<void> { co_await signals.async_wait(as_tuple(use_awaitable)); };
+    {
+        using namespace boost::asio::experimental::awaitable_operators;
+        auto drain = drained(context, 3s); // named: GCC 12 mishandles temporaries in co_await expressions
+        auto again = second_signal();
+        co_await (std::move(drain) || std::move(again));
+    }
+    io.stop();
+}
+
+} // namespace
 
 int main(int argc, char** argv) {
     using namespace brandchat;
@@ -81,7 +129,6 @@ int main(int argc, char** argv) {
         return 1;
     }
     server.start();
-    boost::asio::post(io, [&] { context.responder->warm_up(); });
 
     std::string active;
     for (auto const& b : context.brands.active()) active += (active.empty() ? "" : ", ") + b->id;
@@ -93,34 +140,7 @@ int main(int argc, char** argv) {
     if (::getrlimit(RLIMIT_NOFILE, &files) == 0)
         log::info("open-file limit: ", files.rlim_cur, " (about ", files.rlim_cur / 2, " conversations with a model)");
 
-    boost::asio::signal_set signals(io, SIGINT, SIGTERM);
-    boost::asio::steady_timer drain(io);
-    auto stop_started = std::chrono::steady_clock::now();
-    // After a signal: wait until every connection has closed (or 3 s), then stop. What may still
-    // be pending then is no customer's: a spare model connection still connecting (up to
-    // --connect-timeout-ms), or clients that never answered the close frame.
-    std::function<void()> wait_for_drain = [&] {
-        bool drained = context.sessions.empty();
-        if (drained || std::chrono::steady_clock::now() - stop_started > std::chrono::seconds(3)) {
-            signals.cancel();
-            io.stop();
-            return;
-        }
-        drain.expires_after(std::chrono::milliseconds(10));
-        drain.async_wait([&](boost::system::error_code ec) {
-            if (!ec) wait_for_drain();
-        });
-    };
-    signals.async_wait([&](boost::system::error_code ec, int signal) {
-        if (ec) return;
-        log::info("signal ", signal, ": closing ", context.sessions.size(), " connections and stopping");
-        stop_started = std::chrono::steady_clock::now();
-        signals.async_wait([&](boost::system::error_code again, int) {
-            if (!again) io.stop(); // a second signal: stop now
-        });
-        server.stop();
-        wait_for_drain();
-    });
+    boost::asio::co_spawn(io, serve_until_signalled(io, server, context), boost::asio::detached);
     io.run();
     log::info("stopped");
     return 0;

@@ -103,6 +103,13 @@ Brand BrandCatalog::parse_brand(std::string_view text) {
     if (auto const* c = o.if_contains("company_info"); c && c->is_object())
         for (auto const& [k, v] : c->get_object())
             if (v.is_string()) b.company.fields.emplace_back(std::string(k), std::string(v.get_string()));
+    if (auto const* origins = o.if_contains("allowed_origins"); origins && !origins->is_null()) {
+        if (!origins->is_array()) throw std::runtime_error("\"allowed_origins\" must be an array of origins");
+        for (auto const& origin : origins->get_array()) {
+            if (!origin.is_string()) throw std::runtime_error("\"allowed_origins\" must hold strings such as \"https://shop.example\"");
+            b.allowed_origins.emplace_back(origin.get_string());
+        }
+    }
     if (auto const* a = o.if_contains("appearance"); a && a->is_object()) b.appearance_json = json::serialize(*a);
     else b.appearance_json = "{}";
     b.created_at = optional_string(o, "created_at");

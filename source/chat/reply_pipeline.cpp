@@ -6,145 +6,166 @@
 #include "brandchat/net/session.hpp"
 #include "brandchat/protocol/server_message.hpp"
 
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
 namespace brandchat {
 
 namespace asio = boost::asio;
 
 namespace {
 
-struct Forwarded {
-    std::string text;
-    std::size_t chunks = 0;
+// What a reply needs before it starts: its conversation, and the request its responder gets.
+struct PreparedReply {
+    std::shared_ptr<Conversation> conversation;
+    ReplyRequest request;
 };
 
-// Pulls the stream into the socket. Returns normally when the stream ends or is cancelled;
-// ReplyError propagates.
-asio::awaitable<void> forward(Session& session, ChunkStream& stream, std::string const& conversation_id, bool voice,
-                              Forwarded& sent) {
+// What reached the client.
+struct Streamed {
+    std::string text;
+    std::size_t chunks = 0;
+    std::optional<TokenUsage> usage;
+    std::optional<std::string> failure; // for the client, when the reply could not go on
+};
+
+// Finds or starts the conversation, reads the message (language, query), ranks the products,
+// and records the user's turn.
+PreparedReply prepare(Session& session, protocol::ChatRequest chat) {
+    auto& server = session.server();
+    auto brand = session.brand_ptr();
+    PreparedReply reply;
+    auto& conversation = reply.conversation;
+    if (chat.conversation_id) conversation = server.conversations.find(*chat.conversation_id, brand->id);
+    if (!conversation) conversation = server.conversations.create(brand->id, chat.user_id);
+    else if (chat.user_id) conversation->user_id = chat.user_id;
+    if (auto detected = detect_language(chat.message)) conversation->language = detected;
+
+    auto& request = reply.request;
+    request.brand = brand;
+    request.language = conversation->language.value_or(brand->language);
+    request.voice = chat.voice || session.voice_forced();
+    request.history = conversation->turns;
+    request.query = parse_query(chat.message);
+    RankingContext context{conversation->last_product_ids, conversation->last_confidence, conversation->recent_user_messages(3)};
+    request.ranking = rank_products(*brand, request.query, context, {server.options.max_suggestions, 0.5});
+    server.conversations.add_turn(*conversation, {Turn::Role::user, chat.message});
+    request.message = std::move(chat.message);
+    return reply;
+}
+
+// The handler an operation of the generator left in the reply's slot refers to that operation:
+// once the resume is over, nothing may be left there for a later cancel to call.
+struct ClearAfterResume {
+    asio::cancellation_slot slot;
+    ~ClearAfterResume() { slot.clear(); }
+};
+
+// Resumes the responder's generator and sends what it yields, until it ends, the client goes or
+// the reply is cancelled. Waits while the client's outbox is full (the generator waits with
+// it: it awaits nothing between resumes). In voice mode the reply is cut after its first
+// sentence, and dropping the generator there closes the model's stream.
+asio::awaitable<void> stream(Session& session, Responder& responder, PreparedReply const& reply, Streamed& sent) {
+    auto generator = responder.reply(session.executor(), reply.request, session.reply_cancellation());
+    auto const& conversation_id = reply.conversation->id;
+    bool const voice = reply.request.voice;
     SentenceLimiter limiter;
-    bool first_written = false;
     auto emit = [&](std::string const& piece) {
         if (piece.empty()) return;
         sent.text += piece;
         ++sent.chunks;
         session.send_chunk(piece, conversation_id);
     };
-    for (;;) {
-        if (!session.open()) co_return;
-        if (session.outbox_full() && !co_await session.wait_for_room()) co_return;
-        auto piece = co_await stream.next();
-        if (!piece) break;
-        if (!voice) {
-            emit(*piece);
-        } else {
-            auto step = limiter.push(*piece);
-            emit(step.forward);
-            if (step.done) {
-                stream.cancel(); // one sentence is the whole voice reply: stop the upstream now
-                co_return;
+    try {
+        for (bool first = true;; first = false) {
+            while (session.outbox_full() && !session.reply_cancelled())
+                if (!co_await session.wait_for_room()) co_return;
+            if (!session.open() || session.reply_cancelled()) co_return;
+            // Resumed with no slot of its own, and the reply's slot cleared after: cancellable.hpp.
+            ClearAfterResume clear{session.reply_cancellation()};
+            auto next = co_await generator.async_resume(asio::bind_cancellation_slot(asio::cancellation_slot(), asio::use_awaitable));
+            if (next.index() == 1) {
+                sent.usage = std::get<1>(next);
+                break;
             }
+            for (auto const& piece : std::get<0>(next)) {
+                if (!voice) {
+                    emit(piece);
+                    continue;
+                }
+                auto step = limiter.push(piece);
+                emit(step.forward);
+                if (step.done) co_return; // one sentence is the whole voice reply
+            }
+            // The first words leave at once, not after the rest of this turn of the event loop:
+            // the customer is waiting for them. Later ones are written from a post at the end of
+            // the turn, together with every other reply's (coalescing_stream.hpp).
+            if (first) session.flush();
         }
-        // The first pieces leave at once, not after the rest of this turn of the event loop:
-        // the customer is waiting for the first word. Later pieces are written from a post at
-        // the end of the turn, together with every other reply's (coalescing_stream.hpp).
-        if (!first_written && sent.chunks > 0 && !stream.ready()) {
-            session.flush();
-            first_written = true;
-        }
+        if (voice) emit(limiter.finish().forward);
+    } catch (ReplyError const& e) {
+        if (session.open() && !session.reply_cancelled()) sent.failure = e.what(); // a cancelled reply ends quietly
     }
-    if (voice) emit(limiter.finish().forward);
+}
+
+void count_usage(ServerContext& server, Conversation& conversation, std::string const& brand, TokenUsage const& usage) {
+    for (auto* total : {&conversation.usage, &server.stats.usage_by_brand[brand]}) {
+        total->prompt += usage.prompt;
+        total->completion += usage.completion;
+        total->total += usage.total;
+    }
+    server.stats.prompt_tokens += usage.prompt;
+    server.stats.completion_tokens += usage.completion;
+}
+
+// Sends `complete` (or the error), remembers the reply's turn and products, counts and logs.
+void finish(Session& session, PreparedReply& reply, Streamed const& sent, std::chrono::steady_clock::time_point started) {
+    auto& server = session.server();
+    auto& conversation = *reply.conversation;
+    auto const& ranking = reply.request.ranking;
+    if (sent.usage) count_usage(server, conversation, reply.request.brand->id, *sent.usage);
+    if (!sent.text.empty()) server.conversations.add_turn(conversation, {Turn::Role::assistant, sent.text});
+    server.stats.chunks_total += sent.chunks;
+    std::string outcome = "complete";
+    if (sent.failure) {
+        outcome = "error";
+        ++server.stats.replies_failed;
+        session.send_error(*sent.failure);
+    } else if (!session.open()) {
+        outcome = "client left";
+    } else {
+        if (session.reply_cancelled()) outcome = "cancelled";
+        std::vector<Product const*> products;
+        for (auto const& s : ranking.suggestions) products.push_back(s.product);
+        session.send(protocol::complete(conversation.id, products, ranking.confidence));
+        if (ranking.about_products) { // greetings and small talk keep the products in mind
+            conversation.last_product_ids.clear();
+            for (auto const* p : products) conversation.last_product_ids.push_back(p->id);
+            conversation.last_confidence = ranking.confidence;
+        }
+        ++server.stats.replies_total;
+    }
+    auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+    log::info("reply: brand=", reply.request.brand->id, " conversation=", conversation.id, " language=",
+              language_code(reply.request.language), reply.request.voice ? " voice" : "", " chunks=", sent.chunks,
+              " products=", ranking.suggestions.size(), " duration=", took.count(), "ms outcome=", outcome,
+              sent.failure ? " error=\"" + *sent.failure + "\"" : "");
 }
 
 } // namespace
 
 asio::awaitable<void> answer_chat(Session& session, protocol::ChatRequest request) {
     auto& server = session.server();
-    auto brand = session.brand_ptr();
     auto started = std::chrono::steady_clock::now();
-
-    std::shared_ptr<Conversation> conversation;
-    if (request.conversation_id) conversation = server.conversations.find(*request.conversation_id, brand->id);
-    if (!conversation) conversation = server.conversations.create(brand->id, request.user_id);
-    else if (request.user_id) conversation->user_id = request.user_id;
-
-    auto detected = detect_language(request.message);
-    if (detected) conversation->language = detected;
-
-    ReplyRequest reply;
-    reply.brand = brand;
-    reply.message = request.message;
-    reply.language = conversation->language.value_or(brand->language);
-    reply.voice = request.voice || session.voice_forced();
-    reply.history = conversation->turns;
-    reply.query = parse_query(request.message);
-    RankingContext context{conversation->last_product_ids, conversation->last_confidence, conversation->recent_user_messages(3)};
-    reply.ranking = rank_products(*brand, reply.query, context, {server.options.max_suggestions, 0.5});
-    server.conversations.add_turn(*conversation, {Turn::Role::user, request.message});
-
-    Forwarded sent;
-    std::string outcome = "complete";
-    std::optional<std::string> failure;
-    auto run = [&](Responder& responder) -> asio::awaitable<void> {
-        auto stream = responder.start(session.executor(), reply);
-        session.set_active_stream(stream.get());
-        try {
-            co_await forward(session, *stream, conversation->id, reply.voice, sent);
-        } catch (...) {
-            session.set_active_stream(nullptr);
-            throw;
-        }
-        session.set_active_stream(nullptr);
-        if (auto usage = stream->usage()) {
-            conversation->usage.prompt += usage->prompt;
-            conversation->usage.completion += usage->completion;
-            conversation->usage.total += usage->total;
-            auto& brand_usage = server.stats.usage_by_brand[brand->id];
-            brand_usage.prompt += usage->prompt;
-            brand_usage.completion += usage->completion;
-            brand_usage.total += usage->total;
-            server.stats.prompt_tokens += usage->prompt;
-            server.stats.completion_tokens += usage->completion;
-        }
-    };
-    try {
-        co_await run(*server.responder);
-    } catch (ReplyError const& e) {
-        failure = e.what();
+    auto reply = prepare(session, std::move(request));
+    Streamed sent;
+    co_await stream(session, *server.responder, reply, sent);
+    if (sent.failure && sent.chunks == 0 && server.fallback_responder && session.open() && !session.reply_cancelled()) {
+        log::warn("model failed before its first chunk (", *sent.failure, "); answering with the built-in responder");
+        sent = {};
+        co_await stream(session, *server.fallback_responder, reply, sent);
     }
-    if (failure && sent.chunks == 0 && server.fallback_responder && session.open() && !session.reply_cancelled()) {
-        log::warn("model failed before its first chunk (", *failure, "); answering with the built-in responder");
-        failure.reset();
-        try {
-            co_await run(*server.fallback_responder);
-        } catch (ReplyError const& e) {
-            failure = e.what();
-        }
-    }
-
-    if (!sent.text.empty()) server.conversations.add_turn(*conversation, {Turn::Role::assistant, sent.text});
-    server.stats.chunks_total += sent.chunks;
-    if (failure) {
-        outcome = "error";
-        ++server.stats.replies_failed;
-        session.send_error(*failure);
-    } else if (!session.open()) {
-        outcome = "client left";
-    } else {
-        if (session.reply_cancelled()) outcome = "cancelled";
-        std::vector<Product const*> products;
-        for (auto const& s : reply.ranking.suggestions) products.push_back(s.product);
-        session.send(protocol::complete(conversation->id, products, reply.ranking.confidence));
-        if (reply.ranking.about_products) { // greetings and small talk keep the products in mind
-            conversation->last_product_ids.clear();
-            for (auto const* p : products) conversation->last_product_ids.push_back(p->id);
-            conversation->last_confidence = reply.ranking.confidence;
-        }
-        ++server.stats.replies_total;
-    }
-    auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
-    log::info("reply: brand=", brand->id, " conversation=", conversation->id, " language=", language_code(reply.language),
-              reply.voice ? " voice" : "", " chunks=", sent.chunks, " products=", reply.ranking.suggestions.size(),
-              " duration=", took.count(), "ms outcome=", outcome, failure ? " error=\"" + *failure + "\"" : "");
+    finish(session, reply, sent, started);
 }
 
 } // namespace brandchat

@@ -87,6 +87,9 @@ std::vector<Spec> const& specs() {
         {"outbox-limit-bytes", {"BRANDCHAT_OUTBOX_LIMIT_BYTES"}, "N", "bytes queued for a slow client before its reply pauses (default 262144)", size_member("outbox-limit-bytes", &Options::outbox_limit_bytes)},
         {"idle-timeout", {"BRANDCHAT_IDLE_TIMEOUT"}, "SECONDS", "close a WebSocket silent this long (pings keep it open; default 300)",
          [](Options& o, std::string const& v) { o.idle_timeout = std::chrono::seconds(to_size("idle-timeout", v)); }},
+        {"message-timeout-ms", {"BRANDCHAT_MESSAGE_TIMEOUT_MS"}, "MS", "longest a WebSocket message may take from its first frame to its last; then the connection closes with 1008 (default 10000)", ms_member("message-timeout-ms", &Options::message_timeout)},
+        {"max-connections-per-address", {"BRANDCHAT_MAX_CONNECTIONS_PER_ADDRESS"}, "N", "open connections allowed from one client address, 0 = no limit; more get 429 (default 256)", size_member("max-connections-per-address", &Options::max_connections_per_address)},
+        {"allowed-origins", {"BRANDCHAT_ALLOWED_ORIGINS"}, "LIST", "web origins (https://shop.example) whose pages may open the chat WebSocket, comma-separated, or *; besides each brand's allowed_origins, the server's own page and localhost (default: none)", string_member(&Options::allowed_origins)},
         {"word-delay-ms", {"BRANDCHAT_WORD_DELAY_MS"}, "MS", "built-in responder: pause between words (default 25, 0 for benchmarks)", ms_member("word-delay-ms", &Options::word_delay)},
         {"openai-api-key", {"OPENAI_API_KEY"}, "KEY", "API key of the language model (prefer the environment variable)", string_member(&Options::openai_api_key)},
         {"openai-base-url", {"OPENAI_BASE_URL"}, "URL", "OpenAI-compatible API base (default https://api.openai.com/v1 when a key is set)", string_member(&Options::openai_base_url)},
@@ -105,9 +108,12 @@ std::vector<Spec> const& specs() {
         {"reply-timeout-ms", {"BRANDCHAT_REPLY_TIMEOUT_MS"}, "MS", "model: whole reply (default 120000)", ms_member("reply-timeout-ms", &Options::reply_timeout)},
         {"retries", {"BRANDCHAT_RETRIES"}, "N", "model: retries before the first token on 408/409/429/5xx and connection errors (default 2)", size_member("retries", &Options::retries)},
         {"spare-connections", {"BRANDCHAT_SPARE_CONNECTIONS"}, "N", "model: connections opened ahead of demand, so a first message does not wait for a handshake (default 2, at most 64; 0: none)", size_member("spare-connections", &Options::spare_connections)},
+        {"max-connects-in-flight", {"BRANDCHAT_MAX_CONNECTS_IN_FLIGHT"}, "N", "model: new connections opened at once; more replies wait for a free slot or a kept connection (default 100)", size_member("max-connects-in-flight", &Options::max_connects_in_flight)},
         {"idle-connection-ms", {"BRANDCHAT_IDLE_CONNECTION_MS"}, "MS", "model: longest a kept-alive connection waits for reuse before it is closed (default 30000)", ms_member("idle-connection-ms", &Options::idle_connection)},
         {"fallback-to-catalog", {"BRANDCHAT_FALLBACK_TO_CATALOG"}, "BOOL", "answer with the built-in responder when the model fails before its first token (default false)",
          [](Options& o, std::string const& v) { o.fallback_to_catalog = to_bool("fallback-to-catalog", v); }},
+        {"max-sse-line-bytes", {"BRANDCHAT_MAX_SSE_LINE_BYTES"}, "N", "model: longest line of its event stream; longer ends the reply with an error (default 1048576)", size_member("max-sse-line-bytes", &Options::max_sse_line_bytes)},
+        {"max-sse-event-bytes", {"BRANDCHAT_MAX_SSE_EVENT_BYTES"}, "N", "model: largest event of its stream (default 1048576)", size_member("max-sse-event-bytes", &Options::max_sse_event_bytes)},
         {"history-budget-chars", {"BRANDCHAT_HISTORY_BUDGET_CHARS"}, "N", "model: most characters of earlier turns sent with a message (default 6000)", size_member("history-budget-chars", &Options::history_budget_chars)},
     };
     return all;

@@ -1,5 +1,6 @@
 #include "brandchat/language/text.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 namespace brandchat {
@@ -57,6 +58,18 @@ bool is_blank(std::string_view text) {
     for (unsigned char c : text)
         if (!std::isspace(c)) return false;
     return true;
+}
+
+std::size_t utf8_prefix_length(std::string_view text, std::size_t max_bytes) {
+    if (text.size() <= max_bytes) return text.size();
+    std::size_t cut = std::max<std::size_t>(max_bytes, 1);
+    // Back over at most three continuation bytes (10xxxxxx) to the start of their character.
+    auto continuation = [&](std::size_t i) { return (static_cast<unsigned char>(text[i]) & 0xC0) == 0x80; };
+    for (std::size_t back = 0; back <= 3 && back < cut; ++back)
+        if (!continuation(cut - back)) return cut - back;
+    // No character starts close enough before the cut: end after the one it is in.
+    while (cut < text.size() && continuation(cut)) ++cut;
+    return cut;
 }
 
 } // namespace brandchat

@@ -17,6 +17,14 @@ std::atomic<std::uint64_t> writes_total{0}; // atomic only because tests run ser
 
 std::uint64_t socket_writes_total() { return writes_total.load(std::memory_order_relaxed); }
 
+void CoalescingStream::write_close(std::uint16_t code, std::string_view reason) {
+    reason = reason.substr(0, 123); // a control frame's payload is at most 125 bytes
+    char frame[4] = {static_cast<char>(0x88), static_cast<char>(2 + reason.size()), static_cast<char>(code >> 8),
+                     static_cast<char>(code & 0xff)};
+    append({frame, sizeof frame});
+    append(reason);
+}
+
 void CoalescingStream::write_frame(std::string_view payload) {
     // FIN + text opcode; a server's frames are not masked; the shortest length encoding.
     char header[10];

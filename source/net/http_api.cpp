@@ -1,13 +1,12 @@
 #include "brandchat/net/http_api.hpp"
 
+#include "brandchat/net/field_values.hpp"
 #include "brandchat/net/server_context.hpp"
+#include "brandchat/net/static_site.hpp"
 #include "brandchat/protocol/server_message.hpp"
 
 #include <boost/json.hpp>
 
-#include <filesystem>
-#include <fstream>
-#include <sstream>
 
 namespace brandchat {
 
@@ -20,13 +19,6 @@ HttpResponse json_response(unsigned status, std::string body) {
     r.status = status;
     r.body = std::move(body);
     return r;
-}
-
-HttpResponse problem(unsigned status, std::string const& message) {
-    json::object o;
-    o["detail"] = message;
-    o["status"] = status;
-    return json_response(status, json::serialize(o));
 }
 
 std::string status_json(ServerContext const& server) {
@@ -71,45 +63,25 @@ std::string products_json(Brand const& brand) {
     return out + "]";
 }
 
-std::string content_type_for(std::filesystem::path const& path) {
-    auto ext = path.extension().string();
-    if (ext == ".html") return "text/html; charset=utf-8";
-    if (ext == ".js" || ext == ".mjs") return "text/javascript; charset=utf-8";
-    if (ext == ".css") return "text/css; charset=utf-8";
-    if (ext == ".json") return "application/json";
-    if (ext == ".svg") return "image/svg+xml";
-    if (ext == ".png") return "image/png";
-    if (ext == ".ico") return "image/x-icon";
-    if (ext == ".webp") return "image/webp";
-    return "application/octet-stream";
-}
-
 HttpResponse static_file(ServerContext const& server, std::string const& relative, HttpRequest const& req) {
-    namespace fs = std::filesystem;
-    if (relative.find("..") != std::string::npos || relative.find('\\') != std::string::npos)
-        return problem(404, "Not found");
-    fs::path root = fs::path(server.options.resources) / "ui";
-    fs::path path = root / (relative.empty() ? "index.html" : relative);
-    std::error_code ec;
-    if (fs::is_directory(path, ec)) path /= "index.html";
-    if (!fs::is_regular_file(path, ec)) return problem(404, "Not found: /ui/" + relative);
-    auto size = fs::file_size(path, ec);
-    auto mtime = fs::last_write_time(path, ec).time_since_epoch().count();
-    std::string etag = "\"" + std::to_string(size) + "-" + std::to_string(mtime) + "\"";
+    auto const* file = server.ui.find(relative);
+    if (!file) return problem(404, "Not found");
+    bool gzip = !file->gzip_body.empty() && accepts_gzip(req.accept_encoding);
+    auto const& etag = gzip ? file->etag_gzip : file->etag;
     HttpResponse r;
     r.headers.emplace_back("ETag", etag);
     // Revalidate every time: pages change with the server, and a 304 costs almost nothing.
     r.headers.emplace_back("Cache-Control", "no-cache");
-    if (req.if_none_match == etag) {
+    if (!file->gzip_body.empty()) r.headers.emplace_back("Vary", "Accept-Encoding");
+    r.headers.emplace_back("X-Content-Type-Options", "nosniff");
+    if (etag_matches(req.if_none_match, etag)) {
         r.status = 304;
         r.content_type.clear();
         return r;
     }
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream body;
-    body << in.rdbuf();
-    r.body = body.str();
-    r.content_type = content_type_for(path);
+    if (gzip) r.headers.emplace_back("Content-Encoding", "gzip");
+    r.body = gzip ? file->gzip_body : file->body;
+    r.content_type = file->content_type;
     return r;
 }
 
@@ -118,20 +90,21 @@ void add_cors(ServerContext const& server, HttpRequest const& req, HttpResponse&
     if (allowed == "*") {
         res.headers.emplace_back("Access-Control-Allow-Origin", "*");
     } else if (!req.origin.empty()) {
-        std::stringstream list(allowed);
-        for (std::string origin; std::getline(list, origin, ',');) {
-            while (!origin.empty() && origin.front() == ' ') origin.erase(origin.begin());
-            while (!origin.empty() && origin.back() == ' ') origin.pop_back();
-            if (origin == req.origin) {
-                res.headers.emplace_back("Access-Control-Allow-Origin", req.origin);
-                break;
-            }
-        }
+        bool listed = false;
+        for_each_list_element(allowed, [&](std::string_view origin) { listed = listed || origin == req.origin; });
+        if (listed) res.headers.emplace_back("Access-Control-Allow-Origin", req.origin);
         res.headers.emplace_back("Vary", "Origin");
     }
 }
 
 } // namespace
+
+HttpResponse problem(unsigned status, std::string const& detail) {
+    json::object o;
+    o["detail"] = detail;
+    o["status"] = status;
+    return json_response(status, json::serialize(o));
+}
 
 HttpResponse handle_http(ServerContext const& server, HttpRequest const& req) {
     std::string path = req.target.substr(0, req.target.find('?'));

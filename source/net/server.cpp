@@ -1,9 +1,9 @@
 #include "brandchat/net/server.hpp"
 
 #include "brandchat/log.hpp"
-#include "brandchat/net/connection_tables.hpp"
-#include "brandchat/net/descriptor_pool.hpp"
 #include "brandchat/net/http_api.hpp"
+#include "brandchat/net/origin_policy.hpp"
+#include "brandchat/net/request_checks.hpp"
 #include "brandchat/net/server_context.hpp"
 #include "brandchat/net/session.hpp"
 #include "brandchat/net/transport.hpp"
@@ -19,6 +19,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 
+#include <array>
 #include <filesystem>
 #include <dlfcn.h>
 #include <malloc.h>
@@ -64,6 +65,38 @@ http::response<http::string_body> to_beast(HttpResponse const& r, unsigned versi
     return res;
 }
 
+RequestHead head_of(http::request<http::string_body> const& req) {
+    RequestHead head;
+    head.version = req.version();
+    auto all = [&](http::field f, std::vector<std::string_view>& out) {
+        for (auto [it, end] = req.equal_range(f); it != end; ++it) out.push_back(it->value());
+    };
+    all(http::field::host, head.hosts);
+    all(http::field::transfer_encoding, head.transfer_encodings);
+    head.content_length = req.count(http::field::content_length) > 0;
+    head.websocket_upgrade = beast::websocket::is_upgrade(req);
+    all(http::field::sec_websocket_key, head.websocket_keys);
+    return head;
+}
+
+// Answers `status` with a JSON detail and closes: whatever else the client sent is not read as
+// a request. The send side is shut first and the rest read briefly, so the answer is not lost
+// to a reset.
+asio::awaitable<void> refuse(beast::tcp_stream& stream, unsigned status, std::string const& detail, unsigned version) {
+    auto res = to_beast(problem(status, detail), version == 10 ? 10 : 11, false, false);
+    stream.expires_after(std::chrono::seconds(5));
+    co_await http::async_write(stream, res, as_tuple(use_awaitable));
+    beast::error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream.expires_after(std::chrono::seconds(1));
+    std::array<char, 512> sink;
+    for (std::size_t drained = 0; drained < 64 * 1024;) {
+        auto [ec, n] = co_await stream.async_read_some(asio::buffer(sink), as_tuple(use_awaitable));
+        if (ec) break;
+        drained += n;
+    }
+}
+
 // Answers plain HTTP until the client leaves or asks for a WebSocket. Its frame (parser,
 // buffers) is gone before the WebSocket session starts, so idle sockets stay small.
 asio::awaitable<std::optional<Upgrade>> serve_http(beast::tcp_stream& stream, ServerContext& server) {
@@ -76,26 +109,39 @@ asio::awaitable<std::optional<Upgrade>> serve_http(beast::tcp_stream& stream, Se
         auto [ec, n] = co_await http::async_read(stream, buffer, parser, as_tuple(use_awaitable));
         if (ec) {
             if (ec != http::error::end_of_stream && ec != beast::error::timeout && ec != asio::error::connection_reset &&
-                ec != asio::error::eof) {
-                HttpResponse bad{400, "application/json", R"({"detail":"Bad request: )" + ec.message() + R"(","status":400})", {}};
-                auto res = to_beast(bad, 11, false, false);
-                co_await http::async_write(stream, res, as_tuple(use_awaitable));
-            }
+                ec != asio::error::eof)
+                co_await refuse(stream, 400, "Bad request: " + ec.message(), 11);
             co_return std::nullopt;
         }
         auto req = parser.release();
+        if (auto refusal = refuse_request(head_of(req))) {
+            co_await refuse(stream, 400, *refusal, req.version());
+            co_return std::nullopt;
+        }
         if (beast::websocket::is_upgrade(req)) {
             if (auto route = websocket_route(req.target())) {
+                auto brand = server.brands.find_active(route->first);
+                static std::vector<std::string> const none;
+                auto origin = req[http::field::origin];
+                if (!origin_allowed(origin, req[http::field::host], brand ? brand->allowed_origins : none, server.options.allowed_origins)) {
+                    log::info("websocket refused: origin '", std::string_view(origin).substr(0, 100), "' is not allowed for brand ",
+                              route->first);
+                    co_await refuse(stream, 403,
+                                    "Origin '" + std::string(std::string_view(origin).substr(0, 100)) +
+                                        "' may not open this chat: add it to the brand's allowed_origins or --allowed-origins",
+                                    req.version());
+                    co_return std::nullopt;
+                }
                 Upgrade up;
-                up.brand = server.brands.find_active(route->first);
+                up.brand = std::move(brand);
                 up.brand_id = route->first;
                 up.voice = route->second;
                 up.request = std::move(req);
                 co_return up;
             }
         }
-        HttpRequest request{std::string(req.method_string()), std::string(req.target()),
-                            std::string(req[http::field::origin]), std::string(req[http::field::if_none_match])};
+        HttpRequest request{std::string(req.method_string()), std::string(req.target()), std::string(req[http::field::origin]),
+                            std::string(req[http::field::if_none_match]), std::string(req[http::field::accept_encoding])};
         auto answer = handle_http(server, request);
         bool keep_alive = req.keep_alive() && !server.stopping;
         auto res = to_beast(answer, req.version(), keep_alive, req.method() == http::verb::head);
@@ -113,6 +159,32 @@ asio::awaitable<std::optional<Upgrade>> serve_http(beast::tcp_stream& stream, Se
 // keep-alive sockets to time out.
 using HttpStreams = std::unordered_set<beast::tcp_stream*>;
 
+// One of an address's open connections (--max-connections-per-address), given back when the
+// connection's coroutine ends, however it ends.
+class AddressSlot {
+public:
+    AddressSlot(ServerContext& server, std::string address) : server_(server), address_(std::move(address)) {
+        ++server_.connections_by_address[address_];
+    }
+    ~AddressSlot() {
+        auto it = server_.connections_by_address.find(address_);
+        if (it != server_.connections_by_address.end() && --it->second == 0) server_.connections_by_address.erase(it);
+    }
+    AddressSlot(AddressSlot const&) = delete;
+    AddressSlot& operator=(AddressSlot const&) = delete;
+
+private:
+    ServerContext& server_;
+    std::string address_; // a copy: the connection's own is moved into its session
+};
+
+bool address_full(ServerContext const& server, std::string const& address) {
+    auto limit = server.options.max_connections_per_address;
+    if (limit == 0) return false;
+    auto it = server.connections_by_address.find(address);
+    return it != server.connections_by_address.end() && it->second >= limit;
+}
+
 asio::awaitable<void> serve_connection(tcp::socket socket, ServerContext& server, HttpStreams& http_streams) {
     beast::error_code ec;
     auto endpoint = socket.remote_endpoint(ec);
@@ -121,6 +193,16 @@ asio::awaitable<void> serve_connection(tcp::socket socket, ServerContext& server
     // leaves the moved-from one holding a second implementation (timers and all) per connection.
     auto transport = std::make_unique<Session::Transport>(beast::tcp_stream(std::move(socket)));
     auto& stream = beast::get_lowest_layer(transport->ws);
+    if (address_full(server, remote)) {
+        ++server.stats.connections_refused;
+        log::debug("connection from ", remote, " refused: ", server.options.max_connections_per_address, " already open");
+        co_await refuse(stream, 429,
+                        "Too many connections from your address: " + std::to_string(server.options.max_connections_per_address) +
+                            " are open; close some and try again",
+                        11);
+        co_return;
+    }
+    AddressSlot slot(server, remote);
     http_streams.insert(&stream);
     std::optional<Upgrade> upgrade;
     try {
@@ -152,19 +234,11 @@ struct Server::Impl {
             if (ec || context.stopping) co_return;
             std::size_t live = context.sessions.size();
             if (level > live + 256 && live < level * 4 / 5) {
-                // Keep no spare states: the ones freed last lie scattered over the pages the
-                // burst used, and each would keep its page from going back to the system.
-                auto states = release_idle_descriptor_states(io, 0);
-                auto tables = shrink_connection_tables(io);
-                context.sessions.rehash(0); // its buckets, too, were sized for the peak
+                context.sessions.rehash(0); // its buckets were sized for the peak
+                context.connections_by_address.rehash(0);
                 http_streams.rehash(0);
-                // The states are deleted two handlers from now; purge after that.
-                trim_timer.expires_after(std::chrono::milliseconds(50));
-                co_await trim_timer.async_wait(as_tuple(use_awaitable));
-                if (context.stopping) co_return;
                 release_free_memory();
-                log::debug("released freed memory after connections left: ", level, " -> ", live, " sessions, ", states,
-                           " socket states, ", tables, " bytes of timer and stream tables");
+                log::debug("released freed memory after connections left: ", level, " -> ", live, " sessions");
                 level = live;
             } else {
                 level = std::max(level, live);
@@ -208,14 +282,16 @@ struct Server::Impl {
     void start_connection(tcp::socket socket) {
         beast::error_code ignored;
         socket.set_option(tcp::no_delay(true), ignored);
-        asio::co_spawn(io, serve_connection(std::move(socket), context, http_streams), [](std::exception_ptr e) {
-            if (!e) return;
-            try {
-                std::rethrow_exception(e);
-            } catch (std::exception const& ex) {
-                log::error("connection failed: ", ex.what());
-            }
-        });
+        asio::co_spawn(io, serve_logged(std::move(socket)), asio::detached);
+    }
+
+    // A connection's failure is its own: logged, and the server goes on.
+    asio::awaitable<void> serve_logged(tcp::socket socket) {
+        try {
+            co_await serve_connection(std::move(socket), context, http_streams);
+        } catch (std::exception const& e) {
+            log::error("connection failed: ", e.what());
+        }
     }
 
     asio::io_context& io;
@@ -261,6 +337,9 @@ void Server::stop() {
 void prepare_context(ServerContext& context) {
     auto& o = context.options;
     context.brands = BrandCatalog::load_directory((std::filesystem::path(o.resources) / "brands").string());
+    std::vector<std::string> skipped;
+    context.ui = StaticSite::load((std::filesystem::path(o.resources) / "ui").string(), &skipped);
+    for (auto const& why : skipped) log::warn("chat page: not serving ", why);
     context.address_limiter = KeyedRateLimiter(o.address_rate);
     context.responder = make_responder(o);
     if (o.llm_enabled() && o.fallback_to_catalog) context.fallback_responder = std::make_unique<CatalogResponder>(o.word_delay);

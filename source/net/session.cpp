@@ -1,15 +1,16 @@
 #include "brandchat/net/session.hpp"
 
 #include "brandchat/chat/reply_pipeline.hpp"
+#include "brandchat/language/text.hpp"
 #include "brandchat/log.hpp"
 #include "brandchat/net/server_context.hpp"
 #include "brandchat/net/transport.hpp"
 #include "brandchat/protocol/server_message.hpp"
-#include "brandchat/reply/responder.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
@@ -26,7 +27,8 @@ using asio::use_awaitable;
 Session::Session(ServerContext& server, std::unique_ptr<Transport> transport, std::shared_ptr<Brand const> brand,
                  std::string requested_brand, bool voice_forced, std::string remote_address)
     : server_(server), transport_(std::move(transport)), brand_(std::move(brand)), requested_brand_(std::move(requested_brand)),
-      voice_forced_(voice_forced), remote_address_(std::move(remote_address)) {}
+      voice_forced_(voice_forced), remote_address_(std::move(remote_address)),
+      outbox_(std::min(Outbox::max_merged_bytes, chunk_piece_bytes(server.options.max_frame_bytes))) {}
 
 Session::~Session() = default;
 
@@ -71,15 +73,22 @@ asio::awaitable<void> Session::run() {
     std::array<char, 256> piece;
     std::string message; // the message being received; released between messages
     std::string close_cause = "client closed";
+    bool violation = false;
     for (;;) {
         auto [ec, n] = co_await ws.async_read_some(asio::buffer(piece), as_tuple(use_awaitable));
         if (ec) {
             if (ec == websocket::error::message_too_big) close_cause = "message too big (closed with 1009)";
+            else if (is_frame_violation(ec)) close_cause = ec.message() + " (closed with 1002)";
             else if (ec != websocket::error::closed) close_cause = ec.message();
+            violation = is_frame_violation(ec);
             break;
         }
         message.append(piece.data(), n);
-        if (!ws.is_message_done()) continue;
+        if (!ws.is_message_done()) {
+            watch_message_assembly();
+            continue;
+        }
+        assembling_ = false;
         if (!closing_) {
             if (!ws.got_text()) send_error("Binary frames are not supported: send JSON text frames");
             else co_await dispatch(message);
@@ -87,8 +96,12 @@ asio::awaitable<void> Session::run() {
         message.clear();
         if (message.capacity() > 4096) message.shrink_to_fit();
     }
+    message = {};
 
     closing_ = true;
+    assembling_ = false;
+    transport_->assembly.cancel();
+    if (violation) co_await close_after_violation();
     chats_.clear();
     cancel_reply();
     wake_room_waiters();
@@ -98,6 +111,65 @@ asio::awaitable<void> Session::run() {
     auto lasted = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - connected_at);
     log::info("connection closed: brand=", requested_brand_, " from=", remote_address_, " after=", lasted.count(),
               "ms cause=", close_cause);
+}
+
+// A message's frames must all arrive within --message-timeout-ms of its first: a client that
+// starts a message and stalls would otherwise hold what it sent until the idle timeout.
+void Session::watch_message_assembly() {
+    if (assembling_ || closing_ || server_.options.message_timeout.count() == 0) return;
+    assembling_ = true;
+    transport_->assembly.expires_after(server_.options.message_timeout);
+    if (!assembly_watched_) {
+        assembly_watched_ = true;
+        asio::co_spawn(executor(), message_watchdog(), asio::detached);
+    }
+}
+
+asio::awaitable<void> Session::message_watchdog() {
+    auto self = shared_from_this();
+    auto& timer = transport_->assembly;
+    // Re-arming the timer for the next message wakes it; once no message is under way, it ends
+    // at the last deadline.
+    for (;;) {
+        auto [ec] = co_await timer.async_wait(as_tuple(use_awaitable));
+        if (closing_ || !assembling_) break;
+        if (!ec && timer.expiry() <= asio::steady_timer::clock_type::now()) {
+            auto seconds = std::chrono::duration_cast<std::chrono::milliseconds>(server_.options.message_timeout).count() / 1000.0;
+            log::info("connection from ", remote_address_, ": a message was not completed within ", seconds, " s; closing");
+            send_error("Message not completed within " + std::to_string(static_cast<long>(seconds)) + " s: closing the connection");
+            close_soon(static_cast<std::uint16_t>(websocket::close_code::policy_error), "message not completed in time");
+            // A client that stalls its message will hardly answer the close: a second later the
+            // socket is closed anyway, and what it sent is freed with the read loop.
+            timer.expires_after(std::chrono::seconds(1));
+            co_await timer.async_wait(as_tuple(use_awaitable));
+            beast::error_code ignored;
+            beast::get_lowest_layer(transport_->ws).socket().close(ignored);
+            break;
+        }
+    }
+    assembly_watched_ = false;
+}
+
+// The frame guard failed Beast's read before Beast saw the frame, so Beast's stream cannot
+// answer: send the close frame here, give it a moment to leave, then the socket is closed.
+asio::awaitable<void> Session::close_after_violation() {
+    auto& socket = transport_->ws.next_layer();
+    socket.write_close(static_cast<std::uint16_t>(websocket::close_code::protocol_error), "protocol error");
+    socket.flush();
+    asio::steady_timer timer(executor(), std::chrono::seconds(1));
+    auto drained = [&]() -> asio::awaitable<void> {
+        co_await socket.async_drained(as_tuple(use_awaitable));
+        timer.cancel();
+    };
+    auto watchdog = [&]() -> asio::awaitable<void> {
+        auto [ec] = co_await timer.async_wait(as_tuple(use_awaitable));
+        beast::error_code ignored;
+        if (!ec) beast::get_lowest_layer(transport_->ws).socket().close(ignored); // ends the drain
+    };
+    using namespace asio::experimental::awaitable_operators;
+    auto drain = drained();   // named first: GCC 12 mishandles temporaries in co_await expressions
+    auto watch = watchdog();
+    co_await (std::move(drain) && std::move(watch));
 }
 
 asio::awaitable<void> Session::dispatch(std::string_view frame) {
@@ -128,7 +200,19 @@ void Session::send(std::string frame) {
     start_writing();
 }
 
+// A chunk's frame must be one the client could send back: content longer than a piece is
+// sent as several chunks (clients append them), cut between UTF-8 characters.
 void Session::send_chunk(std::string_view content, std::string const& conversation_id) {
+    auto const piece = chunk_piece_bytes(server_.options.max_frame_bytes);
+    while (content.size() > piece) {
+        auto cut = utf8_prefix_length(content, piece);
+        send_one_chunk(content.substr(0, cut), conversation_id);
+        content.remove_prefix(cut);
+    }
+    send_one_chunk(content, conversation_id);
+}
+
+void Session::send_one_chunk(std::string_view content, std::string const& conversation_id) {
     if (closing_ || !transport_->ws.is_open()) return;
     if (can_write_now()) {
         thread_local std::string frame; // reused: a chunk costs no allocation on its way out
@@ -198,11 +282,12 @@ asio::awaitable<void> Session::write_pump() {
 bool Session::outbox_full() const { return queued_bytes() > server_.options.outbox_limit_bytes; }
 
 asio::awaitable<bool> Session::wait_for_room() {
-    while (!closing_ && outbox_full()) {
+    if (!closing_ && outbox_full()) {
         start_writing(); // the writer wakes us once the backlog is down to half
-        if (closing_ || !outbox_full()) break; // it may have finished (or failed) already
-        transport_->room.expires_at(asio::steady_timer::time_point::max());
-        co_await transport_->room.async_wait(as_tuple(use_awaitable));
+        if (!closing_ && outbox_full()) { // it may have finished (or failed) already
+            transport_->room.expires_at(asio::steady_timer::time_point::max());
+            co_await transport_->room.async_wait(as_tuple(use_awaitable));
+        }
     }
     co_return !closing_;
 }
@@ -240,8 +325,10 @@ asio::awaitable<void> Session::reply_pump() {
 }
 
 void Session::cancel_reply() {
+    if (!replying_) return;
     reply_cancelled_ = true;
-    if (active_stream_) active_stream_->cancel();
+    reply_signal_.emit(asio::cancellation_type::terminal); // no one listens between resumes: the flag covers that
+    wake_room_waiters();
 }
 
 void Session::close_soon(std::uint16_t code, std::string reason) {

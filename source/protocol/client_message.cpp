@@ -46,7 +46,8 @@ std::optional<DecodeError> optional_id(json::object const& data, std::string_vie
     auto const* v = data.if_contains(key);
     if (!v || v->is_null()) return std::nullopt;
     if (!v->is_string()) return DecodeError{"Invalid chat message: \"" + std::string(key) + "\" must be a string or null"};
-    if (v->get_string().size() > 200) return DecodeError{"Invalid chat message: \"" + std::string(key) + "\" is longer than 200 characters"};
+    // Characters, as for the message (code points; JSON text is valid UTF-8 once parsed).
+    if (utf8_length(v->get_string()) > 200) return DecodeError{"Invalid chat message: \"" + std::string(key) + "\" is longer than 200 characters"};
     if (!v->get_string().empty()) out = std::string(v->get_string());
     return std::nullopt;
 }

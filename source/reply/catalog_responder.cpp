@@ -1,10 +1,11 @@
 #include "brandchat/reply/catalog_responder.hpp"
 
+#include "brandchat/reply/cancellable.hpp"
 #include "brandchat/reply/catalog_answer.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/deferred.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/use_awaitable.hpp>
 
 namespace brandchat {
 
@@ -24,40 +25,31 @@ std::vector<std::string> split_words(std::string_view text) {
 
 namespace {
 
-class WordStream final : public ChunkStream {
-public:
-    WordStream(asio::any_io_executor ex, std::string text, std::chrono::milliseconds delay)
-        : timer_(ex), words_(split_words(text)), delay_(delay) {}
-
-    asio::awaitable<std::optional<std::string>> next() override {
-        if (cancelled_ || index_ >= words_.size()) co_return std::nullopt;
-        if (index_ > 0 && delay_.count() > 0) {
-            timer_.expires_after(delay_);
-            co_await timer_.async_wait(asio::as_tuple(asio::use_awaitable)); // woken early by cancel()
-            if (cancelled_) co_return std::nullopt;
+// The answer word by word, `delay` apart (the first word at once); with no delay, all at once.
+ReplyStream type_out(asio::any_io_executor executor, std::string text, std::chrono::milliseconds delay, asio::cancellation_slot cancel) {
+    auto words = split_words(text);
+    if (delay.count() == 0) {
+        co_yield std::move(words);
+        co_return std::nullopt;
+    }
+    asio::steady_timer pause(executor);
+    for (std::size_t i = 0; i < words.size(); ++i) {
+        if (i > 0) {
+            pause.expires_after(delay);
+            auto [ec] = co_await cancellable<void(boost::system::error_code)>(cancel, asio::as_tuple(asio::deferred),
+                                                                              [&](auto handler) { pause.async_wait(std::move(handler)); });
+            if (ec) co_return std::nullopt; // cancelled
         }
-        co_return std::move(words_[index_++]);
+        ReplyPieces word{std::move(words[i])}; // named: GCC 12 miscompiles a braced temporary in co_yield
+        co_yield std::move(word);
     }
-
-    void cancel() override {
-        cancelled_ = true;
-        timer_.cancel();
-    }
-
-    bool ready() const override { return !cancelled_ && index_ < words_.size() && (index_ == 0 || delay_.count() == 0); }
-
-private:
-    asio::steady_timer timer_;
-    std::vector<std::string> words_;
-    std::size_t index_ = 0;
-    std::chrono::milliseconds delay_;
-    bool cancelled_ = false;
-};
+    co_return std::nullopt; // no model, no tokens
+}
 
 } // namespace
 
-std::unique_ptr<ChunkStream> CatalogResponder::start(asio::any_io_executor executor, ReplyRequest const& request) {
-    return std::make_unique<WordStream>(executor, compose_catalog_answer(request), word_delay_);
+ReplyStream CatalogResponder::reply(asio::any_io_executor executor, ReplyRequest const& request, asio::cancellation_slot cancel) {
+    return type_out(executor, compose_catalog_answer(request), word_delay_, cancel);
 }
 
 } // namespace brandchat

@@ -1,20 +1,23 @@
 #include "brandchat/reply/openai_responder.hpp"
 
 #include "brandchat/log.hpp"
+#include "brandchat/reply/cancellable.hpp"
 #include "brandchat/reply/prompt.hpp"
 #include "brandchat/reply/sse_parser.hpp"
 #include "brandchat/reply/upstream_connection.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/deferred.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <cstdlib>
 #include <filesystem>
-#include <deque>
+#include <list>
 #include <random>
 #include <unordered_map>
 
@@ -50,7 +53,70 @@ struct OpenAiResponder::Shared {
     SseEvents events;
 
     void keep(std::unique_ptr<UpstreamConnection> connection) {
-        if (!stopped && idle.size() < idle_limit) idle.push_back({std::move(connection), Clock::now()});
+        if (!stopped && idle.size() < idle_limit) {
+            idle.push_back({std::move(connection), Clock::now()});
+            wake_one(); // a reply waiting for a connect slot can take this one instead
+        }
+    }
+
+    // Connects in flight, at most --max-connects-in-flight: a burst of first messages waits its
+    // turn (a free slot, or a connection coming back to the pool) instead of opening hundreds of
+    // connections in the same millisecond, which overflows the model's listen queue and costs
+    // each dropped SYN a one-second retransmit.
+    std::size_t connects_in_flight = 0;
+    struct Waiter {
+        asio::steady_timer* turn;
+        bool woken = false;
+    };
+    std::list<Waiter> waiting; // first come, first woken
+
+    class ConnectSlot {
+    public:
+        explicit ConnectSlot(Shared& shared) : shared_(shared) { ++shared_.connects_in_flight; }
+        ~ConnectSlot() {
+            --shared_.connects_in_flight;
+            shared_.wake_one();
+        }
+        ConnectSlot(ConnectSlot const&) = delete;
+        ConnectSlot& operator=(ConnectSlot const&) = delete;
+
+    private:
+        Shared& shared_;
+    };
+
+    void wake_one() {
+        for (auto& w : waiting)
+            if (!w.woken) {
+                w.woken = true;
+                w.turn->cancel();
+                return;
+            }
+    }
+
+    // Until a connect slot frees or a connection is kept; throws `cancelled` if the reply is.
+    asio::awaitable<void> wait_for_turn() {
+        asio::steady_timer turn(co_await asio::this_coro::executor, asio::steady_timer::time_point::max());
+        auto me = waiting.insert(waiting.end(), Waiter{&turn});
+        co_await turn.async_wait(asio::as_tuple(asio::use_awaitable));
+        bool woken = me->woken;
+        waiting.erase(me);
+        if (!woken) throw UpstreamFailure(UpstreamFailure::Kind::cancelled, "cancelled");
+    }
+
+    // A kept connection (`pooled`), or a new one once a connect slot is free.
+    asio::awaitable<std::unique_ptr<UpstreamConnection>> connection(asio::any_io_executor executor, bool& pooled,
+                                                                    std::chrono::milliseconds timeout) {
+        for (;;) {
+            if (auto kept = take()) {
+                pooled = true;
+                co_return kept;
+            }
+            if (connects_in_flight < std::max<std::size_t>(1, options.max_connects_in_flight)) break;
+            co_await wait_for_turn();
+        }
+        pooled = false;
+        ConnectSlot slot(*this);
+        co_return co_await UpstreamConnection::open(executor, endpoint, trust(), timeout);
     }
     // The newest connection idle for less than --idle-connection-ms, or null; older ones are
     // closed: servers drop idle keep-alive connections, TLS ones often without a word.
@@ -71,7 +137,7 @@ struct OpenAiResponder::Shared {
     static void top_up(std::shared_ptr<Shared> const& self, asio::any_io_executor const& executor) {
         if (self->stopped) return;
         auto target = std::min(self->options.spare_connections, idle_limit);
-        while (self->idle.size() + self->spares_opening < target) {
+        while (self->idle.size() + self->spares_opening < target && self->connects_in_flight < self->options.max_connects_in_flight) {
             ++self->spares_opening;
             asio::co_spawn(executor, open_spare(self, executor), asio::detached);
         }
@@ -79,6 +145,7 @@ struct OpenAiResponder::Shared {
     static asio::awaitable<void> open_spare(std::shared_ptr<Shared> self, asio::any_io_executor executor) {
         std::unique_ptr<UpstreamConnection> connection;
         try {
+            ConnectSlot slot(*self);
             connection = co_await UpstreamConnection::open(executor, self->endpoint, self->trust(), self->options.connect_timeout);
         } catch (std::exception const& e) { // a detached coroutine's exception would vanish, and the count with it
             log::debug("spare model connection not opened: ", e.what());
@@ -163,149 +230,131 @@ std::string client_message(UpstreamFailure const& f, bool started) {
     case K::broken:
         return started ? "The assistant's language model broke off in the middle of the reply; please try again"
                        : "The connection to the assistant's language model failed; please try again";
+    case K::oversized:
+        return "The assistant's language model sent more in one piece than this server accepts; please try again";
     case K::cancelled: break; // never shown: a cancelled reply ends quietly
     }
     return "The assistant's language model failed; please try again";
 }
 
-class ModelStream final : public ChunkStream {
-public:
-    ModelStream(std::shared_ptr<OpenAiResponder::Shared> shared, asio::any_io_executor ex, std::string body)
-        : shared_(std::move(shared)), executor_(ex), body_(std::move(body)), backoff_(ex),
-          deadline_(Clock::now() + shared_->options.reply_timeout) {}
+std::chrono::milliseconds left(Clock::time_point deadline, std::chrono::milliseconds phase) {
+    auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    return std::max(1ms, std::min(phase, remaining));
+}
 
-    ~ModelStream() override {
-        if (connection_) connection_->close();
-    }
+bool cancelled_now(asio::cancellation_state const& state) { return state.cancelled() != asio::cancellation_type::none; }
 
-    asio::awaitable<std::optional<std::string>> next() override {
+// A connection to the model with the request sent and a 200 header read: a kept one, or a new
+// one when a connect slot is free (Shared::wait_for_turn). Retries what may be retried, with
+// backoff; throws the last UpstreamFailure.
+asio::awaitable<std::unique_ptr<UpstreamConnection>> open_stream(std::shared_ptr<OpenAiResponder::Shared> shared,
+                                                                 std::string const& body, Clock::time_point deadline) {
+    auto executor = co_await asio::this_coro::executor;
+    auto const& o = shared->options;
+    asio::steady_timer backoff(executor);
+    for (std::size_t attempt = 0;; ++attempt) {
         std::optional<UpstreamFailure> failure;
+        std::unique_ptr<UpstreamConnection> connection;
+        bool pooled = false;
         try {
-            if (!started_) {
-                started_ = true;
-                co_await begin();
+            connection = co_await shared->connection(executor, pooled, left(deadline, o.connect_timeout));
+            auto header = co_await connection->request(shared->target, shared->header_lines, body, left(deadline, o.first_byte_timeout));
+            if (header.status == 200) {
+                OpenAiResponder::Shared::top_up(shared, executor);
+                co_return connection;
             }
-            while (pending_.empty() && !done_ && !cancelled_) co_await pull();
+            auto detail = co_await connection->read_all(4096, left(deadline, o.first_byte_timeout));
+            UpstreamFailure f(UpstreamFailure::Kind::status, "HTTP " + std::to_string(header.status), header.status);
+            f.retry_after = header.retry_after;
+            log::debug("model answered HTTP ", header.status, " (", detail.substr(0, 200), ")");
+            throw f;
         } catch (UpstreamFailure const& f) {
             failure = f;
         }
-        if (cancelled_) co_return std::nullopt;
-        if (failure) {
-            if (connection_) connection_->close();
-            connection_.reset();
-            log::warn("model request failed: ", failure->what(), failure->status ? " status=" + std::to_string(failure->status) : "");
-            throw ReplyError(client_message(*failure, got_content_));
+        connection.reset(); // closed
+        if (failure->kind == UpstreamFailure::Kind::cancelled || cancelled_now(co_await asio::this_coro::cancellation_state))
+            throw UpstreamFailure(UpstreamFailure::Kind::cancelled, "cancelled");
+        // A kept-alive connection the server has since closed (a TLS one may just be cut off):
+        // try a fresh one, free of charge.
+        if (pooled && (failure->kind == UpstreamFailure::Kind::broken || failure->kind == UpstreamFailure::Kind::tls)) {
+            --attempt;
+            continue;
         }
-        if (pending_.empty()) co_return std::nullopt;
-        std::string piece = std::move(pending_.front());
-        pending_.pop_front();
-        co_return piece;
+        if (!retryable(*failure) || attempt >= o.retries) throw *failure;
+        auto delay = retry_delay(attempt, failure->retry_after, std::uniform_real_distribution<double>(0, 1)(shared->rng));
+        if (Clock::now() + delay >= deadline) throw *failure;
+        log::info("model request failed (", failure->what(), "); retry ", attempt + 1, " of ", o.retries, " in ", delay.count(), "ms");
+        backoff.expires_after(delay);
+        auto [ec] = co_await backoff.async_wait(asio::as_tuple(asio::use_awaitable));
+        if (ec) throw UpstreamFailure(UpstreamFailure::Kind::cancelled, "cancelled");
     }
+}
 
-    void cancel() override {
-        cancelled_ = true;
-        backoff_.cancel();
-        if (connection_) connection_->close();
+// What the client hears of a failure, as the ReplyError a reply throws (cancellation too: its
+// text is never shown).
+ReplyError reply_error(std::exception_ptr failure, bool started) {
+    try {
+        std::rethrow_exception(failure);
+    } catch (UpstreamFailure const& f) {
+        if (f.kind != UpstreamFailure::Kind::cancelled)
+            log::warn("model request failed: ", f.what(), f.status ? " status=" + std::to_string(f.status) : "");
+        return ReplyError(client_message(f, started));
     }
+    // Anything else is not the model's doing: it goes on up as it is.
+}
 
-    std::optional<TokenUsage> usage() const override { return usage_; }
-    bool ready() const override { return !pending_.empty() && !cancelled_; }
+// The reply from the model: the request (with its retries), then each read of the event stream,
+// parsed, yielded as one batch. Deadlines: the first piece within --first-byte-timeout-ms of the
+// request, each later one within --idle-chunk-timeout-ms of the last (keep-alive comments do not
+// count), all within --reply-timeout-ms.
+ReplyStream model_reply(asio::any_io_executor executor, std::shared_ptr<OpenAiResponder::Shared> shared, std::string body,
+                        asio::cancellation_slot cancel) {
+    auto const& o = shared->options;
+    auto const deadline = Clock::now() + o.reply_timeout;
+    // A generator cannot await an awaitable: each is spawned, and awaited as an operation.
+    auto [not_opened, connection] = co_await await_awaitable(executor, open_stream(shared, body, deadline), cancel, asio::as_tuple(asio::deferred));
+    if (not_opened) throw reply_error(not_opened, false);
+    connection->set_deadline(std::min(deadline, Clock::now() + o.first_byte_timeout));
 
-private:
-    std::chrono::milliseconds left(std::chrono::milliseconds phase) const {
-        auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(deadline_ - Clock::now());
-        return std::max(1ms, std::min(phase, remaining));
-    }
-
-    // Connects (or reuses a connection), sends, reads the header; retries what may be retried.
-    asio::awaitable<void> begin() {
-        auto const& o = shared_->options;
-        for (std::size_t attempt = 0;; ++attempt) {
-            std::optional<UpstreamFailure> failure;
-            bool pooled = false;
-            try {
-                if ((connection_ = shared_->take())) {
-                    pooled = true;
-                } else {
-                    connection_ = co_await UpstreamConnection::open(executor_, shared_->endpoint, shared_->trust(), left(o.connect_timeout));
-                }
-                if (cancelled_) throw UpstreamFailure(UpstreamFailure::Kind::cancelled, "cancelled");
-                auto header = co_await connection_->request(shared_->target, shared_->header_lines, body_, left(o.first_byte_timeout));
-                if (header.status == 200) {
-                    OpenAiResponder::Shared::top_up(shared_, executor_);
-                    co_return;
-                }
-                auto detail = co_await connection_->read_all(4096, left(o.first_byte_timeout));
-                UpstreamFailure f(UpstreamFailure::Kind::status, "HTTP " + std::to_string(header.status), header.status);
-                f.retry_after = header.retry_after;
-                log::debug("model answered HTTP ", header.status, " (", detail.substr(0, 200), ")");
-                throw f;
-            } catch (UpstreamFailure const& f) {
-                failure = f;
-            }
-            if (connection_) connection_->close();
-            connection_.reset();
-            if (cancelled_) throw UpstreamFailure(UpstreamFailure::Kind::cancelled, "cancelled");
-            // A kept-alive connection the server has since closed (a TLS one may just be cut off):
-            // try a fresh one, free of charge.
-            if (pooled && (failure->kind == UpstreamFailure::Kind::broken || failure->kind == UpstreamFailure::Kind::tls)) {
-                --attempt;
-                continue;
-            }
-            if (!retryable(*failure) || attempt >= o.retries) throw *failure;
-            auto delay = retry_delay(attempt, failure->retry_after, std::uniform_real_distribution<double>(0, 1)(shared_->rng));
-            if (Clock::now() + delay >= deadline_) throw *failure;
-            log::info("model request failed (", failure->what(), "); retry ", attempt + 1, " of ", o.retries, " in ", delay.count(), "ms");
-            backoff_.expires_after(delay);
-            co_await backoff_.async_wait(asio::as_tuple(asio::use_awaitable));
-            if (cancelled_) throw UpstreamFailure(UpstreamFailure::Kind::cancelled, "cancelled");
-        }
-    }
-
-    asio::awaitable<void> pull() {
-        auto const& o = shared_->options;
-        auto phase = got_content_ ? o.idle_chunk_timeout : o.first_byte_timeout;
-        if (Clock::now() >= deadline_) throw UpstreamFailure(UpstreamFailure::Kind::timeout, "the whole reply took too long");
-        auto bytes = co_await connection_->read_body(left(phase));
-        if (!bytes) {
-            if (!saw_done_ && !saw_finish_) throw UpstreamFailure(UpstreamFailure::Kind::broken, "the stream ended without [DONE]");
-            done_ = true;
-            if (connection_->reusable()) shared_->keep(std::move(connection_));
-            connection_.reset();
-            co_return;
-        }
-        auto& events = shared_->events;
+    SseParser parser(o.max_sse_line_bytes, o.max_sse_event_bytes);
+    std::optional<TokenUsage> usage;
+    bool started = false, ended = false; // content seen; [DONE] or a finish_reason seen
+    for (;;) {
+        auto [failed, bytes] = co_await await_awaitable(executor, connection->read_body(), cancel, asio::as_tuple(asio::deferred));
+        if (failed) throw reply_error(failed, started);
+        if (!bytes) break;
+        // Every event of this read is handled before the next suspension: `events` is shared.
+        auto& events = shared->events;
         events.clear();
-        parser_.feed(*bytes, events);
+        parser.feed(*bytes, events);
+        if (parser.overflowed())
+            throw reply_error(std::make_exception_ptr(UpstreamFailure(UpstreamFailure::Kind::oversized,
+                                                                      "a line or event of the stream exceeded the SSE limits")),
+                              started);
+        ReplyPieces batch;
         for (auto const& event : events) {
             auto delta = read_completion_event(event);
-            if (delta.finished) saw_finish_ = true;
+            if (delta.finished) ended = true;
             if (delta.total_tokens || delta.prompt_tokens || delta.completion_tokens)
-                usage_ = TokenUsage{delta.prompt_tokens, delta.completion_tokens, delta.total_tokens};
-            switch (delta.kind) {
-            case CompletionDelta::Kind::content:
-                got_content_ = true;
-                pending_.push_back(std::move(delta.text));
-                break;
-            case CompletionDelta::Kind::done: saw_done_ = true; break;
-            case CompletionDelta::Kind::error:
-                throw UpstreamFailure(UpstreamFailure::Kind::broken, "error event in the stream: " + delta.text.substr(0, 200));
-            default: break;
-            }
+                usage = TokenUsage{delta.prompt_tokens, delta.completion_tokens, delta.total_tokens};
+            if (delta.kind == CompletionDelta::Kind::content) batch.push_back(std::move(delta.text));
+            else if (delta.kind == CompletionDelta::Kind::done) ended = true;
+            else if (delta.kind == CompletionDelta::Kind::error)
+                throw reply_error(std::make_exception_ptr(UpstreamFailure(UpstreamFailure::Kind::broken,
+                                                                          "error event in the stream: " + delta.text.substr(0, 200))),
+                                  started);
         }
+        if (batch.empty()) continue;
+        started = true;
+        connection->set_deadline(std::min(deadline, Clock::now() + o.idle_chunk_timeout));
+        co_yield std::move(batch);
     }
-
-    std::shared_ptr<OpenAiResponder::Shared> shared_;
-    asio::any_io_executor executor_;
-    std::string body_;
-    asio::steady_timer backoff_;
-    Clock::time_point deadline_;
-    std::unique_ptr<UpstreamConnection> connection_;
-    SseParser parser_;
-    std::deque<std::string> pending_;
-    std::optional<TokenUsage> usage_;
-    bool started_ = false, done_ = false, cancelled_ = false, got_content_ = false, saw_done_ = false, saw_finish_ = false;
-};
+    if (!ended)
+        throw reply_error(std::make_exception_ptr(UpstreamFailure(UpstreamFailure::Kind::broken, "the stream ended without [DONE]")),
+                          started);
+    if (connection->reusable()) shared->keep(std::move(connection));
+    co_return usage;
+}
 
 } // namespace
 
@@ -333,11 +382,11 @@ void OpenAiResponder::stop() {
 
 std::string_view OpenAiResponder::name() const { return shared_->description; }
 
-std::unique_ptr<ChunkStream> OpenAiResponder::start(asio::any_io_executor executor, ReplyRequest const& request) {
+ReplyStream OpenAiResponder::reply(asio::any_io_executor executor, ReplyRequest const& request, asio::cancellation_slot cancel) {
     auto const& o = shared_->options;
     PromptSettings settings{request.brand->model.empty() ? o.model : request.brand->model, o.temperature, o.max_tokens,
                             o.voice_max_tokens, o.history_budget_chars};
-    return std::make_unique<ModelStream>(shared_, executor, chat_completion_body(request, settings, shared_->prompt_for(request.brand)));
+    return model_reply(executor, shared_, chat_completion_body(request, settings, shared_->prompt_for(request.brand)), cancel);
 }
 
 } // namespace brandchat

@@ -12,9 +12,16 @@ void SseEvents::take(SseEvent& event) {
     std::swap(slot, event);
 }
 
+void SseParser::overflow() {
+    overflowed_ = true;
+    partial_ = {};
+    current_ = {};
+    has_data_ = false;
+}
+
 void SseParser::feed(std::string_view bytes, SseEvents& out) {
     std::size_t start = 0;
-    for (std::size_t i = 0; i < bytes.size(); ++i) {
+    for (std::size_t i = 0; i < bytes.size() && !overflowed_; ++i) {
         char c = bytes[i];
         if (skip_lf_) {
             skip_lf_ = false;
@@ -24,12 +31,15 @@ void SseParser::feed(std::string_view bytes, SseEvents& out) {
             }
         }
         if (c != '\n' && c != '\r') continue;
+        if (partial_.size() + (i - start) > max_line_) return overflow();
         partial_.append(bytes.substr(start, i - start));
         line(partial_, out);
         partial_.clear();
         skip_lf_ = c == '\r';
         start = i + 1;
     }
+    if (overflowed_) return;
+    if (partial_.size() + (bytes.size() - start) > max_line_) return overflow();
     partial_.append(bytes.substr(start));
 }
 
@@ -47,6 +57,7 @@ void SseParser::line(std::string_view text, SseEvents& out) {
     std::string_view value = colon == std::string_view::npos ? std::string_view() : text.substr(colon + 1);
     if (!value.empty() && value.front() == ' ') value.remove_prefix(1);
     if (field == "data") {
+        if (current_.data.size() + value.size() + 1 > max_event_) return overflow();
         if (has_data_) current_.data.push_back('\n');
         current_.data.append(value);
         has_data_ = true;

@@ -3,6 +3,9 @@
 #include "brandchat/config/parse_number.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -51,33 +54,8 @@ UpstreamEndpoint parse_base_url(std::string const& url) {
 }
 
 struct UpstreamConnection::Impl {
-    Impl(asio::any_io_executor ex, ssl::context* ctx)
-        : plain(ex), watchdog(ex) {
+    Impl(asio::any_io_executor ex, ssl::context* ctx) : plain(ex), watchdog(ex) {
         if (ctx) secure.emplace(tcp_stream_type(ex), *ctx);
-    }
-
-    // The body's time limit. Re-arming a Beast stream timeout on every read costs a timer start,
-    // a cancel and an extra handler per chunk; instead each read just moves `deadline`, and one
-    // timer wakes at most once per limit to see whether it has passed.
-    void arm(std::chrono::milliseconds timeout) {
-        deadline = std::chrono::steady_clock::now() + timeout;
-        if (watchdog_armed) return;
-        watchdog_armed = true;
-        watchdog.expires_at(deadline);
-        watchdog.async_wait([this, alive = std::weak_ptr<bool>(alive)](beast::error_code ec) {
-            // Cancelled, or fired just before the connection was destroyed: `this` may be gone.
-            if (ec || alive.expired()) return;
-            watchdog_armed = false;
-            if (closed) return;
-            if (std::chrono::steady_clock::now() >= deadline) {
-                timed_out = true;
-                beast::error_code ignored;
-                lowest().socket().close(ignored); // the pending read ends now
-            } else {
-                arm(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()) +
-                    std::chrono::milliseconds(1));
-            }
-        });
     }
     using tcp_stream_type = beast::tcp_stream;
 
@@ -91,17 +69,37 @@ struct UpstreamConnection::Impl {
     std::optional<http::response_parser<http::string_body>> parser;
     bool closed = false;
     bool keep_alive = false;
+    // The body's time limit (set_deadline). Re-arming a Beast stream timeout on every read costs a
+    // timer start, a cancel and an extra handler per read; instead a read only looks at
+    // `deadline`, and one watchdog coroutine per response wakes when it passes (or is brought
+    // forward) to end the read in progress.
     asio::steady_timer watchdog;
-    std::shared_ptr<bool> alive = std::make_shared<bool>(true);
-    std::chrono::steady_clock::time_point deadline{};
-    bool watchdog_armed = false;
+    std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+    bool watching = false;   // the watchdog runs: from the first body read to the response's end
     bool timed_out = false;
 };
+
+// Wakes at the deadline, and whenever it is brought forward; closes the socket once it has
+// passed, so the read in progress ends (timed_out says why). Ends with the response.
+asio::awaitable<void> UpstreamConnection::watch_deadline(std::shared_ptr<Impl> impl) {
+    while (impl->watching && !impl->closed) {
+        impl->watchdog.expires_at(impl->deadline);
+        auto [ec] = co_await impl->watchdog.async_wait(as_tuple(use_awaitable));
+        if (!impl->watching || impl->closed) break;
+        if (!ec && std::chrono::steady_clock::now() >= impl->deadline) {
+            impl->timed_out = true;
+            beast::error_code ignored;
+            impl->lowest().socket().close(ignored);
+            break;
+        }
+    }
+    impl->watching = false;
+}
 
 namespace {
 
 UpstreamFailure transport_failure(beast::error_code ec, bool closed, char const* during) {
-    if (closed) return {UpstreamFailure::Kind::cancelled, "cancelled"};
+    if (closed || ec == asio::error::operation_aborted) return {UpstreamFailure::Kind::cancelled, "cancelled"};
     if (ec == beast::error::timeout) return {UpstreamFailure::Kind::timeout, std::string("timed out ") + during};
     if (ec.category() == asio::error::get_ssl_category() || ec == asio::ssl::error::stream_truncated)
         return {UpstreamFailure::Kind::tls, std::string("TLS failure ") + during + ": " + ec.message()};
@@ -138,8 +136,10 @@ std::string request_header_lines(std::vector<std::pair<std::string, std::string>
     return lines;
 }
 
-UpstreamConnection::UpstreamConnection(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
-UpstreamConnection::~UpstreamConnection() = default;
+UpstreamConnection::UpstreamConnection(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
+UpstreamConnection::~UpstreamConnection() {
+    if (impl_) close(); // the watchdog, if it still runs, holds the rest until it has woken
+}
 
 namespace {
 
@@ -166,19 +166,31 @@ asio::awaitable<std::shared_ptr<Addresses const>> resolve(asio::any_io_executor 
     if (!ec && port) {
         addresses = std::make_shared<Addresses const>(Addresses{tcp::endpoint(literal, *port)});
     } else {
-        // The resolver has no timeout of its own: a timer cancels it. The timer's handler holds
-        // the resolver weakly, since it may run after this frame is gone.
-        auto resolver = std::make_shared<tcp::resolver>(executor);
-        auto timed_out = std::make_shared<bool>(false);
+        // The resolver takes no cancellation slot and has no timeout of its own: a watchdog beside
+        // it cancels it at the deadline, or when the reply is cancelled (the watchdog's wait is).
+        tcp::resolver resolver(executor);
         asio::steady_timer deadline(executor, timeout);
-        deadline.async_wait([weak = std::weak_ptr<tcp::resolver>(resolver), timed_out](beast::error_code ec) {
-            if (ec) return;
-            *timed_out = true;
-            if (auto r = weak.lock()) r->cancel();
-        });
-        auto [rec, results] = co_await resolver->async_resolve(endpoint.host, endpoint.port, as_tuple(use_awaitable));
-        deadline.cancel();
-        if (*timed_out) throw UpstreamFailure(UpstreamFailure::Kind::timeout, "timed out resolving " + endpoint.host);
+        bool timed_out = false, finished = false;
+        tcp::resolver::results_type results;
+        beast::error_code rec;
+        auto lookup = [&]() -> asio::awaitable<void> {
+            std::tie(rec, results) = co_await resolver.async_resolve(endpoint.host, endpoint.port, as_tuple(use_awaitable));
+            finished = true;
+            deadline.cancel();
+        };
+        auto watchdog = [&]() -> asio::awaitable<void> {
+            auto [ec] = co_await deadline.async_wait(as_tuple(use_awaitable));
+            timed_out = !ec;
+            if (!finished) resolver.cancel();
+        };
+        {
+            using namespace asio::experimental::awaitable_operators;
+            auto a = lookup(); // named: GCC 12 mishandles temporaries in co_await expressions
+            auto b = watchdog();
+            co_await (std::move(a) && std::move(b));
+        }
+        if (timed_out && !finished) throw UpstreamFailure(UpstreamFailure::Kind::timeout, "timed out resolving " + endpoint.host);
+        if (rec == asio::error::operation_aborted) throw UpstreamFailure(UpstreamFailure::Kind::cancelled, "cancelled");
         if (rec) throw UpstreamFailure(UpstreamFailure::Kind::connect, "cannot resolve " + endpoint.host + ": " + rec.message());
         Addresses found;
         for (auto const& r : results) found.push_back(r.endpoint());
@@ -194,7 +206,7 @@ asio::awaitable<std::shared_ptr<Addresses const>> resolve(asio::any_io_executor 
 asio::awaitable<std::unique_ptr<UpstreamConnection>> UpstreamConnection::open(asio::any_io_executor executor,
                                                                              UpstreamEndpoint const& endpoint, ssl::context* tls,
                                                                              std::chrono::milliseconds timeout) {
-    auto impl = std::make_unique<Impl>(executor, endpoint.tls ? tls : nullptr);
+    auto impl = std::make_shared<Impl>(executor, endpoint.tls ? tls : nullptr);
     impl->host = endpoint.host;
     // One budget for resolving, connecting and the TLS handshake.
     auto started = std::chrono::steady_clock::now();
@@ -219,6 +231,7 @@ asio::awaitable<std::unique_ptr<UpstreamConnection>> UpstreamConnection::open(as
         auto [hec] = co_await impl->secure->async_handshake(ssl::stream_base::client, as_tuple(use_awaitable));
         if (hec) {
             if (hec == beast::error::timeout) throw UpstreamFailure(UpstreamFailure::Kind::timeout, "timed out in the TLS handshake");
+            if (hec == asio::error::operation_aborted) throw UpstreamFailure(UpstreamFailure::Kind::cancelled, "cancelled");
             throw UpstreamFailure(UpstreamFailure::Kind::tls, "TLS handshake failed: " + hec.message());
         }
     }
@@ -256,7 +269,14 @@ asio::awaitable<UpstreamConnection::Header> UpstreamConnection::request(std::str
     co_return Header{h.result_int(), parse_retry_after(h.base())};
 }
 
-asio::awaitable<std::optional<std::string>> UpstreamConnection::read_body(std::chrono::milliseconds timeout) {
+void UpstreamConnection::set_deadline(std::chrono::steady_clock::time_point deadline) {
+    auto& impl = *impl_;
+    bool sooner = deadline < impl.deadline;
+    impl.deadline = deadline;
+    if (sooner && impl.watching) impl.watchdog.cancel(); // wakes it to wait for the new deadline
+}
+
+asio::awaitable<std::optional<std::string>> UpstreamConnection::read_body() {
     auto& impl = *impl_;
     auto& parser = *impl.parser;
     for (;;) {
@@ -277,11 +297,20 @@ asio::awaitable<std::optional<std::string>> UpstreamConnection::read_body(std::c
         }
         if (parser.is_done()) {
             impl.keep_alive = parser.get().keep_alive();
+            impl.watching = false; // the watchdog ends when it next wakes
+            impl.watchdog.cancel();
             if (impl.buffer.size() == 0) impl.buffer.shrink_to_fit(); // a pooled connection keeps no read buffer
             co_return std::nullopt;
         }
+        if (std::chrono::steady_clock::now() >= impl.deadline) {
+            impl.timed_out = true;
+            throw UpstreamFailure(UpstreamFailure::Kind::timeout, "timed out reading the stream");
+        }
         impl.lowest().expires_never();
-        impl.arm(timeout);
+        if (!impl.watching) {
+            impl.watching = true;
+            asio::co_spawn(impl.watchdog.get_executor(), watch_deadline(impl_), asio::detached);
+        }
         beast::error_code ec;
         // Beast reads at most the buffer's free capacity. A stream that fills it on every read
         // is outrunning it: grow it, so one read (and one batch to the client) carries many
@@ -294,6 +323,7 @@ asio::awaitable<std::optional<std::string>> UpstreamConnection::read_body(std::c
         if (!ec && used + impl.buffer.size() - before >= room && impl.buffer.capacity() < max_read_buffer)
             impl.buffer.reserve(std::min(max_read_buffer, 2 * std::max<std::size_t>(impl.buffer.capacity(), 512)));
         if (ec && impl.timed_out) throw UpstreamFailure(UpstreamFailure::Kind::timeout, "timed out reading the stream");
+        if (ec == asio::error::operation_aborted) throw UpstreamFailure(UpstreamFailure::Kind::cancelled, "cancelled");
         if (ec == http::error::end_of_stream || ec == http::error::partial_message || ec == asio::error::eof)
             throw UpstreamFailure(UpstreamFailure::Kind::broken, "the stream ended before the reply was complete");
         if (ec) throw transport_failure(ec, impl.closed, "reading the stream");
@@ -301,9 +331,10 @@ asio::awaitable<std::optional<std::string>> UpstreamConnection::read_body(std::c
 }
 
 asio::awaitable<std::string> UpstreamConnection::read_all(std::size_t limit, std::chrono::milliseconds timeout) {
+    set_deadline(std::chrono::steady_clock::now() + timeout);
     std::string all;
     while (all.size() < limit) {
-        auto piece = co_await read_body(timeout);
+        auto piece = co_await read_body();
         if (!piece) break;
         all += *piece;
     }
@@ -313,8 +344,10 @@ asio::awaitable<std::string> UpstreamConnection::read_all(std::size_t limit, std
 void UpstreamConnection::close() {
     impl_->closed = true;
     impl_->keep_alive = false;
+    impl_->watching = false;
     impl_->watchdog.cancel();
-    impl_->lowest().close();
+    beast::error_code ignored;
+    impl_->lowest().socket().close(ignored);
 }
 
 bool UpstreamConnection::reusable() const { return impl_->keep_alive && !impl_->closed && !impl_->timed_out; }

@@ -5,6 +5,7 @@
 
 #include "brandchat/language/sentence_limiter.hpp"
 #include "brandchat/net/server_context.hpp"
+#include "mock_model.hpp"
 #include "test_server.hpp"
 
 #include <boost/json.hpp>
@@ -24,65 +25,6 @@ using namespace brandchat::test;
 namespace json = boost::json;
 
 namespace {
-
-// The mock model as a child process, stopped by pid; its port is read from its first line.
-class MockModel {
-public:
-    explicit MockModel(std::string const& args) {
-        std::vector<std::string> words{BRANDCHAT_MOCK_LLM, "--port", "0", "--quiet"};
-        std::istringstream split(args);
-        for (std::string w; split >> w;) words.push_back(w);
-        std::vector<char*> argv;
-        for (auto& w : words) argv.push_back(w.data());
-        argv.push_back(nullptr);
-        int fds[2];
-        REQUIRE(::pipe(fds) == 0);
-        posix_spawn_file_actions_t actions;
-        posix_spawn_file_actions_init(&actions);
-        posix_spawn_file_actions_adddup2(&actions, fds[1], 1);
-        posix_spawn_file_actions_addclose(&actions, fds[0]);
-        REQUIRE(::posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environ) == 0);
-        posix_spawn_file_actions_destroy(&actions);
-        ::close(fds[1]);
-        out_ = ::fdopen(fds[0], "r");
-        char line[256] = {};
-        REQUIRE(std::fgets(line, sizeof line, out_));
-        std::string text(line);
-        port_ = static_cast<std::uint16_t>(std::stoi(text.substr(text.rfind(':') + 1)));
-    }
-    ~MockModel() {
-        ::kill(pid_, SIGTERM);
-        int status = 0;
-        ::waitpid(pid_, &status, 0);
-        std::fclose(out_);
-    }
-    std::uint16_t port() const { return port_; }
-    json::array requests() const {
-        auto text = http_get(port_, "/mock/requests");
-        return json::parse(text.substr(text.find("\n\n") + 2)).as_array();
-    }
-    std::int64_t stat(char const* name) const {
-        auto text = http_get(port_, "/mock/stats");
-        return json::parse(text.substr(text.find("\n\n") + 2)).at(name).to_number<std::int64_t>();
-    }
-    std::int64_t now_ms() const {
-        auto text = http_get(port_, "/mock/now");
-        return json::parse(text.substr(text.find("\n\n") + 2)).at("now_ms").to_number<std::int64_t>();
-    }
-
-private:
-    pid_t pid_ = -1;
-    FILE* out_ = nullptr;
-    std::uint16_t port_ = 0;
-};
-
-Options model_options(std::string const& base_url) {
-    auto o = quiet_options();
-    o.openai_base_url = base_url;
-    o.openai_api_key = "sk-test-secret";
-    o.retries = 2;
-    return o;
-}
 
 std::string str(json::value const& v) { return std::string(v.as_string()); }
 
@@ -344,4 +286,46 @@ TEST_CASE("HTTPS: a trusted certificate works; a wrong host name or an untrusted
     REQUIRE(untrusted.complete.type == "error");
     CHECK(str(untrusted.complete.data.at("message")).find("TLS") != std::string::npos);
     (void)std::system(("rm -rf " + dir).c_str());
+}
+
+TEST_CASE("one huge token: split into frames the client could send back; past the SSE limits, a clear error") {
+    // A 100,000-character word (an argument may not be much longer) is one token: one SSE line
+    // and one event of over 100 KB.
+    std::string word(100000, 'x');
+    for (std::size_t i = 0; i < word.size(); i += 7) word[i] = '"'; // escaped: the frame grows
+    MockModel mock("--token-delay-ms 0 --tokens 1 --reply-text " + word);
+    auto options = model_options("http://127.0.0.1:" + std::to_string(mock.port()) + "/v1");
+    {
+        TestServer server(options);
+        WsClient c(server.port(), "/ws/chat/techpro");
+        c.read();
+        c.chat("hello");
+        std::string text;
+        std::size_t frames = 0, largest = 0;
+        for (;;) {
+            auto f = c.read();
+            largest = std::max(largest, f.raw.size());
+            if (f.type != "chunk") {
+                CHECK(f.type == "complete");
+                break;
+            }
+            text += str(f.data.at("content"));
+            ++frames;
+        }
+        CHECK(text == word);
+        CHECK(frames >= 3);
+        CHECK(largest <= options.max_frame_bytes);
+    }
+    options.max_sse_line_bytes = 50000;
+    TestServer limited(options);
+    WsClient c(limited.port(), "/ws/chat/techpro");
+    c.read();
+    c.chat("hello");
+    auto reply = c.read_reply();
+    REQUIRE(reply.complete.type == "error");
+    CHECK(str(reply.complete.data.at("message")).find("more in one piece than this server accepts") != std::string::npos);
+    CHECK(reply.text.empty());
+    // The connection stays usable.
+    c.chat("hello again");
+    CHECK(c.read_reply().complete.type == "error");
 }

@@ -10,7 +10,11 @@
 
 #include <future>
 #include <stdexcept>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 namespace brandchat::test {
 
@@ -164,6 +168,85 @@ std::string http_get(std::uint16_t port, std::string const& target, std::string 
     std::string headers;
     for (auto const& field : res) headers += std::string(field.name_string()) + ": " + std::string(field.value()) + "\n";
     return headers + "\n" + res.body();
+}
+
+RawClient::RawClient(std::uint16_t port) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) throw std::runtime_error("connect failed");
+}
+
+RawClient::~RawClient() {
+    if (fd_ >= 0) ::close(fd_);
+}
+
+void RawClient::send(std::string const& bytes) {
+    for (std::size_t sent = 0; sent < bytes.size();) {
+        auto n = ::send(fd_, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+        if (n <= 0) throw std::runtime_error("send failed");
+        sent += static_cast<std::size_t>(n);
+    }
+}
+
+std::string RawClient::read_until_close(int ms) {
+    std::string out = std::move(pending_);
+    pending_.clear();
+    for (;;) {
+        pollfd p{fd_, POLLIN, 0};
+        if (::poll(&p, 1, ms) <= 0) return out;
+        char buf[4096];
+        auto n = ::recv(fd_, buf, sizeof buf, 0);
+        if (n <= 0) return out;
+        out.append(buf, static_cast<std::size_t>(n));
+    }
+}
+
+std::string RawClient::upgrade(std::string const& path, std::string const& extra, std::string const& key) {
+    send("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+         "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: " + key + "\r\n" + extra + "\r\n");
+    std::string head;
+    while (head.find("\r\n\r\n") == std::string::npos) {
+        pollfd p{fd_, POLLIN, 0};
+        if (::poll(&p, 1, 3000) <= 0) break;
+        char buf[4096];
+        auto n = ::recv(fd_, buf, sizeof buf, 0);
+        if (n <= 0) break;
+        head.append(buf, static_cast<std::size_t>(n));
+    }
+    auto end = head.find("\r\n\r\n");
+    if (end != std::string::npos) {
+        pending_ = head.substr(end + 4); // the first frames, if they came along
+        head.resize(end + 4);
+    }
+    return head;
+}
+
+int RawClient::read_close_code(int ms) { return close_code_of(read_until_close(ms)); }
+
+int RawClient::close_code_of(std::string const& bytes) {
+    // Server frames are unmasked: opcode, 7-bit length (or 16-bit), payload.
+    for (std::size_t i = 0; i + 2 <= bytes.size();) {
+        unsigned op = static_cast<unsigned char>(bytes[i]) & 0x0f;
+        std::size_t len = static_cast<unsigned char>(bytes[i + 1]) & 0x7f, at = i + 2;
+        if (len == 126) {
+            if (at + 2 > bytes.size()) break;
+            len = std::size_t(static_cast<unsigned char>(bytes[at])) << 8 | static_cast<unsigned char>(bytes[at + 1]);
+            at += 2;
+        } else if (len == 127) {
+            if (at + 8 > bytes.size()) break;
+            len = 0;
+            for (int k = 0; k < 8; ++k) len = len << 8 | static_cast<unsigned char>(bytes[at + k]);
+            at += 8;
+        }
+        if (op == 0x8) return len >= 2 && at + 2 <= bytes.size()
+                                  ? (static_cast<unsigned char>(bytes[at]) << 8 | static_cast<unsigned char>(bytes[at + 1]))
+                                  : 1005;
+        i = at + len;
+    }
+    return -1;
 }
 
 } // namespace brandchat::test

@@ -5,6 +5,7 @@
 
 #include "brandchat/net/server.hpp"
 #include "brandchat/net/server_context.hpp"
+#include "client_frame.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/json.hpp>
@@ -70,5 +71,29 @@ private:
 
 std::string http_get(std::uint16_t port, std::string const& target, std::string const& method = "GET",
                      std::string const& origin = "", unsigned* status = nullptr, std::string const& body = "");
+
+// A plain TCP client for bytes no well-behaved library sends: malformed HTTP, hand-made
+// WebSocket frames. Every read has a deadline.
+class RawClient {
+public:
+    explicit RawClient(std::uint16_t port);
+    ~RawClient();
+    void send(std::string const& bytes);
+    // Everything until the server closes (or `ms` pass with nothing more).
+    std::string read_until_close(int ms = 3000);
+    // The HTTP response head of a WebSocket upgrade of `path` (with `extra` header lines, each
+    // ending in \r\n); the connection is then a WebSocket if it says 101.
+    std::string upgrade(std::string const& path, std::string const& extra = "", std::string const& key = "dGhlIHNhbXBsZSBub25jZQ==");
+    // Reads server frames until a close frame, and returns its code (-1: no close frame came).
+    int read_close_code(int ms = 3000);
+    static int close_code_of(std::string const& server_bytes);
+    static std::string frame(unsigned char opcode, std::string const& payload, bool fin = true) {
+        return client_frame(opcode, payload, fin);
+    }
+
+private:
+    int fd_ = -1;
+    std::string pending_;
+};
 
 } // namespace brandchat::test

@@ -18,6 +18,17 @@ TEST_CASE("language detection: English, Indonesian, and undecided short text") {
     CHECK_FALSE(detect_language("ThinkPad X1"));
 }
 
+TEST_CASE("a prefix cut between UTF-8 characters") {
+    std::string text = "ab\xE2\x82\xAC" "c"; // "ab€c"
+    CHECK(utf8_prefix_length(text, 100) == text.size());
+    CHECK(utf8_prefix_length(text, 2) == 2);
+    CHECK(utf8_prefix_length(text, 3) == 2);
+    CHECK(utf8_prefix_length(text, 4) == 2);
+    CHECK(utf8_prefix_length(text, 5) == 5);
+    CHECK(utf8_prefix_length("\xE2\x82\xAC", 1) == 3);  // never empty: the whole character
+    CHECK(utf8_prefix_length("\x82\x82\x82\x82\x82x", 2) == 5); // no character starts: past the run
+}
+
 TEST_CASE("rupiah formatting") {
     CHECK(format_rupiah(19999000.0) == "Rp 19.999.000");
     CHECK(format_rupiah(599000) == "Rp 599.000");

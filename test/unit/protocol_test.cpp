@@ -43,6 +43,14 @@ TEST_CASE("chat decoding validates every field") {
     CHECK(chat_error(R"({"message":"hi","user_id":{}})").find("\"user_id\" must be a string") != std::string::npos);
     // Characters, not bytes: five Indonesian-accented characters fit a limit of five.
     CHECK(chat_error(R"({"message":"ééééé"})", 5).empty());
+    // The ids are counted the same way: 200 two-byte characters fit, 201 do not.
+    auto with_user = [](std::size_t n) {
+        std::string id;
+        for (std::size_t i = 0; i < n; ++i) id += "\u00e9";
+        return R"({"message":"hi","user_id":")" + id + R"("})";
+    };
+    CHECK(chat_error(with_user(200)).empty());
+    CHECK(chat_error(with_user(201)).find("\"user_id\" is longer than 200 characters") != std::string::npos);
 
     auto d = protocol::decode_chat(json::parse(R"({"message":"  hi  ","conversation_id":null,"user_id":"u1","voice":true})").as_object(), 1000);
     REQUIRE(std::holds_alternative<protocol::ChatRequest>(d));

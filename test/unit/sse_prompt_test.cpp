@@ -209,3 +209,26 @@ TEST_CASE("retry delays: exponential with jitter, the server's word wins, capped
     CHECK(retry_delay(1, milliseconds(1500), 0.5) == milliseconds(1500));
     CHECK(retry_delay(1, milliseconds(90000), 0.5) == milliseconds(20000));
 }
+
+TEST_CASE("SSE: a line or an event past its limit stops the parser instead of growing it") {
+    SseEvents events;
+    SseParser lines(100, 1000);
+    lines.feed("data: short\n\n", events);
+    CHECK(events.size() == 1);
+    CHECK_FALSE(lines.overflowed());
+    // A line that never ends, fed in pieces: stopped once it passes 100 bytes.
+    for (int i = 0; i < 10 && !lines.overflowed(); ++i) lines.feed(std::string(30, 'x'), events);
+    CHECK(lines.overflowed());
+    lines.feed("\n\ndata: after\n\n", events);
+    CHECK(events.size() == 1); // nothing more once stopped
+
+    // 100 bytes exactly is still a line; many lines of one event may not pass 1000 bytes.
+    SseParser exact(100, 1000);
+    events.clear();
+    exact.feed("data: " + std::string(94, 'y') + "\n\n", events);
+    CHECK_FALSE(exact.overflowed());
+    CHECK(events.size() == 1);
+    SseParser event(100, 1000);
+    for (int i = 0; i < 20; ++i) event.feed("data: " + std::string(90, 'z') + "\n", events);
+    CHECK(event.overflowed());
+}

@@ -53,6 +53,9 @@ struct Brand {
     std::string model; // optional per-brand model override
     CompanyInfo company;
     std::string appearance_json; // passed through to front ends as it is
+    // Web origins ("https://shop.example") whose pages may open this brand's chat WebSocket,
+    // besides the server's own page, localhost and --allowed-origins ("*": any).
+    std::vector<std::string> allowed_origins;
     std::string created_at, updated_at;
     std::vector<Product> products;
     // Every word of every product, with where it occurs: product index << 2 | in search_text (1),

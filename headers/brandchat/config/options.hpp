@@ -32,6 +32,9 @@ struct Options {
     std::size_t max_suggestions = 3;
     std::size_t outbox_limit_bytes = 256 * 1024;
     std::chrono::seconds idle_timeout{300};
+    std::chrono::milliseconds message_timeout{10000}; // a message's first frame to its last
+    std::size_t max_connections_per_address = 256;    // 0 = no limit
+    std::string allowed_origins;           // storefronts that may open the WebSocket, besides each brand's own list
 
     // The built-in responder.
     std::chrono::milliseconds word_delay{25};
@@ -51,9 +54,12 @@ struct Options {
     std::chrono::milliseconds reply_timeout{120000};
     std::size_t retries = 2;
     std::size_t spare_connections = 2;
+    std::size_t max_connects_in_flight = 100;     // new model connections being opened at once
     std::chrono::milliseconds idle_connection{30000};
     bool fallback_to_catalog = false;
     std::size_t history_budget_chars = 6000;
+    std::size_t max_sse_line_bytes = 1024 * 1024;  // one line of the model's event stream
+    std::size_t max_sse_event_bytes = 1024 * 1024; // one event's data
 
     bool llm_enabled() const { return !openai_api_key.empty() || !openai_base_url.empty(); }
 };

@@ -19,4 +19,8 @@ std::string format_rupiah(double amount);
 
 bool is_blank(std::string_view text);
 
+// The length of the longest prefix of `text` of at most `max_bytes` (at least 1 when text is
+// not empty) that does not end inside a UTF-8 character.
+std::size_t utf8_prefix_length(std::string_view text, std::size_t max_bytes);
+
 } // namespace brandchat

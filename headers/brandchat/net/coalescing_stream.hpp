@@ -21,7 +21,10 @@
 // owner contains, outlives it.
 #pragma once
 
+#include "brandchat/net/frame_guard.hpp"
+
 #include <boost/asio/any_completion_handler.hpp>
+#include <boost/asio/compose.hpp>
 #include <boost/asio/append.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/buffer.hpp>
@@ -30,6 +33,7 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/websocket/teardown.hpp>
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -54,6 +58,9 @@ public:
 
     // Queues one complete, unmasked WebSocket text frame (server to client, RFC 6455 5.2).
     void write_frame(std::string_view payload);
+    // Queues a close frame, for when Beast's stream can no longer send one (a frame guard
+    // violation fails the stream before Beast sees the frame).
+    void write_close(std::uint16_t code, std::string_view reason);
 
     // Starts writing what is waiting now, unless a write is already on the wire.
     void flush();
@@ -76,10 +83,12 @@ public:
             token);
     }
 
-    // AsyncReadStream: straight through.
+    // AsyncReadStream: straight through, each read's bytes shown to the frame guard before
+    // Beast sees them; a violation fails the read (frame_guard.hpp) and the session answers 1002.
     template <class MutableBuffers, class Token>
     auto async_read_some(MutableBuffers const& buffers, Token&& token) {
-        return next_.async_read_some(buffers, std::forward<Token>(token));
+        return boost::asio::async_compose<Token, void(error_code, std::size_t)>(GuardedRead<MutableBuffers>{*this, buffers}, token,
+                                                                                 next_);
     }
 
     // AsyncWriteStream, for Beast: accepts everything, completes by post.
@@ -113,6 +122,29 @@ public:
     }
 
 private:
+    template <class MutableBuffers>
+    struct GuardedRead {
+        CoalescingStream& stream;
+        MutableBuffers buffers;
+        bool started = false;
+        template <class Self>
+        void operator()(Self& self, error_code ec = {}, std::size_t n = 0) {
+            if (!started) {
+                started = true;
+                return stream.next_.async_read_some(buffers, std::move(self));
+            }
+            std::size_t left = ec ? 0 : n;
+            for (auto it = boost::asio::buffer_sequence_begin(buffers); left > 0 && it != boost::asio::buffer_sequence_end(buffers); ++it) {
+                boost::asio::mutable_buffer b(*it);
+                std::size_t part = std::min(left, b.size());
+                if (stream.guard_.feed({static_cast<char const*>(b.data()), part}) != ClientFrameGuard::Violation::none)
+                    return self.complete(make_error_code(stream.guard_.violation()), 0);
+                left -= part;
+            }
+            self.complete(ec, n);
+        }
+    };
+
     struct Output {
         std::string waiting;    // accepted since the last write started
         std::string in_flight;  // being written
@@ -127,6 +159,7 @@ private:
     void release_if_idle();
 
     boost::beast::tcp_stream next_;
+    ClientFrameGuard guard_;
     std::unique_ptr<Output> out_; // only while bytes wait: an idle connection holds no buffers
     error_code error_;
     std::weak_ptr<void> owner_;

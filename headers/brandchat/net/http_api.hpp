@@ -16,6 +16,7 @@ struct HttpRequest {
     std::string target;
     std::string origin;          // Origin header, if any
     std::string if_none_match;   // If-None-Match header, if any
+    std::string accept_encoding; // Accept-Encoding header, if any
 };
 
 struct HttpResponse {
@@ -26,5 +27,8 @@ struct HttpResponse {
 };
 
 HttpResponse handle_http(ServerContext const& server, HttpRequest const& request);
+
+// A JSON error answer: {"detail": ..., "status": ...}.
+HttpResponse problem(unsigned status, std::string const& detail);
 
 } // namespace brandchat

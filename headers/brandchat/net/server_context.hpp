@@ -7,11 +7,13 @@
 #include "brandchat/chat/rate_limiter.hpp"
 #include "brandchat/config/options.hpp"
 #include "brandchat/handlers/registry.hpp"
+#include "brandchat/net/static_site.hpp"
 #include "brandchat/reply/responder.hpp"
 
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <unordered_map>
 #include <unordered_set>
 
 namespace brandchat {
@@ -20,6 +22,7 @@ class Session;
 
 struct ServerStats {
     std::uint64_t connections_total = 0;
+    std::uint64_t connections_refused = 0;         // over --max-connections-per-address
     std::uint64_t replies_total = 0;
     std::uint64_t replies_failed = 0;
     std::uint64_t chunks_total = 0;
@@ -40,7 +43,9 @@ struct ServerContext {
     std::unique_ptr<Responder> responder;
     std::unique_ptr<Responder> fallback_responder; // built-in, when the model fails early
     HandlerRegistry handlers;
+    StaticSite ui;                                 // the chat page, read once at start
     std::unordered_set<Session*> sessions;         // live WebSocket sessions, for shutdown
+    std::unordered_map<std::string, std::uint32_t> connections_by_address; // open TCP connections per client address
     ServerStats stats;
     std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
     bool stopping = false;

@@ -14,6 +14,7 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/cancellation_signal.hpp>
 
 #include <vector>
 #include <memory>
@@ -22,7 +23,6 @@
 namespace brandchat {
 
 struct ServerContext;
-class ChunkStream;
 
 class Session : public std::enable_shared_from_this<Session> {
 public:
@@ -40,7 +40,9 @@ public:
     void send_chunk(std::string_view content, std::string const& conversation_id); // may merge (outbox.hpp)
     void send_error(std::string_view message);
     void flush();                                  // write what is gathered now (coalescing_stream.hpp)
-    boost::asio::awaitable<bool> wait_for_room();  // false once the connection is closing
+    // Returns when woken: the outbox has room again, the reply was cancelled, or the connection
+    // is closing (then false). Callers check outbox_full() again.
+    boost::asio::awaitable<bool> wait_for_room();
     bool outbox_full() const;                      // wait_for_room() would wait
     void queue_chat(protocol::ChatRequest request);
     void cancel_reply();                           // the `cancel` message
@@ -54,13 +56,19 @@ public:
     std::string const& remote_address() const { return remote_address_; }
     SlidingWindow& chat_window() { return chat_window_; }
     boost::asio::any_io_executor executor() const;
-    void set_active_stream(ChunkStream* stream) { active_stream_ = stream; }
+    // The reply in progress: cancel_reply() (the `cancel` message, the client leaving, shutdown)
+    // emits a terminal cancellation on this slot, which reaches whatever the reply awaits.
+    boost::asio::cancellation_slot reply_cancellation() { return reply_signal_.slot(); }
     bool reply_cancelled() const { return reply_cancelled_; }
 
 private:
+    void send_one_chunk(std::string_view content, std::string const& conversation_id);
     boost::asio::awaitable<void> write_pump();
     boost::asio::awaitable<void> reply_pump();
     boost::asio::awaitable<void> dispatch(std::string_view frame);
+    void watch_message_assembly();
+    boost::asio::awaitable<void> message_watchdog();
+    boost::asio::awaitable<void> close_after_violation();
     void close_soon(std::uint16_t code, std::string reason);
     void start_writing();
     bool can_write_now() const;
@@ -80,11 +88,13 @@ private:
     bool closing_ = false;              // no more input is handled; replies stop
     std::uint16_t close_code_ = 0;      // nonzero: send a close frame after the outbox drains
     std::string close_reason_;
+    bool assembling_ = false;           // a message's first frames are in, the rest is awaited
+    bool assembly_watched_ = false;     // its watchdog is running
 
     std::vector<protocol::ChatRequest> chats_; // a few at most; a deque would cost 600 bytes idle
     bool replying_ = false;
     bool reply_cancelled_ = false;
-    ChunkStream* active_stream_ = nullptr;
+    boost::asio::cancellation_signal reply_signal_;
     SlidingWindow chat_window_;
 };
 

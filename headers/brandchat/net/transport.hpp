@@ -15,11 +15,12 @@ namespace brandchat {
 
 struct Session::Transport {
     explicit Transport(boost::beast::tcp_stream stream)
-        : ws(std::move(stream)), room(ws.get_executor()) {}
+        : ws(std::move(stream)), room(ws.get_executor()), assembly(ws.get_executor()) {}
 
     boost::beast::websocket::stream<CoalescingStream> ws; // frames leave through CoalescingStream
     boost::beast::http::request<boost::beast::http::string_body> upgrade;
     boost::asio::steady_timer room; // woken when the outbox has room again
+    boost::asio::steady_timer assembly; // a message's deadline (session.cpp, message_watchdog)
 };
 
 } // namespace brandchat

@@ -1,5 +1,5 @@
-// The built-in responder: streams compose_catalog_answer() word by word, `word_delay` apart,
-// so the typing effect shows without any model or network.
+// The built-in responder: yields compose_catalog_answer() word by word, `word_delay` apart (all
+// at once with no delay), so the typing effect shows without any model or network.
 #pragma once
 
 #include "brandchat/reply/responder.hpp"
@@ -12,7 +12,8 @@ class CatalogResponder final : public Responder {
 public:
     explicit CatalogResponder(std::chrono::milliseconds word_delay) : word_delay_(word_delay) {}
     std::string_view name() const override { return "built-in catalog responder"; }
-    std::unique_ptr<ChunkStream> start(boost::asio::any_io_executor executor, ReplyRequest const& request) override;
+    ReplyStream reply(boost::asio::any_io_executor executor, ReplyRequest const& request,
+                      boost::asio::cancellation_slot cancel) override;
 
 private:
     std::chrono::milliseconds word_delay_;

@@ -19,7 +19,8 @@ public:
     explicit OpenAiResponder(Options const& options);
     ~OpenAiResponder() override;
     std::string_view name() const override;
-    std::unique_ptr<ChunkStream> start(boost::asio::any_io_executor executor, ReplyRequest const& request) override;
+    ReplyStream reply(boost::asio::any_io_executor executor, ReplyRequest const& request,
+                      boost::asio::cancellation_slot cancel) override;
     void warm_up() override;
     void stop() override;
 

@@ -1,7 +1,21 @@
-// Where a reply is made. A Responder starts a reply for one chat message and hands back a
-// ChunkStream: an async generator of text pieces that the connection forwards to the client as
-// they come. The built-in CatalogResponder answers from the catalog; a language-model responder
-// streams from an OpenAI-compatible API. Both receive the same ReplyRequest.
+// Where a reply is made. A Responder turns one chat message into a ReplyStream: a generator
+// (Asio's experimental::coro) that co_yields the reply's text as it is made, a batch at a time
+// (the pieces that came together: one read from a model often carries a dozen tokens), and
+// co_returns the tokens it used, when it knows them. The built-in CatalogResponder answers from
+// the catalog; the OpenAI-compatible one streams from a model. Both receive the same ReplyRequest.
+//
+// The contract, for whoever resumes one (chat/reply_pipeline.cpp does):
+//  - it is made with the reply's cancellation slot; a terminal cancellation emitted on it reaches
+//    whatever the reply is awaiting (a connect, a TLS handshake, a read, a backoff, a timer),
+//    which ends at once; the reply then ends, by returning or by throwing, and either means
+//    "cancelled" to the one who cancelled;
+//  - resume it from an awaitable with an unconnected slot, and clear the reply's slot after each
+//    resume (cancellable.hpp says why);
+//  - between resumes it awaits nothing, so a consumer that waits (for a slow client) holds the
+//    reply where it is;
+//  - a failure the client should hear about is thrown as ReplyError;
+//  - it may be destroyed while suspended at a yield (voice mode stops after one sentence), never
+//    while a resume is pending (boost-1.81 notes).
 #pragma once
 
 #include "brandchat/catalog/brand.hpp"
@@ -11,7 +25,8 @@
 #include "brandchat/language/language.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
-#include <boost/asio/awaitable.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/experimental/coro.hpp>
 
 #include <memory>
 #include <optional>
@@ -37,28 +52,17 @@ public:
     using std::runtime_error::runtime_error;
 };
 
-class ChunkStream {
-public:
-    virtual ~ChunkStream() = default;
-    // The next piece of text, or nullopt when the reply is over (or was cancelled).
-    // Throws ReplyError when the reply cannot go on.
-    virtual boost::asio::awaitable<std::optional<std::string>> next() = 0;
-    // Stops the reply now: upstream requests are closed and timers stopped; a pending or later
-    // next() returns nullopt. Safe to call at any time, more than once.
-    virtual void cancel() = 0;
-    // True when next() has a piece in hand and will return it without waiting. The connection
-    // writes the first pieces once this turns false, so pieces that arrive together leave
-    // together, and the first word does not wait for anything else.
-    virtual bool ready() const { return false; }
-    // Tokens used, when the responder knows them (language models report them at the end).
-    virtual std::optional<TokenUsage> usage() const { return std::nullopt; }
-};
+// The pieces of text that came together, in order.
+using ReplyPieces = std::vector<std::string>;
+using ReplyStream = boost::asio::experimental::coro<ReplyPieces, std::optional<TokenUsage>>;
 
 class Responder {
 public:
     virtual ~Responder() = default;
     virtual std::string_view name() const = 0;
-    virtual std::unique_ptr<ChunkStream> start(boost::asio::any_io_executor executor, ReplyRequest const& request) = 0;
+    // The reply's generator; it starts when first resumed. It keeps what it needs of `request`.
+    virtual ReplyStream reply(boost::asio::any_io_executor executor, ReplyRequest const& request,
+                              boost::asio::cancellation_slot cancel) = 0;
     // Slow one-time preparation (loading certificates), run just after the server starts serving.
     virtual void warm_up() {}
     // The server is stopping: open nothing new in the background, close what is idle.

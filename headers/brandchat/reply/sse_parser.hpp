@@ -36,14 +36,25 @@ private:
     std::size_t size_ = 0;
 };
 
+// A line longer than `max_line_bytes` or an event whose data outgrows `max_event_bytes` stops
+// the parser: overflowed() turns true and later feeds add nothing, so a peer that never ends a
+// line cannot make the parser hold more than the limits.
 class SseParser {
 public:
+    SseParser() = default;
+    SseParser(std::size_t max_line_bytes, std::size_t max_event_bytes) : max_line_(max_line_bytes), max_event_(max_event_bytes) {}
+
     // Appends the events completed by `bytes` to `out`.
     void feed(std::string_view bytes, SseEvents& out);
+    bool overflowed() const { return overflowed_; }
 
 private:
     void line(std::string_view text, SseEvents& out);
+    void overflow();
 
+    std::size_t max_line_ = static_cast<std::size_t>(-1);
+    std::size_t max_event_ = static_cast<std::size_t>(-1);
+    bool overflowed_ = false;
     std::string partial_;      // an unfinished line
     bool skip_lf_ = false;     // the last byte was CR: a following LF belongs to it
     SseEvent current_;

@@ -1,7 +1,9 @@
 // One HTTP/1.1 connection to the model's server, plain or TLS (peer and host name verified,
 // SNI sent), kept alive between requests when the server allows. Every operation takes its own
 // time limit; failures are UpstreamFailure values with a kind, never raw transport errors.
-// close() may be called at any moment (the client left): a pending operation ends at once.
+// Every operation ends at once when the awaiting coroutine's cancellation slot gets a terminal
+// cancellation (the reply was cancelled), with a `cancelled` failure; close() may be called at
+// any moment too.
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
@@ -21,7 +23,7 @@ class context;
 namespace brandchat {
 
 struct UpstreamFailure : std::runtime_error {
-    enum class Kind { connect, tls, timeout, status, broken, cancelled };
+    enum class Kind { connect, tls, timeout, status, broken, oversized, cancelled };
     Kind kind;
     unsigned status = 0;
     std::chrono::milliseconds retry_after{-1}; // from Retry-After / retry-after-ms; -1 if absent
@@ -60,8 +62,11 @@ public:
     // fields, each "Name: value\r\n" (request_header_lines builds them).
     boost::asio::awaitable<Header> request(std::string_view target, std::string_view header_lines, std::string const& body,
                                            std::chrono::milliseconds timeout);
+    // The time by which read_body() must have something: a read still waiting then ends with
+    // a timeout failure. Moving it later costs nothing; moving it sooner wakes one timer.
+    void set_deadline(std::chrono::steady_clock::time_point deadline);
     // The next piece of the response body (chunked framing removed), or nullopt at its end.
-    boost::asio::awaitable<std::optional<std::string>> read_body(std::chrono::milliseconds timeout);
+    boost::asio::awaitable<std::optional<std::string>> read_body();
     // Drains up to `limit` bytes of body, e.g. an error response.
     boost::asio::awaitable<std::string> read_all(std::size_t limit, std::chrono::milliseconds timeout);
 
@@ -70,8 +75,9 @@ public:
 
 private:
     struct Impl;
-    explicit UpstreamConnection(std::unique_ptr<Impl> impl);
-    std::unique_ptr<Impl> impl_;
+    explicit UpstreamConnection(std::shared_ptr<Impl> impl);
+    static boost::asio::awaitable<void> watch_deadline(std::shared_ptr<Impl> impl);
+    std::shared_ptr<Impl> impl_; // shared with the deadline's watchdog while it runs
 };
 
 } // namespace brandchat
