@@ -1334,7 +1334,7 @@ def slow_section(slow_runs, meta, standalone=False):
         w(f"Run alone (`tools/bench{' --quick' if meta.get('mode') == 'quick' else ''} --only slow`) on {machine.get('date', '?')}, "
           f"{machine.get('nproc', '?')} cores, load average {' '.join(machine.get('loadavg', []))} at the start; "
           f"server `{meta.get('server_version', '?')}`, binary sha256 `{meta.get('server_sha256', '?')[:16]}`…"
-          + (f" (checkout `{meta['code']}`" + ("" if meta.get("server_source") in (None, "", "build/brandchat")
+          + (f" ({meta['code']}" + ("" if meta.get("server_source") in (None, "", "build/brandchat")
                                               else f", server binary `{meta['server_source']}`") + ")" if meta.get("code") else "")
           + "; the other parts of this report come from the run named at the top.")
         w("")

@@ -342,11 +342,12 @@ class SlowReaders(unittest.TestCase):
         self.assertIn("slow-00100: the server died during the run (exit status 139", "\n".join(b.slow_section(runs, {})))
         alone = "\n".join(b.slow_section(runs[:1], {"mode": "quick", "machine": {"date": "D", "nproc": 2}, "server_sha256": "ab" * 32}, standalone=True))
         self.assertIn("Run alone (`tools/bench --quick --only slow`) on D, 2 cores", alone)
-        self.assertNotIn("checkout", alone)
-        meta = {"machine": {}, "code": "abc1234", "server_source": "build/brandchat"}
-        self.assertIn("… (checkout `abc1234`); the other parts", "\n".join(b.slow_section(runs[:1], meta, standalone=True)))
+        self.assertNotIn("commit", alone)
+        meta = {"machine": {}, "code": "commit 8242e99", "server_source": "build/brandchat"}
+        self.assertEqual(b.parse_kv(["code=commit 8242e99"])["code"], "commit 8242e99")  # as tools/bench writes it
+        self.assertIn("… (commit 8242e99); the other parts", "\n".join(b.slow_section(runs[:1], meta, standalone=True)))
         meta["server_source"] = "/tmp/old/brandchat"
-        self.assertIn("(checkout `abc1234`, server binary `/tmp/old/brandchat`)", "\n".join(b.slow_section(runs[:1], meta, standalone=True)))
+        self.assertIn("(commit 8242e99, server binary `/tmp/old/brandchat`)", "\n".join(b.slow_section(runs[:1], meta, standalone=True)))
         self.assertEqual(b.slow_section([], {}), [b.SLOW_HEADING, "", "Not run.", ""])
 
     def test_splice_replaces_inserts_or_appends(self):
