@@ -34,7 +34,8 @@ server_pid=$!
 
 port=""
 for _ in $(seq 100); do
-  port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$work/server.log" | head -n 1)
+  # (the log may not exist yet: the server's shell creates it after this one moved on)
+  port=$( (sed -n 's/.*listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$work/server.log" 2>/dev/null || true) | head -n 1)
   [ -n "$port" ] && break
   kill -0 "$server_pid" 2>/dev/null || fail "the server exited during start-up"
   sleep 0.1
