@@ -2,6 +2,7 @@
 #include "brandchat/config/options.hpp"
 #include "brandchat/log.hpp"
 #include "brandchat/net/server.hpp"
+#include "brandchat/setup.hpp"
 #include "brandchat/net/server_context.hpp"
 
 #include <boost/asio/as_tuple.hpp>

@@ -172,6 +172,10 @@ std::optional<double> parse_rupiah_amount(std::string_view number, std::string_v
     char* end = nullptr;
     double value = std::strtod(digits.c_str(), &end);
     if (end == digits.c_str()) return std::nullopt;
+    // Past Rp 10^18 (a quintillion rupiah) a number is not a price anyone means, and past 10^308
+    // it is infinite: neither is a limit to filter by or to repeat in the answer.
+    constexpr double largest_amount = 1e18;
+    if (!(value * multiplier <= largest_amount)) return std::nullopt;
     return value * multiplier;
 }
 

@@ -1,9 +1,10 @@
 #include "brandchat/chat/reply_pipeline.hpp"
 
 #include "brandchat/language/sentence_limiter.hpp"
+#include "brandchat/language/text.hpp"
 #include "brandchat/log.hpp"
 #include "brandchat/net/server_context.hpp"
-#include "brandchat/net/session.hpp"
+#include "brandchat/chat/reply_sink.hpp"
 #include "brandchat/protocol/server_message.hpp"
 
 #include <boost/asio/bind_cancellation_slot.hpp>
@@ -21,9 +22,15 @@ struct PreparedReply {
     ReplyRequest request;
 };
 
+// How much of a reply's text is kept as its turn of the conversation. A turn longer than
+// --history-budget-chars is never sent to a model again, and a reply is at most --max-tokens
+// long; but a model that sends long tokens to a client that reads slowly would otherwise make the
+// transcript, not the outbox, grow with everything the client has read.
+constexpr std::size_t max_kept_reply_bytes = 64 * 1024;
+
 // What reached the client.
 struct Streamed {
-    std::string text;
+    std::string text; // its first max_kept_reply_bytes
     std::size_t chunks = 0;
     std::optional<TokenUsage> usage;
     std::optional<std::string> failure; // for the client, when the reply could not go on
@@ -31,7 +38,7 @@ struct Streamed {
 
 // Finds or starts the conversation, reads the message (language, query), ranks the products,
 // and records the user's turn.
-PreparedReply prepare(Session& session, protocol::ChatRequest chat) {
+PreparedReply prepare(ReplySink& session, protocol::ChatRequest chat) {
     auto& server = session.server();
     auto brand = session.brand_ptr();
     PreparedReply reply;
@@ -65,21 +72,22 @@ struct ClearAfterResume {
 // the reply is cancelled. Waits while the client's outbox is full (the generator waits with
 // it: it awaits nothing between resumes). In voice mode the reply is cut after its first
 // sentence, and dropping the generator there closes the model's stream.
-asio::awaitable<void> stream(Session& session, Responder& responder, PreparedReply const& reply, Streamed& sent) {
+asio::awaitable<void> stream(ReplySink& session, Responder& responder, PreparedReply const& reply, Streamed& sent) {
     auto generator = responder.reply(session.executor(), reply.request, session.reply_cancellation());
     auto const& conversation_id = reply.conversation->id;
     bool const voice = reply.request.voice;
     SentenceLimiter limiter;
     auto emit = [&](std::string const& piece) {
         if (piece.empty()) return;
-        sent.text += piece;
+        if (sent.text.size() < max_kept_reply_bytes)
+            sent.text.append(piece, 0, utf8_prefix_length(piece, max_kept_reply_bytes - sent.text.size()));
         ++sent.chunks;
         session.send_chunk(piece, conversation_id);
     };
     try {
         for (bool first = true;; first = false) {
             while (session.outbox_full() && !session.reply_cancelled())
-                if (!co_await session.wait_for_room()) co_return;
+                if (!co_await session.wait_until_woken()) co_return;
             if (!session.open() || session.reply_cancelled()) co_return;
             // Resumed with no slot of its own, and the reply's slot cleared after: cancellable.hpp.
             ClearAfterResume clear{session.reply_cancellation()};
@@ -119,7 +127,7 @@ void count_usage(ServerContext& server, Conversation& conversation, std::string 
 }
 
 // Sends `complete` (or the error), remembers the reply's turn and products, counts and logs.
-void finish(Session& session, PreparedReply& reply, Streamed const& sent, std::chrono::steady_clock::time_point started) {
+void finish(ReplySink& session, PreparedReply& reply, Streamed const& sent, std::chrono::steady_clock::time_point started) {
     auto& server = session.server();
     auto& conversation = *reply.conversation;
     auto const& ranking = reply.request.ranking;
@@ -154,7 +162,7 @@ void finish(Session& session, PreparedReply& reply, Streamed const& sent, std::c
 
 } // namespace
 
-asio::awaitable<void> answer_chat(Session& session, protocol::ChatRequest request) {
+asio::awaitable<void> answer_chat(ReplySink& session, protocol::ChatRequest request) {
     auto& server = session.server();
     auto started = std::chrono::steady_clock::now();
     auto reply = prepare(session, std::move(request));

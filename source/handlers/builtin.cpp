@@ -1,7 +1,7 @@
 // The protocol's own message types, registered like any user-added one.
 #include "brandchat/handlers/registry.hpp"
 #include "brandchat/net/server_context.hpp"
-#include "brandchat/net/session.hpp"
+#include "brandchat/handlers/connection.hpp"
 #include "brandchat/protocol/server_message.hpp"
 
 namespace brandchat {
@@ -16,7 +16,7 @@ std::string retry_text(std::chrono::milliseconds wait) {
 }
 
 // {"type":"chat","data":{"message","conversation_id","user_id","voice"}} → chunks, complete.
-asio::awaitable<void> handle_chat(Session& session, boost::json::object const& data) {
+asio::awaitable<void> handle_chat(Connection& session, boost::json::object const& data) {
     auto& server = session.server();
     auto decoded = protocol::decode_chat(data, server.options.max_message_chars);
     if (auto* err = std::get_if<protocol::DecodeError>(&decoded)) {
@@ -40,13 +40,13 @@ asio::awaitable<void> handle_chat(Session& session, boost::json::object const& d
 }
 
 // {"type":"ping","data":{}} → {"type":"pong","data":{"timestamp":"..."}}
-asio::awaitable<void> handle_ping(Session& session, boost::json::object const&) {
+asio::awaitable<void> handle_ping(Connection& session, boost::json::object const&) {
     session.send(protocol::pong(protocol::iso_timestamp_now()));
     co_return;
 }
 
 // {"type":"cancel","data":{}}: stop the reply being streamed; its `complete` follows.
-asio::awaitable<void> handle_cancel(Session& session, boost::json::object const&) {
+asio::awaitable<void> handle_cancel(Connection& session, boost::json::object const&) {
     session.cancel_reply();
     co_return;
 }

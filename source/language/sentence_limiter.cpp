@@ -73,10 +73,11 @@ SentenceLimiter::Step SentenceLimiter::push(std::string_view chunk) {
         return step;
     }
     // Hold back only a possible terminator at the very end (and what follows a possible
-    // abbreviation is decided on the next chunk); everything before it is safe to forward.
+    // abbreviation is decided on the next chunk), and whitespace at the end, which a line break
+    // may yet make the sentence's end (it is not forwarded then); everything before is safe to forward.
     std::size_t hold = pending_.size();
     while (hold > 0 && (pending_[hold - 1] == '.' || pending_[hold - 1] == '!' || pending_[hold - 1] == '?' ||
-                        std::isdigit(static_cast<unsigned char>(pending_[hold - 1]))))
+                        is_space(pending_[hold - 1]) || std::isdigit(static_cast<unsigned char>(pending_[hold - 1]))))
         --hold;
     step.forward = pending_.substr(0, hold);
     sent_ += step.forward;

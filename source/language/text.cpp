@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 
 namespace brandchat {
 
@@ -43,8 +44,11 @@ std::vector<std::string> word_tokens(std::string_view text) {
 }
 
 std::string format_rupiah(double amount) {
-    auto whole = static_cast<long long>(std::llround(amount < 0 ? -amount : amount));
-    std::string digits = std::to_string(whole);
+    // Any double's whole number (at most 309 digits), not only a long long's: llround overflowed
+    // past 9.2e18 and printed "Rp -9.223.372.036.854.775.808".
+    char buffer[400];
+    int n = std::snprintf(buffer, sizeof buffer, "%.0f", std::round(std::abs(amount)));
+    std::string digits(buffer, static_cast<std::size_t>(std::max(n, 0)));
     std::string grouped;
     grouped.reserve(digits.size() + digits.size() / 3);
     for (std::size_t i = 0; i < digits.size(); ++i) {

@@ -10,7 +10,8 @@ namespace {
 
 bool is_base64(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '/'; }
 
-// A reg-name, IPv4 address or bracketed IPv6 literal, with an optional port (RFC 9110 7.2).
+} // namespace
+
 bool valid_host(std::string_view host) {
     if (host.empty() || host.size() > 255) return false;
     std::string_view name = host, port;
@@ -39,8 +40,6 @@ bool valid_host(std::string_view host) {
         if (!std::isdigit(static_cast<unsigned char>(c))) return false;
     return true;
 }
-
-} // namespace
 
 bool valid_websocket_key(std::string_view key) {
     key = trim_whitespace(key);

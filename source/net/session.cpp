@@ -281,7 +281,7 @@ asio::awaitable<void> Session::write_pump() {
 
 bool Session::outbox_full() const { return queued_bytes() > server_.options.outbox_limit_bytes; }
 
-asio::awaitable<bool> Session::wait_for_room() {
+asio::awaitable<bool> Session::wait_until_woken() {
     if (!closing_ && outbox_full()) {
         start_writing(); // the writer wakes us once the backlog is down to half
         if (!closing_ && outbox_full()) { // it may have finished (or failed) already
@@ -289,6 +289,11 @@ asio::awaitable<bool> Session::wait_for_room() {
             co_await transport_->room.async_wait(as_tuple(use_awaitable));
         }
     }
+    co_return !closing_;
+}
+
+asio::awaitable<bool> Session::wait_for_room() {
+    while (!closing_ && outbox_full()) co_await wait_until_woken();
     co_return !closing_;
 }
 

@@ -98,9 +98,14 @@ CompletionDelta read_completion_event(SseEvent const& event) {
     }
     if (auto const* usage = o.if_contains("usage"); usage && usage->is_object()) {
         auto const& u = usage->as_object();
+        // A count that is not a whole number >= 0 (-1, 2.5, 1e30) is not one: 0, not an
+        // exception that would end the reply.
         auto number = [&](char const* key) -> std::uint64_t {
             auto const* n = u.if_contains(key);
-            return n && n->is_number() ? n->to_number<std::uint64_t>() : 0;
+            if (!n || !n->is_number()) return 0;
+            boost::system::error_code not_exact;
+            auto count = n->to_number<std::uint64_t>(not_exact);
+            return not_exact ? 0 : count;
         };
         d.prompt_tokens = number("prompt_tokens");
         d.completion_tokens = number("completion_tokens");

@@ -300,7 +300,7 @@ TEST_CASE("one huge token: split into frames the client could send back; past th
         WsClient c(server.port(), "/ws/chat/techpro");
         c.read();
         c.chat("hello");
-        std::string text;
+        std::string text, conversation;
         std::size_t frames = 0, largest = 0;
         for (;;) {
             auto f = c.read();
@@ -310,11 +310,16 @@ TEST_CASE("one huge token: split into frames the client could send back; past th
                 break;
             }
             text += str(f.data.at("content"));
+            conversation = str(f.data.at("conversation_id"));
             ++frames;
         }
         CHECK(text == word);
         CHECK(frames >= 3);
         CHECK(largest <= options.max_frame_bytes);
+        // The turn kept of it is bounded: a long reply to a slow client does not grow the server.
+        std::size_t kept = 0;
+        server.run_on_server([&] { kept = server.context().conversations.find(conversation, "techpro")->turns.back().text.size(); });
+        CHECK(kept == 64 * 1024);
     }
     options.max_sse_line_bytes = 50000;
     TestServer limited(options);

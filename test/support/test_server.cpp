@@ -1,6 +1,7 @@
 #include "test_server.hpp"
 
 #include "brandchat/log.hpp"
+#include "brandchat/setup.hpp"
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>

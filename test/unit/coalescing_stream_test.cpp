@@ -16,13 +16,13 @@ using boost::system::error_code;
 
 namespace {
 
-struct Connection {
+struct SocketPair {
     asio::io_context io;
     asio::ip::tcp::socket peer{io};
     std::optional<CoalescingStream> stream;
     std::shared_ptr<int> owner = std::make_shared<int>(0);
 
-    Connection() {
+    SocketPair() {
         asio::ip::tcp::acceptor acceptor(io, {asio::ip::make_address("127.0.0.1"), 0});
         peer.connect(acceptor.local_endpoint());
         stream.emplace(boost::beast::tcp_stream(acceptor.accept()));
@@ -50,7 +50,7 @@ std::string frame_header(std::initializer_list<unsigned> bytes) {
 } // namespace
 
 TEST_CASE("frames accepted in one turn leave in one write, in order, with Beast's bytes among them") {
-    Connection c;
+    SocketPair c;
     auto& s = *c.stream;
     auto writes_before = socket_writes_total();
 
@@ -80,7 +80,7 @@ TEST_CASE("frames accepted in one turn leave in one write, in order, with Beast'
 }
 
 TEST_CASE("bytes accepted while a write is on the wire leave in the next one; drained waits for both") {
-    Connection c;
+    SocketPair c;
     auto& s = *c.stream;
     auto writes_before = socket_writes_total();
 
@@ -101,7 +101,7 @@ TEST_CASE("bytes accepted while a write is on the wire leave in the next one; dr
 }
 
 TEST_CASE("a failed write closes the socket, and every later write and wait fails at once") {
-    Connection c;
+    SocketPair c;
     auto& s = *c.stream;
     c.peer.set_option(asio::socket_base::linger(true, 0));
     c.peer.close(); // a reset: the next writes fail
@@ -123,7 +123,7 @@ TEST_CASE("a failed write closes the socket, and every later write and wait fail
 }
 
 TEST_CASE("flush() starts the write at once; the posted one then finds nothing left to write") {
-    Connection c;
+    SocketPair c;
     auto& s = *c.stream;
     auto writes_before = socket_writes_total();
     s.write_frame("now");

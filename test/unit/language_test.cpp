@@ -34,6 +34,11 @@ TEST_CASE("rupiah formatting") {
     CHECK(format_rupiah(599000) == "Rp 599.000");
     CHECK(format_rupiah(999) == "Rp 999");
     CHECK(format_rupiah(1000) == "Rp 1.000");
+    CHECK(format_rupiah(999.5) == "Rp 1.000");
+    CHECK(format_rupiah(-1500) == "-Rp 1.500");
+    // Beyond a long long's range (found by test/fuzz/query.cpp: it printed a negative amount).
+    CHECK(format_rupiah(1e19) == "Rp 10.000.000.000.000.000.000");
+    CHECK(format_rupiah(9.43e19) == "Rp 94.300.000.000.000.000.000");
 }
 
 TEST_CASE("word tokens keep numbers whole") {
@@ -71,4 +76,27 @@ TEST_CASE("sentence limiter gives the same result for any split of the stream") 
         if (!done) out += limiter.finish().forward;
         CHECK(out == expected);
     }
+}
+
+TEST_CASE("sentence limiter: spaces before the line break that ends the sentence stay out, in any split") {
+    // Found by test/fuzz/sentence_limiter.cpp: fed in two pieces cut after the spaces, the
+    // spaces had already been forwarded ("Hello there  "), unlike the same text in one piece.
+    std::string const text = "Hello there  \nnext line";
+    for (std::size_t cut = 0; cut <= text.size(); ++cut) {
+        SentenceLimiter limiter;
+        auto first = limiter.push(std::string_view(text).substr(0, cut));
+        std::string out = first.forward;
+        if (!first.done) {
+            auto second = limiter.push(std::string_view(text).substr(cut));
+            out += second.forward;
+            if (!second.done) out += limiter.finish().forward;
+        }
+        CHECK(out == "Hello there");
+    }
+    // Spaces that a word follows are forwarded with it; at the end of the stream, as they came.
+    SentenceLimiter limiter;
+    CHECK(limiter.push("Hi  ").forward == "Hi");
+    CHECK(limiter.push("you").forward == "  you");
+    CHECK(limiter.push(" ").forward.empty());
+    CHECK(limiter.finish().forward == " ");
 }

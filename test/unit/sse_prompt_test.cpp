@@ -78,6 +78,22 @@ TEST_CASE("SSE: errors inside the stream, null choices") {
     CHECK(read_completion_event({"", R"({"choices":[{"delta":{},"finish_reason":"stop"}]})"}).finished);
 }
 
+TEST_CASE("SSE: usage counts that are not whole numbers >= 0 read as 0, without throwing") {
+    // Found by test/fuzz/sse_parser.cpp: to_number<std::uint64_t>() threw for -7, 2.5 and 1e30,
+    // and the exception ended the reply as an internal error, the text sent so far forgotten.
+    auto d = read_completion_event({"", R"({"choices":[{"delta":{"content":"Hi"}}],"usage":{"prompt_tokens":-7,"completion_tokens":2.5,"total_tokens":1e30}})"});
+    CHECK(d.kind == CompletionDelta::Kind::content);
+    CHECK(d.text == "Hi");
+    CHECK(d.prompt_tokens == 0);
+    CHECK(d.completion_tokens == 0);
+    CHECK(d.total_tokens == 0);
+    auto whole = read_completion_event({"", R"({"choices":[],"usage":{"prompt_tokens":7.0,"completion_tokens":18446744073709551615,"total_tokens":"9"}})"});
+    CHECK(whole.kind == CompletionDelta::Kind::usage);
+    CHECK(whole.prompt_tokens == 7);
+    CHECK(whole.completion_tokens == 18446744073709551615u);
+    CHECK(whole.total_tokens == 0);
+}
+
 TEST_CASE("history is trimmed to the budget, newest kept, turns whole") {
     std::vector<Turn> history{{Turn::Role::user, std::string(50, 'a')}, {Turn::Role::assistant, std::string(50, 'b')},
                               {Turn::Role::user, std::string(30, 'c')}, {Turn::Role::assistant, std::string(30, 'd')}};

@@ -10,8 +10,8 @@
 
 namespace brandchat {
 
-class Session;
+class ReplySink;
 
-boost::asio::awaitable<void> answer_chat(Session& session, protocol::ChatRequest request);
+boost::asio::awaitable<void> answer_chat(ReplySink& connection, protocol::ChatRequest request);
 
 } // namespace brandchat

@@ -2,7 +2,7 @@
 // envelope, and awaits the handler registered for its type; an unknown type gets an `error`.
 // To add a message type, write a handler and register it (see README, "Adding a message type").
 // A handler runs on the connection's reading path: keep it short, and hand long work to the
-// session (as `chat` does with Session::queue_chat) so pings and cancels stay responsive.
+// session (as `chat` does with Connection::queue_chat) so pings and cancels stay responsive.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -14,9 +14,9 @@
 
 namespace brandchat {
 
-class Session;
+class Connection; // connection.hpp: what a handler may do
 
-using Handler = std::function<boost::asio::awaitable<void>(Session&, boost::json::object const& data)>;
+using Handler = std::function<boost::asio::awaitable<void>(Connection&, boost::json::object const& data)>;
 
 class HandlerRegistry {
 public:

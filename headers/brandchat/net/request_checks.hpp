@@ -28,6 +28,10 @@ struct RequestHead {
 //  - A WebSocket upgrade whose Sec-WebSocket-Key is not one base64 encoding of 16 bytes.
 std::optional<std::string> refuse_request(RequestHead const& head);
 
+// Whether `host` is a reg-name, IPv4 address or bracketed IPv6 literal with an optional port
+// (RFC 9110 7.2), as a Host header must be.
+bool valid_host(std::string_view host);
+
 // Whether `key` is the base64 encoding of exactly 16 bytes (24 characters ending in "==").
 bool valid_websocket_key(std::string_view key);
 

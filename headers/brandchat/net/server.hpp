@@ -1,6 +1,6 @@
-// The listening socket and the HTTP front of every connection: each accepted socket is a
-// co_spawned coroutine that answers HTTP requests (keep-alive) until one asks to upgrade to
-// /ws/chat/{brand_id} or /ws/voice/{brand_id}; then it becomes a Session.
+// The listening socket: each accepted socket becomes a co_spawned coroutine (connection.hpp)
+// that answers HTTP until it asks to upgrade to /ws/chat/{brand_id} or /ws/voice/{brand_id};
+// then it is a Session. Also the shutdown: stop accepting, close every connection.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -29,13 +29,5 @@ private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };
-
-// Loads brands, picks the responder and registers the built-in handlers: everything a server
-// needs before it listens. Throws std::runtime_error with a clear message on bad resources.
-void prepare_context(ServerContext& context);
-
-// Where the bundled resources are: the --resources flag, else next to the binary
-// (../resources, ../share/brandchat/resources), else the source tree it was built from.
-std::string find_resources(std::string const& configured, std::string const& executable_path);
 
 } // namespace brandchat

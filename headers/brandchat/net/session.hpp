@@ -8,6 +8,8 @@
 #pragma once
 
 #include "brandchat/catalog/brand.hpp"
+#include "brandchat/chat/reply_sink.hpp"
+#include "brandchat/handlers/connection.hpp"
 #include "brandchat/chat/rate_limiter.hpp"
 #include "brandchat/net/outbox.hpp"
 #include "brandchat/protocol/client_message.hpp"
@@ -24,42 +26,42 @@ namespace brandchat {
 
 struct ServerContext;
 
-class Session : public std::enable_shared_from_this<Session> {
+class Session final : public Connection, public ReplySink, public std::enable_shared_from_this<Session> {
 public:
     struct Transport; // the Beast WebSocket stream, kept out of this header
 
     Session(ServerContext& server, std::unique_ptr<Transport> transport, std::shared_ptr<Brand const> brand,
             std::string requested_brand, bool voice_forced, std::string remote_address);
-    ~Session();
+    ~Session() override;
 
     // Runs the connection to its end. `upgrade` is the HTTP upgrade request (Transport-owned).
     boost::asio::awaitable<void> run();
+    void shutdown(); // server stopping: cancel, close with 1001
 
-    // For handlers.
-    void send(std::string frame);                  // queue a text frame
-    void send_chunk(std::string_view content, std::string const& conversation_id); // may merge (outbox.hpp)
-    void send_error(std::string_view message);
-    void flush();                                  // write what is gathered now (coalescing_stream.hpp)
-    // Returns when woken: the outbox has room again, the reply was cancelled, or the connection
-    // is closing (then false). Callers check outbox_full() again.
-    boost::asio::awaitable<bool> wait_for_room();
-    bool outbox_full() const;                      // wait_for_room() would wait
-    void queue_chat(protocol::ChatRequest request);
-    void cancel_reply();                           // the `cancel` message
-    void shutdown();                               // server stopping: cancel, close with 1001
+    // For handlers (Connection) and the reply pipeline (ReplySink).
+    ServerContext& server() override { return server_; }
+    bool voice_forced() const override { return voice_forced_; }
+    void send(std::string frame) override;
+    void send_error(std::string_view message) override;
 
-    ServerContext& server() { return server_; }
-    Brand const& brand() const { return *brand_; }
-    std::shared_ptr<Brand const> const& brand_ptr() const { return brand_; }
-    bool voice_forced() const { return voice_forced_; }
-    bool open() const { return !closing_; }
-    std::string const& remote_address() const { return remote_address_; }
-    SlidingWindow& chat_window() { return chat_window_; }
-    boost::asio::any_io_executor executor() const;
-    // The reply in progress: cancel_reply() (the `cancel` message, the client leaving, shutdown)
-    // emits a terminal cancellation on this slot, which reaches whatever the reply awaits.
-    boost::asio::cancellation_slot reply_cancellation() { return reply_signal_.slot(); }
-    bool reply_cancelled() const { return reply_cancelled_; }
+    // Connection.
+    Brand const& brand() const override { return *brand_; }
+    std::string const& remote_address() const override { return remote_address_; }
+    boost::asio::awaitable<bool> wait_for_room() override;
+    SlidingWindow& chat_window() override { return chat_window_; }
+    void queue_chat(protocol::ChatRequest request) override;
+    void cancel_reply() override;
+
+    // ReplySink.
+    boost::asio::any_io_executor executor() const override;
+    std::shared_ptr<Brand const> const& brand_ptr() const override { return brand_; }
+    bool open() const override { return !closing_; }
+    void send_chunk(std::string_view content, std::string const& conversation_id) override; // may merge (outbox.hpp)
+    void flush() override;                           // write what is gathered now (coalescing_stream.hpp)
+    bool outbox_full() const override;
+    boost::asio::awaitable<bool> wait_until_woken() override;
+    boost::asio::cancellation_slot reply_cancellation() override { return reply_signal_.slot(); }
+    bool reply_cancelled() const override { return reply_cancelled_; }
 
 private:
     void send_one_chunk(std::string_view content, std::string const& conversation_id);
