@@ -12,6 +12,8 @@
     bench_lib.py cancel-match LOAD.json REQUESTS.json
                                                   client close -> upstream stream closed, as JSON
     bench_lib.py report RESULTS_DIR MARKDOWN SVG  write the benchmark report and the latency chart
+    bench_lib.py report-slow RESULTS_DIR MARKDOWN put part 7 (slow readers) from RESULTS_DIR into the
+                                                  report MARKDOWN, keeping the rest (tools/bench --only slow)
 
 The pure functions (percentiles, matching, verdicts, the SVG) are tested by
 tools/load/test/bench_lib_test.py. Standard library only.
@@ -620,7 +622,7 @@ def write_report(results_dir, md_path, svg_path):
         meta["loadavg_end"] = meta["loadavg_end"].split()[:3]
     meta.setdefault("setup_commands", ["tools/setup-packages", "BUILD_TYPE=Release tools/build",
                                        "ulimit -n \"$(ulimit -Hn)\""])
-    runs = {os.path.basename(d): load_run(d) for d in sorted(glob.glob(os.path.join(results_dir, "runs", "*"))) if os.path.isdir(d)}
+    runs = load_runs(results_dir)
     chat_runs = sorted((r for r in runs.values() if r["params"].get("part") == "chat"),
                        key=lambda r: (r["params"].get("series", ""), r["params"].get("connections", 0), r["params"].get("repeat", 1)))
     main_chat = [r for r in chat_runs if r["params"].get("series") == "main"]
@@ -988,6 +990,9 @@ def write_report(results_dir, md_path, svg_path):
               f"{_num(st.get('max_ms'), 1)} ms | {st.get('failed', 0)} | {', '.join(_num(v, 1) for v in runs_ms)} |")
         w("")
 
+    # ---- part 7
+    lines.extend(slow_section(slow_runs_of(runs), meta))
+
     # ---- server behaviour
     w("## Server behaviour during the runs")
     w("")
@@ -1048,6 +1053,8 @@ def write_report(results_dir, md_path, svg_path):
                 command = command.replace(os.path.abspath(results_dir)[: -len(rel)], "")
             w(command)
     for r in sorted(runs.values(), key=lambda r: r["params"].get("order", 0)):
+        if r["params"].get("part") == "slow":
+            continue  # listed in part 7
         w(f"# {r['name']}")
         for c in r["cmd"].splitlines():
             w(c)
@@ -1248,6 +1255,208 @@ def _chat_details(chat_runs):
 
 
 # ----------------------------------------------------------------------------------------------
+# Part 7: slow readers (brandchat-load --scenario slow)
+
+SLOW_HEADING = "## 7. Slow readers"
+SLOW_FLAT_PCT = 10  # growth within this share of the read rate counts as flat
+
+
+def slow_mark_step(duration_s):
+    """Seconds between the per-client columns: about six of them over the run (pure)."""
+    return max(1, round((duration_s or 0) / 6))
+
+
+def per_client_near(samples, t_s, tolerance_s=1.5):
+    """The per-client RSS figure (KiB) of the sample nearest t_s that has clients open, or None
+    when none is within tolerance_s (pure). Ties go to the later sample."""
+    best = None
+    for s in samples:
+        if s.get("per_client_kib") is None:
+            continue
+        d = abs(s["t_s"] - t_s)
+        if d <= tolerance_s and (best is None or d <= best[0]):
+            best = (d, s["per_client_kib"])
+    return None if best is None else best[1]
+
+
+def slow_figures(load, params):
+    """A slow run's figures from its load report (pure): the server's RSS per slow client (KiB)
+    at each mark, its growth (least-squares slope over the run's second half, KiB/s) and that
+    growth as a share of what each client read per second, what they read against the pace."""
+    s = (load or {}).get("slow") or {}
+    samples = s.get("rss_samples") or []
+    duration = params.get("duration_s") or (samples[-1]["t_s"] if samples else 0)
+    step = slow_mark_step(duration)
+    marks = [step * k for k in range(1, int(duration / step + 1e-9) + 1)]
+    read = s.get("bytes_read_per_client_per_s")
+    pace = s.get("pace_bytes_per_s")
+    slope = s.get("slope_kib_per_s")
+    read_kib_s = None if read is None else read / 1024.0
+    return {
+        "marks": [(t, per_client_near(samples, t)) for t in marks],
+        "slope_kib_per_s": slope,
+        "slope_from_s": s.get("slope_from_s"),
+        "slope_to_s": s.get("slope_to_s"),
+        "read_per_client_kib_per_s": read_kib_s,
+        "pace_kib_per_s": None if pace is None else pace / 1024.0,
+        "read_of_pace_pct": 100.0 * read / pace if read is not None and pace else None,
+        "growth_of_read_pct": 100.0 * slope / read_kib_s if slope is not None and read_kib_s else None,
+        "verdict": None if slope is None or not read_kib_s else
+                   "flat" if abs(100.0 * slope / read_kib_s) <= SLOW_FLAT_PCT else "grows",
+        "per_client_stop_kib": s.get("per_client_stop_kib"),
+        "rss_start_kib": s.get("rss_start_kib"),
+        "rss_stop_kib": s.get("rss_stop_kib"),
+        "open_at_stop": samples[-1]["open"] if samples else None,
+        "requests": s.get("requests"), "replies": s.get("replies"), "reply_errors": s.get("reply_errors"),
+    }
+
+
+def _signed(v, decimals=1):
+    return "–" if v is None else f"{v:+,.{decimals}f}"
+
+
+def slow_section(slow_runs, meta, standalone=False):
+    """The report's part 7 as Markdown lines (pure): one row per slow run with the server's RSS
+    per slow client over time, then the samples every few seconds, then how it was run. With
+    `standalone` (tools/bench --only slow) it says when, on which binary, it was run, since the
+    rest of the report comes from another run."""
+    lines = [SLOW_HEADING, ""]
+    w = lines.append
+    if not slow_runs:
+        w("Not run.")
+        w("")
+        return lines
+    p0 = slow_runs[0]["params"]
+    limit = p0.get("outbox_limit_bytes")
+    pace_kib = (p0.get("read_bytes") or 0) * 1000.0 / (p0.get("read_interval_ms") or 1) / 1024.0
+    if standalone:
+        machine = meta.get("machine", {})
+        w(f"Run alone (`tools/bench{' --quick' if meta.get('mode') == 'quick' else ''} --only slow`) on {machine.get('date', '?')}, "
+          f"{machine.get('nproc', '?')} cores, load average {' '.join(machine.get('loadavg', []))} at the start; "
+          f"server `{meta.get('server_version', '?')}`, binary sha256 `{meta.get('server_sha256', '?')[:16]}`…"
+          + (f" ({meta['code']}" + ("" if meta.get("server_source") in (None, "", "build/brandchat")
+                                              else f", server binary `{meta['server_source']}`") + ")" if meta.get("code") else "")
+          + "; the other parts of this report come from the run named at the top.")
+        w("")
+    w(f"`brandchat-load --scenario slow`: each client sends one chat message and reads the reply from its TCP "
+      f"socket at most {p0.get('read_bytes', 0):,} bytes per {p0.get('read_interval_ms')} ms ({pace_kib:,.0f} KiB/s), below the "
+      "WebSocket layer, so its kernel receive window fills and the server has to hold the rest. The mock streams "
+      f"{p0.get('tokens', 0):,} tokens of {p0.get('token_bytes', 0):,} bytes with no delay (a reply longer than the run can "
+      f"read), and the server runs with its default `--outbox-limit-bytes` ({_num(limit)}) and `--max-tokens "
+      f"{_num(p0.get('max_tokens'))}` so that the reply is not cut. The server's RSS is sampled before the first "
+      "connection and every second; **per slow client** = (RSS − that first sample) / clients connected: everything "
+      "the server holds for one, its outbox (at most the limit), its socket's batch and whatever else a streaming "
+      "reply keeps. Memory "
+      "bounded per client shows as a flat row near the limit (256 KiB plus a fixed cost per connection); a server "
+      "that keeps what it has sent grows by about what each client reads, so **growth** (the least-squares slope "
+      "over the run's second half) is also given as a share of the read rate: 0 % is flat, 100 % is one byte kept "
+      f"per byte read; within ±{SLOW_FLAT_PCT} % the row is called **flat**.")
+    w("")
+    wmem = str(p0.get("tcp_wmem") or "").split()
+    kernel = (f" Here the kernel lets a socket's send buffer grow to {int(wmem[2]) / 1048576:,.1f} MiB (`net.ipv4.tcp_wmem` "
+              f"{' '.join(wmem)}), and a slow reader's fills: the server has written that much more of the reply than "
+              "the client has read." if len(wmem) == 3 and wmem[2].isdigit() else "")
+    w("RSS is the server process's resident memory only: what the kernel holds in the sockets' buffers is not in it, "
+      f"though the server has produced it.{kernel}")
+    w("")
+    figs = [(r, slow_figures(r["load"], r["params"])) for r in slow_runs]
+    marks = [t for t, _ in figs[0][1]["marks"]]
+    head = " | ".join(f"{t:g} s" for t in marks)
+    w(f"| clients | run (s) | read per client | per slow client (KiB) at {head} | growth (KiB/s per client) | growth / read rate | "
+      "verdict | server RSS before → at stop | replies / errors | server CPU | other CPU |")
+    w("| ---: | ---: | ---: | " + " | ".join("---:" for _ in marks) + " | ---: | ---: | --- | ---: | ---: | ---: | ---: |")
+    for r, f in figs:
+        L = r["load"] or {}
+        by_t = dict(f["marks"])
+        cells = " | ".join(_num(by_t.get(t), 0) for t in marks)
+        read = (f"{_num(f['read_per_client_kib_per_s'], 1)} KiB/s ({_num(f['read_of_pace_pct'], 0)} % of the pace)"
+                if f["read_per_client_kib_per_s"] is not None else "–")
+        rss = (f"{_kib(f['rss_start_kib'])} → {_kib(f['rss_stop_kib'])}" if f["rss_start_kib"] is not None else "–")
+        w(f"| {r['params'].get('connections', 0):,} | {_num(L.get('elapsed_s'), 1)} | {read} | {cells} | "
+          f"**{_signed(f['slope_kib_per_s'], 2)}** | {_num(f['growth_of_read_pct'], 0)} % | {f['verdict'] or '–'} | {rss} | "
+          f"{_num(f['replies'])} / {_num(f['reply_errors'])} | {_cpu(r, 'server_pid')} | {_pct(other_cpu(r))} |")
+    w("")
+    # the samples every few seconds, one pair of columns per run
+    step = max(1, slow_mark_step(p0.get("duration_s")) // 2)
+    duration = p0.get("duration_s") or 0
+    times = [0] + [step * k for k in range(1, int(duration / step + 1e-9) + 1)]
+    w(f"Every {step} s (the sample nearest; per slow client / read by each client so far, KiB):")
+    w("")
+    w("| t (s) | " + " | ".join(f"{r['params'].get('connections', 0):,} clients: RSS | per client | read" for r, _ in figs) + " |")
+    w("| ---: | " + " | ".join("---: | ---: | ---:" for _ in figs) + " |")
+    for t in times:
+        cells = []
+        for r, _ in figs:
+            samples = ((r["load"] or {}).get("slow") or {}).get("rss_samples") or []
+            near = min(samples, key=lambda s: abs(s["t_s"] - t), default=None)
+            if near is None or abs(near["t_s"] - t) > 1.5:
+                cells.append("– | – | –")
+                continue
+            read = near["bytes_read"] / 1024.0 / near["open"] if near.get("open") else None
+            cells.append(f"{near['rss_kib'] / 1024:,.1f} MiB | {_num(near.get('per_client_kib'), 0)} | {_num(read, 0)}")
+        w(f"| {t:g} | " + " | ".join(cells) + " |")
+    w("")
+    bad = [f"{r['name']}: the server {r.get('server_state', 'unknown')}" for r in slow_runs if r.get("server_state") != "alive"]
+    counts, _, _ = server_log_summary([r["dir"] for r in slow_runs if r.get("dir")])
+    dropped = sum(((r["load"] or {}).get("connections") or {}).get("dropped") or 0 for r in slow_runs)
+    failed = sum(((r["load"] or {}).get("connections") or {}).get("failed") or 0 for r in slow_runs)
+    w(("; ".join(bad) if bad else "The server was alive at the end of every run") +
+      f"; its log had {counts.get('warn', 0)} warnings and {counts.get('error', 0)} errors; connections failed "
+      f"{failed}, dropped {dropped}.")
+    w("")
+    w("How it was run (ports and pids picked at run time):")
+    w("")
+    w("```sh")
+    for r in slow_runs:
+        w(f"# {r['name']}")
+        for c in r["cmd"].splitlines():
+            w(c)
+    w("```")
+    w("")
+    return lines
+
+
+def splice_section(markdown, section_lines, heading=SLOW_HEADING, before="## Server behaviour during the runs"):
+    """The report with its `heading` section (up to the next '## ' heading) replaced by
+    section_lines; without one, the section goes before the `before` heading, or at the end (pure)."""
+    lines = markdown.split("\n") if markdown else []
+    section = list(section_lines)
+    if section and section[-1] != "":
+        section.append("")
+    start = next((i for i, l in enumerate(lines) if l == heading), None)
+    if start is not None:
+        end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
+        return "\n".join(lines[:start] + section + lines[end:])
+    at = next((i for i, l in enumerate(lines) if l == before), None)
+    if at is not None:
+        return "\n".join(lines[:at] + section + lines[at:])
+    if lines and lines[-1] != "":
+        lines.append("")
+    return "\n".join(lines + section)
+
+
+def load_runs(results_dir):
+    """Every run folder under RESULTS/runs, by name."""
+    return {os.path.basename(d): load_run(d) for d in sorted(glob.glob(os.path.join(results_dir, "runs", "*"))) if os.path.isdir(d)}
+
+
+def slow_runs_of(runs):
+    return sorted((r for r in runs.values() if r["params"].get("part") == "slow"),
+                  key=lambda r: (r["params"].get("connections", 0), r["params"].get("order", 0)))
+
+
+def write_slow_part(results_dir, md_path):
+    """tools/bench --only slow: part 7 from RESULTS into the report at md_path, the rest of it kept
+    (a report that does not exist yet gets a title and the part)."""
+    meta = _load(os.path.join(results_dir, "meta.json"), {})
+    meta["machine"] = _load(os.path.join(results_dir, "machine.json"), {})
+    section = slow_section(slow_runs_of(load_runs(results_dir)), meta, standalone=True)
+    existing = _read(md_path, "") or "# brandchat benchmarks\n"
+    with open(md_path, "w") as f:
+        f.write(splice_section(existing, section))
+
+
+# ----------------------------------------------------------------------------------------------
 
 
 def main(argv):
@@ -1298,6 +1507,8 @@ def main(argv):
         print(json.dumps({"closes": len(closes), "summary": summarize_cancellations(result), "matched": result["matched"]}))
     elif cmd == "report":
         write_report(args[0], args[1], args[2])
+    elif cmd == "report-slow":
+        write_slow_part(args[0], args[1])
     else:
         print(f"bench_lib.py: unknown command {cmd}", file=sys.stderr)
         return 2

@@ -2,6 +2,7 @@
 
 #include "client_frame.hpp"
 #include "load_accounting.hpp"
+#include "paced_socket.hpp"
 #include "process_sampler.hpp"
 #include "server_frame.hpp"
 
@@ -76,7 +77,7 @@ char const* stage_name(Stage s) {
 struct Client {
     explicit Client(asio::io_context& io, std::size_t index) : ws(io), pacing(io), index(index) {}
 
-    websocket::stream<tcp::socket> ws;
+    websocket::stream<PacedSocket> ws;
     asio::steady_timer pacing;
     beast::flat_buffer buffer;
     std::string conversation_id;
@@ -119,6 +120,7 @@ private:
     awaitable<void> chat(Client& c);
     awaitable<void> ping(Client& c);
     awaitable<void> cancel(Client& c);
+    awaitable<void> slow(Client& c);
     awaitable<void> drain(Client& c);
     awaitable<void> wakeups();
     awaitable<bool> pace(Client& c, Clock::time_point& next);
@@ -148,6 +150,10 @@ private:
     Accounting accounting_;
     std::optional<ProcessWatch> server_watch_;
     std::optional<ProcessSample> last_server_sample_;
+    // slow: what the clients read from their sockets (until the stop), and the server's RSS.
+    std::uint64_t socket_bytes_read_ = 0, bytes_read_at_stop_ = 0;
+    RssSeries rss_series_;
+    bool series_closed_ = false;
 
     asio::steady_timer wake_timer_, launch_timer_, tick_timer_;
     asio::signal_set signals_;
@@ -210,12 +216,18 @@ void Run::stop(std::string reason) {
     stop_reason_ = std::move(reason);
     stop_at_ = Clock::now();
     launch_timer_.cancel();
+    if (options_.scenario == Scenario::slow) {
+        sample_server();  // the end of the series, the clients still connected
+        series_closed_ = true;
+        bytes_read_at_stop_ = socket_bytes_read_;
+    }
     for (auto const& c : live_) begin_close(*c);
     wake();
 }
 
 void Run::begin_close(Client& c) {
     c.pacing.cancel();
+    c.ws.next_layer().unpace();  // slow: the closing handshake reads what is left at full speed
     if (c.closing) return;
     c.closing = true;
     if (c.stage != Stage::open) {
@@ -279,6 +291,7 @@ awaitable<void> Run::client(std::shared_ptr<Client> c) {
         case Scenario::chat: co_await chat(*c); break;
         case Scenario::ping: co_await ping(*c); break;
         case Scenario::cancel: co_await cancel(*c); break;
+        case Scenario::slow: co_await slow(*c); break;
         case Scenario::wakeup: break;  // opens no connections (see wakeups())
         }
         --open_now_;
@@ -491,6 +504,22 @@ awaitable<void> Run::ping(Client& c) {
     co_await drain(c);
 }
 
+// Chat messages whose replies are read at --read-bytes per --read-interval-ms from the socket:
+// the next message goes when a reply ends (complete or error).
+awaitable<void> Run::slow(Client& c) {
+    auto interval = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double, std::milli>(options_.read_interval_ms));
+    if (!c.closing) c.ws.next_layer().pace(options_.read_bytes, interval, &socket_bytes_read_);
+    while (!stopping_) {
+        std::string frame = chat_frame(options_.message, {}, options_.voice);
+        accounting_.chat_sent(c.reply, Clock::now());
+        bool open = co_await exchange(c, frame, true, [&](FrameKind kind, Clock::time_point now) {
+            return accounting_.chat_frame_received(c.reply, kind, c.frame(), now);
+        });
+        if (!open) co_return;
+    }
+    co_await drain(c);
+}
+
 awaitable<void> Run::cancel(Client& c) {
     while (!stopping_) {
         auto tag = cancel_tag(++cancel_seq_);
@@ -522,6 +551,9 @@ void Run::sample_server() {
     if (auto s = sample_process(options_.server_pid)) {
         server_watch_->add(*s);
         last_server_sample_ = s;
+        // slow: the series runs from the first sample (before any connection) to the stop
+        if (options_.scenario == Scenario::slow && !series_closed_)
+            rss_series_.add({seconds_between(start_, s->at), s->rss_kib, open_now_, socket_bytes_read_});
     } else {
         server_watch_->lost();
     }
@@ -588,6 +620,8 @@ RunSummary Run::summary() const {
     r.expect_first_token_ms = options_.expect_first_token_ms.value_or(0);
     r.stats = accounting_.stats();
     if (server_watch_) r.server = server_watch_->summary();
+    if (options_.scenario == Scenario::slow)
+        r.slow = SlowSummary{options_.read_bytes, options_.read_interval_ms, bytes_read_at_stop_, rss_series_};
     return r;
 }
 

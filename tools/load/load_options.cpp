@@ -44,6 +44,7 @@ std::string_view scenario_name(Scenario s) {
     case Scenario::ping: return "ping";
     case Scenario::cancel: return "cancel";
     case Scenario::wakeup: return "wakeup";
+    case Scenario::slow: return "slow";
     }
     return "?";
 }
@@ -120,6 +121,7 @@ CommandLine parse_command_line(std::vector<std::string_view> const& args) {
     bool source_addresses_given = false;
     bool max_replies_given = false;
     bool cancellations_given = false;
+    bool read_pace_given = false;
     auto fail = [&](std::string message) {
         cl.error = std::move(message);
         return cl;
@@ -146,7 +148,7 @@ CommandLine parse_command_line(std::vector<std::string_view> const& args) {
         static constexpr std::string_view valued[] = {
             "--url", "--scenario", "--connections", "--duration", "--ramp-per-second", "--ramp-arrivals", "--message", "--rate",
             "--source-addresses", "--source-range", "--server-pid", "--max-replies", "--expect-delay-ms",
-            "--expect-first-token-ms", "--connect-timeout", "--cancellations"};
+            "--expect-first-token-ms", "--connect-timeout", "--cancellations", "--read-bytes", "--read-interval-ms"};
         if (std::find(std::begin(valued), std::end(valued), name) == std::end(valued))
             return fail("unknown option " + std::string(name) + " (see --help)");
         std::string_view value;
@@ -186,7 +188,8 @@ CommandLine parse_command_line(std::vector<std::string_view> const& args) {
             else if (value == "ping") o.scenario = Scenario::ping;
             else if (value == "cancel") o.scenario = Scenario::cancel;
             else if (value == "wakeup") o.scenario = Scenario::wakeup;
-            else return fail("--scenario: expected idle, chat, ping, cancel or wakeup, got '" + std::string(value) + "'");
+            else if (value == "slow") o.scenario = Scenario::slow;
+            else return fail("--scenario: expected idle, chat, ping, cancel, wakeup or slow, got '" + std::string(value) + "'");
         } else if (name == "--connections") {
             if (!whole(o.connections, 1, 1'000'000)) return cl;
         } else if (name == "--duration") {
@@ -231,6 +234,12 @@ CommandLine parse_command_line(std::vector<std::string_view> const& args) {
             cancellations_given = true;
         } else if (name == "--connect-timeout") {
             if (!real(o.connect_timeout_s, 0, false)) return cl;
+        } else if (name == "--read-bytes") {
+            if (!whole(o.read_bytes, 1, 64u << 20)) return cl;
+            read_pace_given = true;
+        } else if (name == "--read-interval-ms") {
+            if (!real(o.read_interval_ms, 0, false)) return cl;
+            read_pace_given = true;
         }
     }
     if (source_range_given && source_addresses_given)
@@ -238,6 +247,8 @@ CommandLine parse_command_line(std::vector<std::string_view> const& args) {
     if (max_replies_given && o.scenario != Scenario::chat) return fail("--max-replies applies to --scenario chat only");
     if (cancellations_given && o.scenario != Scenario::cancel)
         return fail("--cancellations applies to --scenario cancel only");
+    if (read_pace_given && o.scenario != Scenario::slow)
+        return fail("--read-bytes and --read-interval-ms apply to --scenario slow only");
     if (o.scenario == Scenario::wakeup) o.connections = 0;  // it opens none
     return cl;
 }
@@ -258,8 +269,13 @@ usage: brandchat-load [options]
                             wakeup: no server, no connections: sleep 1 ms at a time and time
                             how late each wake-up is, the floor under every latency this
                             machine can measure (run it beside a load to see that load's)
+                            slow: send a chat message whose reply should be long, and read it
+                            from the socket at a fixed slow pace (--read-bytes per
+                            --read-interval-ms), so the server must hold the rest; the next
+                            message goes when a reply ends. With --server-pid the report
+                            follows the server's RSS per slow client over the run
   --connections N           concurrent connections (default 10)
-  --duration SECONDS        chat/ping: how long to run, from the first connection attempt;
+  --duration SECONDS        chat/ping/cancel/slow: how long to run, from the first connection attempt;
                             idle: how long to hold once every connection has its welcome
                             (default 10)
   --ramp-per-second N       connections opened per second: at most, or on average with
@@ -289,6 +305,12 @@ usage: brandchat-load [options]
   --expect-first-token-ms MS  the upstream model's pause before its first token; time to first
                             chunk is also reported minus this, as "server-added" time
   --connect-timeout SECONDS connect + WebSocket handshake + welcome, per connection (default 10)
+  --read-bytes N            slow: bytes each connection reads from its TCP socket per interval,
+                            at most, below the WebSocket layer (default 8192)
+  --read-interval-ms MS     slow: the interval (default 100); 8192 per 100 ms is 80 KiB/s a client.
+                            Point the server at a model streaming a long reply fast, e.g.
+                            brandchat-mock-llm --tokens 20000 --token-delay-ms 0 (and give the
+                            server --max-tokens above that), or the reply ends before memory shows
   --help                    this text
 
 Latencies are measured on this machine's monotonic clock, in a log-bucketed histogram

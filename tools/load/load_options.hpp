@@ -12,7 +12,7 @@
 
 namespace brandchat_load {
 
-enum class Scenario { idle, chat, ping, cancel, wakeup };
+enum class Scenario { idle, chat, ping, cancel, wakeup, slow };
 
 std::string_view scenario_name(Scenario s);
 
@@ -56,6 +56,9 @@ struct LoadOptions {
     std::optional<double> expect_delay_ms;
     std::optional<double> expect_first_token_ms;  // the upstream's pause before its first token
     std::uint64_t cancellations = 0;  // cancel: stop after this many; 0 = no limit
+    // slow: each connection reads at most read_bytes from its socket per read_interval_ms.
+    std::size_t read_bytes = 8192;
+    double read_interval_ms = 100;
     double connect_timeout_s = 10;   // connect + handshake + welcome
 };
 

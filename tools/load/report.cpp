@@ -51,7 +51,7 @@ std::vector<Percentiles> latencies(RunSummary const& run) {
     auto const& s = run.stats;
     if (run.scenario == Scenario::wakeup) return {{"wake-up late", &s.wakeup_late_us}};  // it opens no connections
     std::vector<Percentiles> out = {{"connect", &s.connect_us}, {"welcome", &s.welcome_us}};
-    if (run.scenario == Scenario::chat || run.scenario == Scenario::cancel) {
+    if (run.scenario == Scenario::chat || run.scenario == Scenario::cancel || run.scenario == Scenario::slow) {
         out.push_back({"first chunk", &s.first_chunk_us});
         if (run.expect_first_token) out.push_back({"first - delay", &s.first_chunk_server_added_us});
     }
@@ -100,6 +100,59 @@ void append_latency_table(std::ostringstream& out, RunSummary const& run) {
         out << pad(ms(h->percentile(50)), 10) << pad(ms(h->percentile(90)), 10) << pad(ms(h->percentile(99)), 10)
             << pad(ms(h->percentile(99.9)), 10) << pad(ms(h->max()), 10) << "\n";
     }
+}
+
+double slow_pace_bytes_per_s(SlowSummary const& slow) {
+    return slow.read_interval_ms > 0 ? static_cast<double>(slow.read_bytes) * 1000.0 / slow.read_interval_ms : 0.0;
+}
+
+// Bytes per second each opened client read from its socket, over the run.
+double slow_read_per_client_per_s(RunSummary const& run) {
+    if (!run.slow || run.stats.opened == 0) return 0;
+    return per_second(run.slow->socket_bytes_read, run.elapsed_s) / static_cast<double>(run.stats.opened);
+}
+
+// The slope's window: the second half of the series (after the first fill of buffers and outbox).
+std::pair<double, double> slope_window(RssSeries const& series) {
+    if (series.empty()) return {0, 0};
+    auto end = series.points().back().t_s;
+    return {end / 2, end};
+}
+
+std::string optional_fixed(std::optional<double> v, int decimals) { return v ? fixed(*v, decimals) : std::string("-"); }
+
+void append_slow(std::ostringstream& out, RunSummary const& run) {
+    auto const& s = run.stats;
+    auto const& slow = *run.slow;
+    out << "slow         requests " << s.requests << ", replies " << s.replies << ", reply errors " << s.reply_errors
+        << ", unfinished at stop " << s.in_flight_at_stop;
+    if (s.lost_with_connection) out << ", lost with their connection " << s.lost_with_connection;
+    out << "; chunk frames " << s.chunks << "\n";
+    auto pace = slow_pace_bytes_per_s(slow);
+    auto each = slow_read_per_client_per_s(run);
+    out << "             each client read at most " << slow.read_bytes << " bytes per " << decimal(slow.read_interval_ms)
+        << " ms (" << human_bytes_per_s(pace) << "); read " << slow.socket_bytes_read << " bytes from their sockets in all, "
+        << human_bytes_per_s(each) << " per client (" << fixed(pace > 0 ? 100.0 * each / pace : 0.0, 1) << " % of the pace)\n";
+    auto const& series = slow.series;
+    if (series.empty()) {
+        out << "             (no --server-pid: no server memory figures)\n";
+        return;
+    }
+    out << "\nserver RSS per slow client = (RSS - RSS before any connection) / clients open:\n";
+    out << pad("t (s)", 12) << pad("open", 8) << pad("RSS (MiB)", 12) << pad("per client (KiB)", 19)
+        << pad("read per client (KiB)", 24) << "\n";
+    auto rows = series.rows(5);
+    for (std::size_t k = 0; k < rows.size(); ++k) {
+        auto const& p = series.points()[rows[k]];
+        bool last = k + 1 == rows.size() && rows.size() > 1;
+        out << pad(fixed(p.t_s, 1) + (last ? " stop" : ""), 12) << pad(std::to_string(p.open), 8)
+            << pad(fixed(static_cast<double>(p.rss_kib) / 1024.0, 1), 12) << pad(optional_fixed(series.per_client_kib(p), 1), 19)
+            << pad(optional_fixed(series.read_per_client_kib(p), 1), 24) << "\n";
+    }
+    auto [from, to] = slope_window(series);
+    auto slope = series.slope_kib_per_s(from, to);
+    out << "per-client growth " << (slope ? fixed(*slope, 2) + " KiB/s" : std::string("-")) << " from " << fixed(from, 1)
+        << " to " << fixed(to, 1) << " s (least squares over the second half; flat = about 0)\n";
 }
 
 void append_load_process(std::ostringstream& out, RunSummary const& run) {
@@ -173,6 +226,7 @@ std::string format_table(RunSummary const& run) {
         if (s.lost_with_connection) out << ", lost with their connection " << s.lost_with_connection;
         out << "\n             (--json lists each close: its tag and monotonic-clock time in ms)\n";
     }
+    if (run.scenario == Scenario::slow && run.slow) append_slow(out, run);
     if (run.scenario == Scenario::ping)
         out << "ping         pings " << s.pings << ", pongs " << s.pongs << " ("
             << fixed(per_second(s.pongs, run.total_s), 1) << "/s)\n";
@@ -222,7 +276,7 @@ std::string format_json(RunSummary const& run) {
         if (run.expect_delay) lat["chunk_gap_server_added"] = histogram_json(s.chunk_gap_server_added_us);
         lat["complete"] = histogram_json(s.complete_us);
     }
-    if (run.scenario == Scenario::cancel) {
+    if (run.scenario == Scenario::cancel || run.scenario == Scenario::slow) {
         lat["first_chunk"] = histogram_json(s.first_chunk_us);
         if (run.expect_first_token) lat["first_chunk_server_added"] = histogram_json(s.first_chunk_server_added_us);
     }
@@ -257,6 +311,44 @@ std::string format_json(RunSummary const& run) {
                        {"in_flight_at_stop", s.in_flight_at_stop},
                        {"lost_with_connection", s.lost_with_connection},
                        {"closes", std::move(closes)}};
+    }
+    if (run.scenario == Scenario::slow && run.slow) {
+        auto const& slow = *run.slow;
+        auto const& series = slow.series;
+        auto or_null = [](std::optional<double> v) -> boost::json::value {
+            if (v) return *v;
+            return nullptr;
+        };
+        boost::json::array samples;
+        samples.reserve(series.points().size());
+        for (auto const& p : series.points())
+            samples.push_back({{"t_s", p.t_s},
+                               {"rss_kib", p.rss_kib},
+                               {"open", p.open},
+                               {"bytes_read", p.bytes_read},
+                               {"per_client_kib", or_null(series.per_client_kib(p))}});
+        auto [from, to] = slope_window(series);
+        boost::json::object o_slow{{"read_bytes", slow.read_bytes},
+                                   {"read_interval_ms", slow.read_interval_ms},
+                                   {"pace_bytes_per_s", slow_pace_bytes_per_s(slow)},
+                                   {"bytes_read", slow.socket_bytes_read},
+                                   {"bytes_read_per_client_per_s", slow_read_per_client_per_s(run)},
+                                   {"requests", s.requests},
+                                   {"replies", s.replies},
+                                   {"reply_errors", s.reply_errors},
+                                   {"in_flight_at_stop", s.in_flight_at_stop},
+                                   {"lost_with_connection", s.lost_with_connection},
+                                   {"chunks", s.chunks},
+                                   {"rss_samples", std::move(samples)}};
+        if (!series.empty()) {
+            o_slow["rss_start_kib"] = series.points().front().rss_kib;
+            o_slow["rss_stop_kib"] = series.points().back().rss_kib;
+            o_slow["per_client_stop_kib"] = or_null(series.per_client_kib(series.points().back()));
+            o_slow["slope_kib_per_s"] = or_null(series.slope_kib_per_s(from, to));
+            o_slow["slope_from_s"] = from;
+            o_slow["slope_to_s"] = to;
+        }
+        o["slow"] = std::move(o_slow);
     }
     if (run.scenario == Scenario::ping)
         o["ping"] = {{"pings", s.pings}, {"pongs", s.pongs}, {"pongs_per_s", per_second(s.pongs, run.total_s)}};
@@ -312,6 +404,8 @@ std::string format_progress(ProgressLine const& p) {
     }
     if (p.scenario == Scenario::cancel)
         out << " | cancelled " << s.cancellations << " errors " << s.reply_errors;
+    if (p.scenario == Scenario::slow)
+        out << " | replies " << s.replies << " chunks " << s.chunks << (s.reply_errors ? " errors " + std::to_string(s.reply_errors) : "");
     if (p.scenario == Scenario::ping)
         out << " | pongs " << s.pongs << " (" << fixed(per_second(s.pongs - p.pongs_before, p.interval_s), 0)
             << "/s) rtt p99 " << ms(s.ping_rtt_us.percentile(99)) << " ms";

@@ -5,6 +5,7 @@
 #include "load_accounting.hpp"
 #include "load_options.hpp"
 #include "process_sampler.hpp"
+#include "slow_reading.hpp"
 
 #include <optional>
 #include <string>
@@ -18,6 +19,16 @@ struct SelfUsage {
     // how many times the tool was run. Absent where the kernel does not keep them.
     std::optional<double> run_queue_wait_s;
     std::optional<std::uint64_t> timeslices;
+};
+
+// The slow scenario: the pace asked for, what the clients read from their sockets until the stop,
+// and the server's RSS every second (the first sample before any connection; empty without
+// --server-pid).
+struct SlowSummary {
+    std::size_t read_bytes = 0;
+    double read_interval_ms = 0;
+    std::uint64_t socket_bytes_read = 0;
+    RssSeries series;
 };
 
 struct RunSummary {
@@ -37,6 +48,7 @@ struct RunSummary {
     LoadStats stats;
     std::optional<ProcessSummary> server;
     std::optional<SelfUsage> load_process;  // this tool's own CPU and memory (getrusage)
+    std::optional<SlowSummary> slow;        // --scenario slow only
 };
 
 std::string format_table(RunSummary const& run);

@@ -2,8 +2,8 @@
 # load_smoke: the built brandchat-load against the built brandchat, each scenario briefly.
 # usage: smoke_test.sh PATH/TO/brandchat PATH/TO/brandchat-load
 # Starts the server on a free port (rate limits off, no word delay), runs idle (50 connections,
-# 1 s), chat (10 clients, 2 s), ping (5 clients, 1 s), cancel (2 clients, 5 cancellations)
-# and wakeup (1 s, no connections)
+# 1 s), chat (10 clients, 2 s), ping (5 clients, 1 s), cancel (2 clients, 5 cancellations),
+# slow (3 clients reading 512 bytes per 50 ms, 2 s) and wakeup (1 s, no connections)
 # with --json, and checks the reports.
 set -euo pipefail
 
@@ -34,7 +34,8 @@ server_pid=$!
 
 port=""
 for _ in $(seq 100); do
-  port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$work/server.log" | head -n 1)
+  # (the log may not exist yet: the server's shell creates it after this one moved on)
+  port=$( (sed -n 's/.*listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$work/server.log" 2>/dev/null || true) | head -n 1)
   [ -n "$port" ] && break
   kill -0 "$server_pid" 2>/dev/null || fail "the server exited during start-up"
   sleep 0.1
@@ -61,6 +62,8 @@ summary = {k: r.get(k) for k in ("scenario", "elapsed_s", "stop_reason")}
 summary["connections"] = {k: c[k] for k in ("requested", "opened", "failed", "dropped")}
 for k in ("chat", "ping"):
     if k in r: summary[k] = r[k]
+if "slow" in r:
+    summary["slow"] = {k: r["slow"].get(k) for k in ("requests", "replies", "chunks", "bytes_read", "per_client_stop_kib")}
 print("  " + json.dumps(summary))
 if not ok:
     print("  check failed: " + sys.argv[2] + "\n  report: " + json.dumps(r), file=sys.stderr)
@@ -77,6 +80,15 @@ run ping 'c["requested"] == 5 and r["ping"]["pongs"] > 0' \
 
 run cancel 'r["cancel"]["cancellations"] == 5 and len(r["cancel"]["closes"]) == 5 and c["opened"] >= 5' \
   --scenario cancel --connections 2 --cancellations 5 --duration 10
+
+# slow readers: the built-in responder's replies are short, so each client goes through several,
+# never reading more than its pace allows; the server's RSS is sampled from before the first
+# connection to the stop
+run slow '(c["requested"] == 3 and r["slow"]["requests"] >= 3 and r["slow"]["replies"] >= 1 and r["slow"]["chunks"] > 0
+  and 0 < r["slow"]["bytes_read"] <= 3 * 512 * (int(r["elapsed_s"] * 1000 / 50) + 2)
+  and len(r["slow"]["rss_samples"]) >= 2 and r["slow"]["rss_samples"][0]["open"] == 0
+  and r["slow"]["rss_samples"][-1]["open"] == 3 and r["slow"]["per_client_stop_kib"] is not None)' \
+  --scenario slow --connections 3 --duration 2 --read-bytes 512 --read-interval-ms 50
 
 # wakeup needs no server: about 1,000 wake-ups a second, each timed
 run wakeup 'c["requested"] == 0 and r["latency_us"]["wakeup_late"]["count"] > 500' \

@@ -258,5 +258,111 @@ class Chart(unittest.TestCase):
         self.assertEqual(b._log_ticks(0.01, 10), [0.01, 0.1, 1, 10])
 
 
+def slow_run(connections, per_client, duration=60, read_per_s=81920.0, name=None):
+    """A slow run as load_run() gives it: per_client(t) is the server's RSS per slow client (KiB)."""
+    samples = [{"t_s": 0.0, "rss_kib": 10000, "open": 0, "bytes_read": 0, "per_client_kib": None}]
+    for t in range(1, duration + 1):
+        pc = per_client(t)
+        samples.append({"t_s": t + 0.001, "rss_kib": int(10000 + pc * connections), "open": connections,
+                        "bytes_read": int(t * connections * read_per_s), "per_client_kib": pc})
+    load = {"elapsed_s": float(duration), "slow": {
+        "read_bytes": 8192, "read_interval_ms": 100, "pace_bytes_per_s": 81920.0,
+        "bytes_read": int(duration * connections * read_per_s), "bytes_read_per_client_per_s": read_per_s,
+        "requests": connections, "replies": 0, "reply_errors": 0, "rss_samples": samples,
+        "rss_start_kib": 10000, "rss_stop_kib": samples[-1]["rss_kib"], "per_client_stop_kib": per_client(duration),
+        "slope_kib_per_s": (per_client(duration) - per_client(duration // 2)) / (duration - duration // 2),
+        "slope_from_s": duration / 2, "slope_to_s": float(duration)}}
+    params = {"part": "slow", "connections": connections, "duration_s": duration, "read_bytes": 8192,
+              "read_interval_ms": 100, "tokens": 20000, "token_bytes": 1000, "max_tokens": 1000000,
+              "outbox_limit_bytes": 262144, "order": connections}
+    return {"name": name or f"slow-{connections:05d}", "params": params, "load": load, "server_state": "alive",
+            "cmd": "brandchat-load --scenario slow --json", "cpu": None}
+
+
+class SlowReaders(unittest.TestCase):
+    def test_marks_and_the_nearest_sample(self):
+        self.assertEqual(b.slow_mark_step(60), 10)
+        self.assertEqual(b.slow_mark_step(10), 2)
+        self.assertEqual(b.slow_mark_step(3), 1)
+        self.assertEqual(b.slow_mark_step(None), 1)
+        samples = [{"t_s": 0.0, "per_client_kib": None}, {"t_s": 1.0, "per_client_kib": 5.0},
+                   {"t_s": 2.0, "per_client_kib": 7.0}, {"t_s": 30.2, "per_client_kib": 9.0}]
+        self.assertEqual(b.per_client_near(samples, 0), 5.0)       # the baseline has nobody open
+        self.assertEqual(b.per_client_near(samples, 1.5), 7.0)     # a tie goes to the later one
+        self.assertEqual(b.per_client_near(samples, 30), 9.0)
+        self.assertIsNone(b.per_client_near(samples, 10))          # nothing within 1.5 s
+        self.assertIsNone(b.per_client_near([], 10))
+
+    def test_figures_flat_and_growing(self):
+        flat = b.slow_figures(slow_run(10, lambda t: 330.0)["load"], slow_run(10, lambda t: 330.0)["params"])
+        self.assertEqual([t for t, _ in flat["marks"]], [10, 20, 30, 40, 50, 60])
+        self.assertEqual([v for _, v in flat["marks"]], [330.0] * 6)
+        self.assertAlmostEqual(flat["slope_kib_per_s"], 0.0)
+        self.assertAlmostEqual(flat["growth_of_read_pct"], 0.0)
+        self.assertEqual(flat["verdict"], "flat")
+        self.assertAlmostEqual(flat["read_per_client_kib_per_s"], 80.0)
+        self.assertAlmostEqual(flat["read_of_pace_pct"], 100.0)
+        self.assertEqual(flat["open_at_stop"], 10)
+        # one byte kept per byte read: growth is the read rate
+        r = slow_run(100, lambda t: 300.0 + 80.0 * t, read_per_s=40960.0)
+        grow = b.slow_figures(r["load"], r["params"])
+        self.assertAlmostEqual(grow["slope_kib_per_s"], 80.0)
+        self.assertAlmostEqual(grow["growth_of_read_pct"], 200.0)  # it read at half the pace
+        self.assertAlmostEqual(grow["read_of_pace_pct"], 50.0)
+        self.assertEqual(grow["verdict"], "grows")
+        edge = slow_run(10, lambda t: 300.0 + 8.0 * t)  # 10 % of 80 KiB/s: still flat
+        self.assertEqual(b.slow_figures(edge["load"], edge["params"])["verdict"], "flat")
+        self.assertEqual(dict(grow["marks"])[30], 300.0 + 80.0 * 30)
+        # a run with no load report
+        empty = b.slow_figures(None, {"duration_s": 10})
+        self.assertEqual([v for _, v in empty["marks"]], [None] * 5)
+        self.assertIsNone(empty["growth_of_read_pct"])
+        self.assertIsNone(empty["verdict"])
+
+    def test_section(self):
+        runs = [slow_run(10, lambda t: 330.0), slow_run(100, lambda t: 300.0 + 80.0 * t)]
+        lines = b.slow_section(runs, {"machine": {"date": "D"}, "server_version": "brandchat 2", "server_sha256": "ab" * 32})
+        text = "\n".join(lines)
+        self.assertEqual(lines[0], b.SLOW_HEADING)
+        self.assertNotIn("Run alone", text)
+        self.assertIn("| per slow client (KiB) at 10 s | 20 s | 30 s | 40 s | 50 s | 60 s |", text)
+        self.assertIn("| 10 | 60.0 | 80.0 KiB/s (100 % of the pace) | 330 | 330 | 330 | 330 | 330 | 330 | **+0.00** | 0 % | flat |", text)
+        self.assertIn("| 100 | 60.0 | 80.0 KiB/s (100 % of the pace) | 1,100 | 1,900 | 2,700 | 3,500 | 4,300 | 5,100 | **+80.00** | 100 % | grows |", text)
+        self.assertIn("`--outbox-limit-bytes` (262,144)", text)
+        self.assertNotIn("send buffer grow", text)  # the kernel's limit was not recorded
+        runs[0]["params"]["tcp_wmem"] = "4096\t16384\t4194304"
+        self.assertIn("send buffer grow to 4.0 MiB (`net.ipv4.tcp_wmem` 4096 16384 4194304)",
+                      "\n".join(b.slow_section(runs, {})))
+        self.assertIn("| t (s) | 10 clients: RSS | per client | read | 100 clients: RSS | per client | read |", text)
+        self.assertIn("| 30 | ", text)
+        self.assertIn("# slow-00010", text)
+        self.assertIn("The server was alive at the end of every run; its log had 0 warnings and 0 errors; "
+                      "connections failed 0, dropped 0.", text)
+        runs[1]["server_state"] = "died during the run (exit status 139; last log line: x)"
+        self.assertIn("slow-00100: the server died during the run (exit status 139", "\n".join(b.slow_section(runs, {})))
+        alone = "\n".join(b.slow_section(runs[:1], {"mode": "quick", "machine": {"date": "D", "nproc": 2}, "server_sha256": "ab" * 32}, standalone=True))
+        self.assertIn("Run alone (`tools/bench --quick --only slow`) on D, 2 cores", alone)
+        self.assertNotIn("commit", alone)
+        meta = {"machine": {}, "code": "commit 8242e99", "server_source": "build/brandchat"}
+        self.assertEqual(b.parse_kv(["code=commit 8242e99"])["code"], "commit 8242e99")  # as tools/bench writes it
+        self.assertIn("… (commit 8242e99); the other parts", "\n".join(b.slow_section(runs[:1], meta, standalone=True)))
+        meta["server_source"] = "/tmp/old/brandchat"
+        self.assertIn("(commit 8242e99, server binary `/tmp/old/brandchat`)", "\n".join(b.slow_section(runs[:1], meta, standalone=True)))
+        self.assertEqual(b.slow_section([], {}), [b.SLOW_HEADING, "", "Not run.", ""])
+
+    def test_splice_replaces_inserts_or_appends(self):
+        report = "# r\n\n## 6. Start-up\n\nsix\n\n## 7. Slow readers\n\nold\nolder\n\n## Server behaviour during the runs\n\nok\n"
+        new = ["## 7. Slow readers", "", "new"]
+        self.assertEqual(b.splice_section(report, new),
+                         "# r\n\n## 6. Start-up\n\nsix\n\n## 7. Slow readers\n\nnew\n\n## Server behaviour during the runs\n\nok\n")
+        without = "# r\n\n## 6. Start-up\n\nsix\n\n## Server behaviour during the runs\n\nok\n"
+        self.assertEqual(b.splice_section(without, new),
+                         "# r\n\n## 6. Start-up\n\nsix\n\n## 7. Slow readers\n\nnew\n\n## Server behaviour during the runs\n\nok\n")
+        self.assertEqual(b.splice_section("# r\n", new), "# r\n\n## 7. Slow readers\n\nnew\n")
+        self.assertEqual(b.splice_section("", new), "## 7. Slow readers\n\nnew\n")
+        # the last section of a report
+        self.assertEqual(b.splice_section("# r\n\n## 7. Slow readers\n\nold\n", new), "# r\n\n## 7. Slow readers\n\nnew\n")
+
+
 if __name__ == "__main__":
     unittest.main()

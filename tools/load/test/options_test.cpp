@@ -70,7 +70,7 @@ TEST_CASE("bad command lines say what is wrong") {
     CHECK(error({"--duration", "0"}).find("--duration: expected a number > 0") == 0);
     CHECK(error({"--duration", "abc"}).find("--duration") == 0);
     CHECK(error({"--rate", "-1"}).find("--rate: expected a number >= 0") == 0);
-    CHECK(error({"--scenario", "storm"}) == "--scenario: expected idle, chat, ping, cancel or wakeup, got 'storm'");
+    CHECK(error({"--scenario", "storm"}) == "--scenario: expected idle, chat, ping, cancel, wakeup or slow, got 'storm'");
     CHECK(error({"--scenario", "chat", "--cancellations", "3"}) == "--cancellations applies to --scenario cancel only");
     CHECK(error({"--scenario", "cancel", "--cancellations", "0"}).find("--cancellations: expected a whole number 1..") == 0);
     CHECK(error({"--expect-first-token-ms", "-1"}).find("--expect-first-token-ms: expected a number >= 0") == 0);
@@ -182,4 +182,40 @@ TEST_CASE("arrival offsets: evenly spaced, or exponential gaps of the same mean 
     for (std::size_t i = 0; i < 1000; ++i) ++slots[static_cast<std::size_t>(std::fmod(a[i], 0.2) / 0.002) % 100];
     CHECK(*std::max_element(slots.begin(), slots.end()) < 30);
     CHECK(std::count(slots.begin(), slots.end(), 10) < 50);
+}
+
+TEST_CASE("slow: the read pace, its defaults, and where it applies") {
+    auto cl = parse({"--scenario", "slow"});
+    REQUIRE(cl.error.empty());
+    CHECK(cl.options.scenario == Scenario::slow);
+    CHECK(cl.options.read_bytes == 8192);
+    CHECK(cl.options.read_interval_ms == 100);
+    CHECK(cl.options.connections == 10);
+    CHECK(scenario_name(Scenario::slow) == "slow");
+
+    cl = parse({"--scenario=slow", "--read-bytes", "4096", "--read-interval-ms=250", "--connections", "100"});
+    REQUIRE(cl.error.empty());
+    CHECK(cl.options.read_bytes == 4096);
+    CHECK(cl.options.read_interval_ms == 250);
+    CHECK(cl.options.connections == 100);
+    CHECK(parse({"--read-interval-ms", "0.5", "--scenario", "slow"}).options.read_interval_ms == 0.5);  // any order
+
+    auto error = [](std::vector<std::string_view> args) { return parse_command_line(args).error; };
+    CHECK(error({"--scenario", "slow", "--read-bytes", "0"}).find("--read-bytes: expected a whole number 1..") == 0);
+    CHECK(error({"--scenario", "slow", "--read-bytes", "1e3"}).find("--read-bytes") == 0);
+    CHECK(error({"--scenario", "slow", "--read-bytes", "99999999999"}).find("--read-bytes: expected a whole number 1..67108864") == 0);
+    CHECK(error({"--scenario", "slow", "--read-interval-ms", "0"}).find("--read-interval-ms: expected a number > 0") == 0);
+    CHECK(error({"--scenario", "slow", "--read-interval-ms", "-3"}).find("--read-interval-ms") == 0);
+    CHECK(error({"--scenario", "slow", "--read-bytes"}) == "option --read-bytes needs a value");
+    CHECK(error({"--read-bytes", "100"}) == "--read-bytes and --read-interval-ms apply to --scenario slow only");
+    CHECK(error({"--scenario", "chat", "--read-interval-ms", "10"}) ==
+          "--read-bytes and --read-interval-ms apply to --scenario slow only");
+}
+
+TEST_CASE("help describes the slow scenario and its options") {
+    auto help = help_text();
+    CHECK(help.find("slow: send a chat message") != std::string::npos);
+    CHECK(help.find("--read-bytes N") != std::string::npos);
+    CHECK(help.find("--read-interval-ms MS") != std::string::npos);
+    CHECK(help.find("(default 8192)") != std::string::npos);
 }

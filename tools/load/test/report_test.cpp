@@ -210,3 +210,78 @@ TEST_CASE("a cancel run lists every close, and the server-added first chunk when
     CHECK(text.find("first - delay") != std::string::npos);
     CHECK(text.find("chunk gap") == std::string::npos);
 }
+
+TEST_CASE("a slow run reports what its clients read and the server's RSS per slow client over time") {
+    Accounting a;
+    auto t0 = Clock::time_point{} + 1h;
+    for (int i = 0; i < 10; ++i) {
+        a.connection_attempted();
+        a.connection_opened(1ms, 2ms);
+        ReplyState r;
+        a.chat_sent(r, t0);
+        a.chat_frame_received(r, FrameKind::chunk, R"({"type":"chunk","data":{}})", t0 + 4ms);
+        a.chat_interrupted(r);  // still streaming at the stop
+    }
+    RunSummary run;
+    run.scenario = Scenario::slow;
+    run.connections_requested = 10;
+    run.elapsed_s = run.total_s = 20;
+    run.stop_reason = "duration";
+    run.stats = a.stats();
+    SlowSummary slow;
+    slow.read_bytes = 8192;
+    slow.read_interval_ms = 100;
+    slow.socket_bytes_read = 10ull * 20 * 81920;  // each client at the full pace for 20 s
+    slow.series.add({0.0, 4096, 0, 0});
+    for (int t = 1; t <= 20; ++t)  // 10 clients, 300 KiB each, flat
+        slow.series.add({static_cast<double>(t), static_cast<std::uint64_t>(4096 + 3000 + (t % 2) * 10), 10, static_cast<std::uint64_t>(t) * 10 * 81920});
+    run.slow = slow;
+
+    auto v = boost::json::parse(format_json(run));
+    CHECK(v.at("scenario") == "slow");
+    auto const& s = v.at("slow");
+    CHECK(s.at("read_bytes") == 8192);
+    CHECK(s.at("read_interval_ms").as_double() == doctest::Approx(100));
+    CHECK(s.at("pace_bytes_per_s").as_double() == doctest::Approx(81920));
+    CHECK(s.at("bytes_read") == 10ull * 20 * 81920);
+    CHECK(s.at("bytes_read_per_client_per_s").as_double() == doctest::Approx(81920));
+    CHECK(s.at("in_flight_at_stop") == 10);
+    CHECK(s.at("chunks") == 10);
+    CHECK(s.at("rss_start_kib") == 4096);
+    CHECK(s.at("rss_stop_kib") == 4096 + 3000);
+    CHECK(s.at("per_client_stop_kib").as_double() == doctest::Approx(300));
+    CHECK(std::abs(s.at("slope_kib_per_s").as_double()) < 0.1);
+    CHECK(s.at("slope_from_s").as_double() == doctest::Approx(10));
+    CHECK(s.at("slope_to_s").as_double() == doctest::Approx(20));
+    auto const& samples = s.at("rss_samples").as_array();
+    REQUIRE(samples.size() == 21);
+    CHECK(samples[0].at("per_client_kib").is_null());  // before any connection
+    CHECK(samples[0].at("open") == 0);
+    CHECK(samples[1].at("per_client_kib").as_double() == doctest::Approx(301));
+    CHECK(samples[20].at("bytes_read") == 20ull * 10 * 81920);
+    CHECK(v.at("latency_us").as_object().contains("first_chunk"));
+    CHECK(!v.at("latency_us").as_object().contains("chunk_gap"));
+    CHECK(!v.as_object().contains("chat"));
+
+    auto text = format_table(run);
+    CHECK(text.find("each client read at most 8192 bytes per 100 ms (80.0 KiB/s)") != std::string::npos);
+    CHECK(text.find("80.0 KiB/s per client (100.0 % of the pace)") != std::string::npos);
+    CHECK(text.find("unfinished at stop 10") != std::string::npos);
+    CHECK(text.find("per client (KiB)") != std::string::npos);
+    CHECK(text.find("20.0 stop") != std::string::npos);
+    CHECK(text.find("1600.0") != std::string::npos);  // read per client at the stop: 20 s x 80 KiB
+    CHECK(text.find("per-client growth") != std::string::npos);
+    CHECK(text.find("from 10.0 to 20.0 s") != std::string::npos);
+
+    // without --server-pid: the reads, no memory
+    run.slow->series = RssSeries{};
+    CHECK(format_table(run).find("no --server-pid") != std::string::npos);
+    auto bare = boost::json::parse(format_json(run)).at("slow").as_object();
+    CHECK(!bare.contains("slope_kib_per_s"));
+    CHECK(bare.at("rss_samples").as_array().empty());
+
+    ProgressLine p;
+    p.scenario = Scenario::slow;
+    p.now = &run.stats;
+    CHECK(format_progress(p).find("chunks 10") != std::string::npos);
+}
