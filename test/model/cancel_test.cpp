@@ -99,6 +99,16 @@ Options unanswered(SilentListener const& listener, bool tls) {
     return options;
 }
 
+// A chat on a fresh connection to `server`: its reply, and how long it took.
+std::pair<WsClient::Reply, Clock::duration> timed_reply(TestServer& server, std::string const& message) {
+    WsClient c(server.port(), "/ws/chat/techpro");
+    c.read();
+    auto sent = Clock::now();
+    c.chat(message);
+    auto reply = c.read_reply();
+    return {reply, Clock::now() - sent};
+}
+
 std::string mock_url(MockModel const& mock) { return "http://127.0.0.1:" + std::to_string(mock.port()) + "/v1"; }
 
 } // namespace
@@ -175,12 +185,7 @@ TEST_CASE("a stall after the first pieces is reported after the idle limit, not 
     options.idle_chunk_timeout = std::chrono::milliseconds(300);
     options.retries = 0;
     TestServer server(options);
-    WsClient c(server.port(), "/ws/chat/techpro");
-    c.read();
-    auto sent = Clock::now();
-    c.chat("hello [[mock:stall_after=2]]");
-    auto reply = c.read_reply();
-    auto took = Clock::now() - sent;
+    auto [reply, took] = timed_reply(server, "hello [[mock:stall_after=2]]");
     CHECK(reply.chunks == 2);
     REQUIRE(reply.complete.type == "error");
     CHECK(took >= std::chrono::milliseconds(290));
@@ -209,12 +214,7 @@ TEST_CASE("keep-alive comments are not content: a model that sends only them tim
     options.retries = 0;
     {
         TestServer server(options);
-        WsClient c(server.port(), "/ws/chat/techpro");
-        c.read();
-        auto sent = Clock::now();
-        c.chat("hello");
-        auto reply = c.read_reply();
-        auto took = Clock::now() - sent;
+        auto [reply, took] = timed_reply(server, "hello");
         CHECK(reply.chunks == 0);
         REQUIRE(reply.complete.type == "error");
         CHECK(std::string(reply.complete.data.at("message").as_string()).find("did not answer in time") != std::string::npos);
