@@ -1,5 +1,6 @@
 #include "brandchat/net/http_api.hpp"
 
+#include "brandchat/language/text.hpp"
 #include "brandchat/net/field_values.hpp"
 #include "brandchat/net/server_context.hpp"
 #include "brandchat/net/static_site.hpp"
@@ -100,10 +101,12 @@ void add_cors(ServerContext const& server, HttpRequest const& req, HttpResponse&
 } // namespace
 
 HttpResponse problem(unsigned status, std::string const& detail) {
-    json::object o;
-    o["detail"] = detail;
-    o["status"] = status;
-    return json_response(status, json::serialize(o));
+    // The detail often echoes what the client sent (a path, a brand id): at most 300 bytes of
+    // it, and invalid UTF-8 replaced, so the answer is always valid JSON.
+    std::string body = R"({"detail":)";
+    protocol::append_json_string(body, std::string_view(detail).substr(0, utf8_prefix_length(detail, 300)));
+    body += R"(,"status":)" + std::to_string(status) + "}";
+    return json_response(status, std::move(body));
 }
 
 HttpResponse handle_http(ServerContext const& server, HttpRequest const& req) {

@@ -4,6 +4,8 @@
 
 #include "test_server.hpp"
 
+#include <boost/json.hpp>
+
 #include <map>
 #include <thread>
 
@@ -216,4 +218,20 @@ TEST_CASE("a message must be completed within --message-timeout-ms of its first 
     auto replies = steady.read_until_close(3000);
     CHECK(count(replies, "\"pong\"") == 2);
     CHECK(replies.find("not completed") == std::string::npos);
+}
+
+TEST_CASE("an error that echoes what the client sent is valid JSON, and short") {
+    TestServer server(quiet_options());
+    for (std::string target : {std::string("/bra") + std::string(60, '\xca') + "nds/techpro/products", std::string("/brands/\xff\xfe"),
+                               "/brands/" + std::string(5000, 'x'), std::string("/nope\xc3")}) {
+        auto response = get(server.port(), target);
+        INFO(target.substr(0, 40));
+        CHECK(response.starts_with("HTTP/1.1 404"));
+        auto body = response.substr(response.find("\r\n\r\n") + 4);
+        boost::system::error_code ec;
+        auto parsed = boost::json::parse(body, ec); // Boost.JSON refuses invalid UTF-8
+        REQUIRE_FALSE(ec);
+        CHECK(parsed.at("detail").as_string().size() <= 300);
+        CHECK(parsed.at("status") == 404);
+    }
 }
