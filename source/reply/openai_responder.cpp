@@ -334,6 +334,7 @@ ReplyStream model_reply(asio::any_io_executor executor, std::shared_ptr<OpenAiRe
                                                                       "a line or event of the stream exceeded the SSE limits")),
                               started);
         ReplyPieces batch;
+        std::optional<std::string> error_event;
         for (auto const& event : events) {
             auto delta = read_completion_event(event);
             if (delta.finished) ended = true;
@@ -341,15 +342,19 @@ ReplyStream model_reply(asio::any_io_executor executor, std::shared_ptr<OpenAiRe
                 usage = TokenUsage{delta.prompt_tokens, delta.completion_tokens, delta.total_tokens};
             if (delta.kind == CompletionDelta::Kind::content) batch.push_back(std::move(delta.text));
             else if (delta.kind == CompletionDelta::Kind::done) ended = true;
-            else if (delta.kind == CompletionDelta::Kind::error)
-                throw reply_error(std::make_exception_ptr(UpstreamFailure(UpstreamFailure::Kind::broken,
-                                                                          "error event in the stream: " + delta.text.substr(0, 200))),
-                                  started);
+            else if (delta.kind == CompletionDelta::Kind::error) {
+                error_event = delta.text.substr(0, 200);
+                break;
+            }
         }
-        if (batch.empty()) continue;
-        started = true;
-        connection->set_deadline(std::min(deadline, Clock::now() + o.idle_chunk_timeout));
-        co_yield std::move(batch);
+        if (!batch.empty()) {
+            started = true;
+            connection->set_deadline(std::min(deadline, Clock::now() + o.idle_chunk_timeout));
+            co_yield std::move(batch); // what came before an error event in the same read is the client's too
+        }
+        if (error_event)
+            throw reply_error(std::make_exception_ptr(UpstreamFailure(UpstreamFailure::Kind::broken, "error event in the stream: " + *error_event)),
+                              started);
     }
     if (!ended)
         throw reply_error(std::make_exception_ptr(UpstreamFailure(UpstreamFailure::Kind::broken, "the stream ended without [DONE]")),
