@@ -19,6 +19,10 @@
 //
 // Lifetime: a posted or running write holds the owner (set_owner) alive, so the stream, which the
 // owner contains, outlives it.
+//
+// This layer is where the project writes initiation functions and completion handlers instead of
+// coroutines: Beast's stream concept (AsyncReadStream, AsyncWriteStream, teardown) requires them of
+// whatever sits under its WebSocket stream. Everywhere else, asynchronous work is a coroutine.
 #pragma once
 
 #include "brandchat/net/frame_guard.hpp"
