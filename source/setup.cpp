@@ -4,14 +4,40 @@
 #include "brandchat/net/server_context.hpp"
 #include "brandchat/reply/catalog_responder.hpp"
 #include "brandchat/reply/responder_factory.hpp"
+#include "brandchat/store/sqlite_store.hpp"
 
 #include <filesystem>
 
 namespace brandchat {
 
+namespace {
+
+// Opens the database; imports the bundled brands into an empty one (afterwards it is the source
+// of truth) and a folder given with --import-brands; loads the brands it holds.
+void open_store(ServerContext& context) {
+    auto& o = context.options;
+    context.store = open_sqlite_store({o.database, o.conversation_expiry});
+    std::string folder = o.import_brands;
+    if (folder.empty() && context.store->brand_count() == 0) folder = (std::filesystem::path(o.resources) / "brands").string();
+    if (!folder.empty()) {
+        auto imported = BrandCatalog::load_directory(folder);
+        std::vector<Brand> brands;
+        for (auto const& b : imported.all()) brands.push_back(*b);
+        context.store->save_brands(brands);
+        log::info("store: imported ", brands.size(), brands.size() == 1 ? " brand" : " brands", " from ", folder);
+    }
+    context.brands = BrandCatalog();
+    for (auto& b : context.store->load_brands()) context.brands.add(std::move(b));
+    ConversationLimits limits = context.conversations.limits();
+    limits.idle_expiry = std::min<std::chrono::seconds>(limits.idle_expiry, o.conversation_expiry);
+    context.conversations = ConversationStore(limits);
+}
+
+} // namespace
+
 void prepare_context(ServerContext& context) {
     auto& o = context.options;
-    context.brands = BrandCatalog::load_directory((std::filesystem::path(o.resources) / "brands").string());
+    open_store(context);
     std::vector<std::string> skipped;
     context.ui = StaticSite::load((std::filesystem::path(o.resources) / "ui").string(), &skipped);
     for (auto const& why : skipped) log::warn("chat page: not serving ", why);

@@ -50,6 +50,13 @@ Product parse_product(json::value const& v, std::string const& brand_id) {
                                           value.is_string() ? std::string(value.get_string()) : json::serialize(value));
     if (auto const* a = o.if_contains("availability"); a && a->is_bool()) p.availability = a->get_bool();
 
+    derive_product_fields(p);
+    return p;
+}
+
+} // namespace
+
+void derive_product_fields(Product& p) {
     json::object out;
     out["id"] = p.id;
     out["name"] = p.name;
@@ -72,10 +79,7 @@ Product parse_product(json::value const& v, std::string const& brand_id) {
     std::string strong = p.name + " " + p.category;
     for (auto const& f : p.features) strong += " | " + f;
     p.name_text = to_lower_ascii(strong);
-    return p;
 }
-
-} // namespace
 
 std::string CompanyInfo::get(std::string const& key) const {
     for (auto const& [k, v] : fields)
@@ -159,6 +163,12 @@ std::vector<std::shared_ptr<Brand const>> BrandCatalog::active() const {
     std::vector<std::shared_ptr<Brand const>> out;
     for (auto const& [id, b] : brands_)
         if (b->is_active) out.push_back(b);
+    return out;
+}
+
+std::vector<std::shared_ptr<Brand const>> BrandCatalog::all() const {
+    std::vector<std::shared_ptr<Brand const>> out;
+    for (auto const& [id, b] : brands_) out.push_back(b);
     return out;
 }
 

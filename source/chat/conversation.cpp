@@ -67,6 +67,19 @@ std::shared_ptr<Conversation> ConversationStore::create(std::string const& brand
     return c;
 }
 
+std::shared_ptr<Conversation> ConversationStore::adopt(Conversation conversation) {
+    if (auto it = by_id_.find(conversation.id); it != by_id_.end()) return it->second.conversation;
+    auto now = std::chrono::steady_clock::now();
+    evict(now);
+    auto c = std::make_shared<Conversation>(std::move(conversation));
+    if (c->turns.size() > limits_.max_turns)
+        c->turns.erase(c->turns.begin(), c->turns.begin() + static_cast<long>(c->turns.size() - limits_.max_turns));
+    c->touched = now;
+    recency_.push_front(c->id);
+    by_id_.emplace(c->id, Entry{c, recency_.begin()});
+    return c;
+}
+
 void ConversationStore::add_turn(Conversation& c, Turn turn) {
     c.turns.push_back(std::move(turn));
     if (c.turns.size() > limits_.max_turns)

@@ -6,6 +6,7 @@
 #include "brandchat/net/server_context.hpp"
 #include "brandchat/chat/reply_sink.hpp"
 #include "brandchat/protocol/server_message.hpp"
+#include "brandchat/store/store.hpp"
 
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -36,14 +37,22 @@ struct Streamed {
     std::optional<std::string> failure; // for the client, when the reply could not go on
 };
 
-// Finds or starts the conversation, reads the message (language, query), ranks the products,
-// and records the user's turn.
-PreparedReply prepare(ReplySink& session, protocol::ChatRequest chat) {
+// Finds the conversation (in memory, else in the store: one from before a restart goes on) or
+// starts one, reads the message (language, query), ranks the products, and records the user's
+// turn.
+asio::awaitable<PreparedReply> prepare(ReplySink& session, protocol::ChatRequest chat) {
     auto& server = session.server();
     auto brand = session.brand_ptr();
     PreparedReply reply;
     auto& conversation = reply.conversation;
-    if (chat.conversation_id) conversation = server.conversations.find(*chat.conversation_id, brand->id);
+    if (chat.conversation_id) {
+        conversation = server.conversations.find(*chat.conversation_id, brand->id);
+        if (!conversation && server.store) {
+            auto kept = co_await server.store->load_conversation(*chat.conversation_id, brand->id,
+                                                                 server.conversations.limits().max_turns);
+            if (kept) conversation = server.conversations.adopt(std::move(*kept));
+        }
+    }
     if (!conversation) conversation = server.conversations.create(brand->id, chat.user_id);
     else if (chat.user_id) conversation->user_id = chat.user_id;
     if (auto detected = detect_language(chat.message)) conversation->language = detected;
@@ -58,7 +67,7 @@ PreparedReply prepare(ReplySink& session, protocol::ChatRequest chat) {
     request.ranking = rank_products(*brand, request.query, context, {server.options.max_suggestions, 0.5});
     server.conversations.add_turn(*conversation, {Turn::Role::user, chat.message});
     request.message = std::move(chat.message);
-    return reply;
+    co_return reply;
 }
 
 // The handler an operation of the generator left in the reply's slot refers to that operation:
@@ -126,31 +135,35 @@ void count_usage(ServerContext& server, Conversation& conversation, std::string 
     server.stats.completion_tokens += usage.completion;
 }
 
-// Sends `complete` (or the error), remembers the reply's turn and products, counts and logs.
-void finish(ReplySink& session, PreparedReply& reply, Streamed const& sent, std::chrono::steady_clock::time_point started) {
+// Remembers the reply's turn and products, makes the exchange durable, then sends `complete` (or
+// the error), counts and logs. The client's `complete` never comes before the exchange is kept.
+asio::awaitable<void> finish(ReplySink& session, PreparedReply& reply, Streamed const& sent,
+                             std::chrono::steady_clock::time_point started) {
     auto& server = session.server();
     auto& conversation = *reply.conversation;
     auto const& ranking = reply.request.ranking;
     if (sent.usage) count_usage(server, conversation, reply.request.brand->id, *sent.usage);
     if (!sent.text.empty()) server.conversations.add_turn(conversation, {Turn::Role::assistant, sent.text});
     server.stats.chunks_total += sent.chunks;
-    std::string outcome = "complete";
+    std::string outcome = sent.failure ? "error" : !session.open() ? "client left" : session.reply_cancelled() ? "cancelled" : "complete";
+    std::vector<Product const*> products;
+    for (auto const& s : ranking.suggestions) products.push_back(s.product);
+    if (!sent.failure && session.open() && ranking.about_products) { // greetings and small talk keep the products in mind
+        conversation.last_product_ids.clear();
+        for (auto const* p : products) conversation.last_product_ids.push_back(p->id);
+        conversation.last_confidence = ranking.confidence;
+    }
+    if (server.store) {
+        Exchange e{conversation.id, conversation.brand_id, conversation.user_id, conversation.language,
+                   reply.request.message, sent.text, conversation.last_product_ids, conversation.last_confidence,
+                   sent.usage.value_or(TokenUsage{}), wall_clock_ms()};
+        co_await server.store->record(std::move(e));
+    }
     if (sent.failure) {
-        outcome = "error";
         ++server.stats.replies_failed;
         session.send_error(*sent.failure);
-    } else if (!session.open()) {
-        outcome = "client left";
-    } else {
-        if (session.reply_cancelled()) outcome = "cancelled";
-        std::vector<Product const*> products;
-        for (auto const& s : ranking.suggestions) products.push_back(s.product);
+    } else if (outcome != "client left" && session.open()) {
         session.send(protocol::complete(conversation.id, products, ranking.confidence));
-        if (ranking.about_products) { // greetings and small talk keep the products in mind
-            conversation.last_product_ids.clear();
-            for (auto const* p : products) conversation.last_product_ids.push_back(p->id);
-            conversation.last_confidence = ranking.confidence;
-        }
         ++server.stats.replies_total;
     }
     auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
@@ -165,7 +178,7 @@ void finish(ReplySink& session, PreparedReply& reply, Streamed const& sent, std:
 asio::awaitable<void> answer_chat(ReplySink& session, protocol::ChatRequest request) {
     auto& server = session.server();
     auto started = std::chrono::steady_clock::now();
-    auto reply = prepare(session, std::move(request));
+    auto reply = co_await prepare(session, std::move(request));
     Streamed sent;
     co_await stream(session, *server.responder, reply, sent);
     if (sent.failure && sent.chunks == 0 && server.fallback_responder && session.open() && !session.reply_cancelled()) {
@@ -173,7 +186,7 @@ asio::awaitable<void> answer_chat(ReplySink& session, protocol::ChatRequest requ
         sent = {};
         co_await stream(session, *server.fallback_responder, reply, sent);
     }
-    finish(session, reply, sent, started);
+    co_await finish(session, reply, sent, started);
 }
 
 } // namespace brandchat

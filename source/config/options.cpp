@@ -54,6 +54,27 @@ template <class Member>
 Setter ms_member(std::string name, Member m) {
     return [name, m](Options& o, std::string const& v) { o.*m = std::chrono::milliseconds(to_size(name, v)); };
 }
+// "30d", "12h", "90m", "45s" or a number of seconds.
+std::chrono::seconds to_duration(std::string const& name, std::string const& v) {
+    std::string digits = v;
+    std::uint64_t unit = 1;
+    if (!v.empty()) {
+        switch (v.back()) {
+        case 'd': unit = 86400; break;
+        case 'h': unit = 3600; break;
+        case 'm': unit = 60; break;
+        case 's': unit = 1; break;
+        default: unit = 0;
+        }
+        if (unit) digits.pop_back();
+        else unit = 1;
+    }
+    auto n = parse_number<std::uint64_t>(digits);
+    if (!n || *n == 0 || *n > 100ull * 365 * 86400 / unit)
+        throw std::invalid_argument("--" + name + ": expected a duration such as 30d, 12h, 90m or 45s, got '" + v + "'");
+    return std::chrono::seconds(static_cast<std::int64_t>(*n * unit));
+}
+
 template <class Member>
 Setter string_member(Member m) {
     return [m](Options& o, std::string const& v) { o.*m = v; };
@@ -78,6 +99,10 @@ std::vector<Spec> const& specs() {
         {"resources", {"BRANDCHAT_RESOURCES"}, "DIR", "folder with brands/ and ui/ (default: the bundled resources)", string_member(&Options::resources)},
         {"log-level", {"BRANDCHAT_LOG_LEVEL"}, "LEVEL", "debug, info, warn, error or off (default info)", string_member(&Options::log_level)},
         {"cors-origins", {"BRANDCHAT_CORS_ORIGINS"}, "LIST", "origins allowed to call the HTTP API, comma-separated, or * (default *)", string_member(&Options::cors_origins)},
+        {"database", {"BRANDCHAT_DATABASE"}, "FILE", "SQLite file for brands, products and conversations, created when missing; :memory: keeps nothing (default brandchat.db)", string_member(&Options::database)},
+        {"import-brands", {"BRANDCHAT_IMPORT_BRANDS"}, "DIR", "import the brand files in DIR at start, replacing brands with the same id (an empty database imports the bundled brands by itself)", string_member(&Options::import_brands)},
+        {"conversation-expiry", {"BRANDCHAT_CONVERSATION_EXPIRY"}, "DURATION", "forget a conversation this long after its last message: 30d, 12h, 90m, 45s (default 30d)",
+         [](Options& o, std::string const& v) { o.conversation_expiry = to_duration("conversation-expiry", v); }},
         {"max-message-chars", {"BRANDCHAT_MAX_MESSAGE_CHARS"}, "N", "longest chat message accepted, in characters (default 1000)", size_member("max-message-chars", &Options::max_message_chars)},
         {"max-frame-bytes", {"BRANDCHAT_MAX_FRAME_BYTES"}, "N", "largest WebSocket message accepted; bigger ones close with 1009 (default 65536)", size_member("max-frame-bytes", &Options::max_frame_bytes)},
         {"rate-limit-connection", {"BRANDCHAT_RATE_LIMIT_CONNECTION"}, "COUNT/SECONDS", "chat messages allowed per connection, 0 = off (default 10/60)", rate_member("rate-limit-connection", &Options::connection_rate)},

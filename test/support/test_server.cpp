@@ -32,6 +32,7 @@ Options quiet_options() {
     o.word_delay = std::chrono::milliseconds(0);
     o.resources = BRANDCHAT_SOURCE_RESOURCES;
     o.log_level = "off";
+    o.database = ":memory:";
     return o;
 }
 

@@ -71,6 +71,11 @@ struct Brand {
     std::vector<ConceptMatch> concept_matches;
 };
 
+// Fills a product's derived fields (json, search_text, name_text) from its data. Brands built
+// from anything but parse_brand (the store) call it for each product, then build_word_index
+// (ranking.hpp) for the brand.
+void derive_product_fields(Product& product);
+
 // All brands, by id. Immutable once loaded, so replies can hold a pointer while they stream.
 class BrandCatalog {
 public:
@@ -82,6 +87,7 @@ public:
     std::shared_ptr<Brand const> find(std::string const& id) const;           // any brand
     std::shared_ptr<Brand const> find_active(std::string const& id) const;    // null if inactive
     std::vector<std::shared_ptr<Brand const>> active() const;                 // sorted by id
+    std::vector<std::shared_ptr<Brand const>> all() const;                    // sorted by id
     std::size_t size() const { return brands_.size(); }
 
 private:

@@ -1,6 +1,7 @@
 // Conversations: what was said, in which language, and which products were suggested last, so
-// that follow-ups ("What's the price?") resolve. Kept in memory per process, bounded in count
-// and age; history is trimmed to the last `max_turns` turns.
+// that follow-ups ("What's the price?") resolve. These are the conversations in use, in memory,
+// bounded in count and age, with history trimmed to the last `max_turns` turns; the store
+// (store/store.hpp) keeps every one, and one evicted here is read back from it when it goes on.
 #pragma once
 
 #include "brandchat/language/language.hpp"
@@ -54,6 +55,8 @@ public:
     std::shared_ptr<Conversation> find(std::string const& id, std::string const& brand_id);
     // A new conversation with a fresh unguessable id ("conv-" + 128 random bits in hex).
     std::shared_ptr<Conversation> create(std::string const& brand_id, std::optional<std::string> user_id);
+    // Puts a conversation read from the store in memory; one already there with its id wins.
+    std::shared_ptr<Conversation> adopt(Conversation conversation);
     // Appends a turn, trimming the oldest beyond the limit, and marks the conversation used.
     void add_turn(Conversation& conversation, Turn turn);
     std::size_t size() const { return by_id_.size(); }

@@ -23,6 +23,11 @@ struct Options {
     std::string log_level = "info";
     std::string cors_origins = "*";        // comma-separated list, or *
 
+    // Kept data (store/store.hpp).
+    std::string database = "brandchat.db"; // an SQLite file, or ":memory:" to keep nothing
+    std::string import_brands;             // a folder of brand files to import at start (replacing same ids)
+    std::chrono::seconds conversation_expiry{std::chrono::hours(24 * 30)};
+
     // Protocol limits.
     std::size_t max_message_chars = 1000;
     std::size_t max_frame_bytes = 64 * 1024;

@@ -1,4 +1,4 @@
-// What every connection of one server shares: settings, brands, conversations, the per-address
+// What every connection of one server shares: settings, the store, brands, conversations, the per-address
 // rate limiter, the responder and the message handlers, plus counters for logs and /health.
 #pragma once
 
@@ -9,6 +9,7 @@
 #include "brandchat/handlers/registry.hpp"
 #include "brandchat/net/static_site.hpp"
 #include "brandchat/reply/responder.hpp"
+#include "brandchat/store/store.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -37,8 +38,9 @@ std::uint64_t socket_writes_total();
 
 struct ServerContext {
     Options options;
-    BrandCatalog brands;
-    ConversationStore conversations;
+    std::unique_ptr<Store> store;                  // brands and conversations kept (store/store.hpp)
+    BrandCatalog brands;                           // loaded from the store at start
+    ConversationStore conversations;               // the conversations in use, in memory; the store keeps them all
     KeyedRateLimiter address_limiter{options.address_rate};
     std::unique_ptr<Responder> responder;
     std::unique_ptr<Responder> fallback_responder; // built-in, when the model fails early

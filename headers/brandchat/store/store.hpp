@@ -1,0 +1,84 @@
+// The one seam to kept data: brands with their products, and conversations with their turns and
+// token usage. Everything above it (setup, the reply pipeline, later the management API) sees
+// values and awaitables, never SQL. The embedded implementation is SQLite (sqlite_store.hpp); the
+// next one keeps the same data in Redis so that several instances share it.
+//
+// The contract, for every implementation:
+// - Brands are read and written whole, with their products, at start (load_brands,
+//   save_brands). save_brands is all or nothing: after a failure the store holds what it held.
+// - record() returns once the exchange is durable: after it, a crash of the process (kill -9)
+//   loses none of it. Calls made in the same turn of the event loop share one write (group
+//   commit). It never throws for a failed write: the failure is logged and counted
+//   (counters().write_errors), and the caller goes on (the customer still gets the reply).
+// - load_conversation() gives a conversation's state and its last `max_turns` turns as they were
+//   recorded, or nothing when the id is unknown, of another brand, or expired.
+// - A conversation expires `expiry` after its last recorded exchange: it is no longer loaded, and
+//   its rows are deleted a bounded number at a time as writes go on.
+// - Everything runs on the server's one event loop thread; no call blocks for longer than one
+//   small transaction.
+#pragma once
+
+#include "brandchat/catalog/brand.hpp"
+#include "brandchat/chat/conversation.hpp"
+
+#include <boost/asio/awaitable.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace brandchat {
+
+// One exchange of a conversation as its reply ends, with the conversation's state after it.
+struct Exchange {
+    std::string conversation_id;
+    std::string brand_id;
+    std::optional<std::string> user_id;
+    std::optional<Language> language;
+    std::string user_text;
+    std::string reply_text;                   // what reached the client; empty when nothing did
+    std::vector<std::string> last_product_ids; // the products to resolve follow-ups against
+    std::optional<double> last_confidence;
+    TokenUsage usage;                          // of this reply
+    std::int64_t at_ms = 0;                    // wall clock, milliseconds since the epoch
+};
+
+struct StoreCounters {
+    std::uint64_t exchanges_written = 0;
+    std::uint64_t commits = 0;          // transactions: exchanges_written / commits is the batch size
+    std::uint64_t write_errors = 0;     // exchanges that could not be written (logged)
+    std::uint64_t conversations_loaded = 0;
+    std::uint64_t conversations_expired = 0;
+};
+
+struct StoreOptions {
+    std::string path;                             // a file, or ":memory:" to keep nothing
+    std::chrono::seconds expiry{std::chrono::hours(24 * 30)};
+};
+
+class Store {
+public:
+    virtual ~Store() = default;
+
+    virtual std::string describe() const = 0;      // for the start-up log
+    virtual std::size_t brand_count() = 0;
+    virtual std::vector<Brand> load_brands() = 0;  // every brand, inactive ones too, sorted by id
+    // Inserts or replaces these brands (by id) and their products: a replaced brand's products are
+    // exactly the given ones afterwards.
+    virtual void save_brands(std::vector<Brand> const& brands) = 0;
+
+    virtual boost::asio::awaitable<std::optional<Conversation>> load_conversation(std::string const& id,
+                                                                                   std::string const& brand_id,
+                                                                                   std::size_t max_turns) = 0;
+    virtual boost::asio::awaitable<void> record(Exchange exchange) = 0;
+
+    virtual StoreCounters const& counters() const = 0;
+};
+
+// Milliseconds since the epoch, as the store keeps times.
+std::int64_t wall_clock_ms();
+
+} // namespace brandchat
