@@ -31,6 +31,7 @@ ServerContext& context() {
         auto* s = new ServerContext;
         s->options.resources = BRANDCHAT_SOURCE_RESOURCES;
         s->options.log_level = "off";
+        s->options.database = ":memory:";
         prepare_context(*s);
         return s;
     }();

@@ -11,6 +11,7 @@
 #include <boost/json.hpp>
 
 #include <cstdio>
+#include <filesystem>
 #include <cstdlib>
 #include <signal.h>
 #include <spawn.h>
@@ -337,4 +338,49 @@ TEST_CASE("one huge token: split into frames the client could send back; past th
     // The connection stays usable.
     c.chat("hello again");
     CHECK(c.read_reply().complete.type == "error");
+}
+
+TEST_CASE("a conversation from before a restart goes on: the model sees its earlier turns and products") {
+    MockModel mock("--token-delay-ms 0");
+    char folder[] = "/tmp/brandchat-restart-XXXXXX";
+    REQUIRE(::mkdtemp(folder));
+    auto options = model_options("http://127.0.0.1:" + std::to_string(mock.port()) + "/v1");
+    options.database = std::string(folder) + "/shop.db";
+    std::string conversation;
+    std::string first_product;
+    {
+        TestServer server(options);
+        WsClient c(server.port(), "/ws/chat/techpro");
+        c.read();
+        c.chat("I need a gaming laptop");
+        auto first = c.read_reply();
+        REQUIRE(first.complete.type == "complete");
+        auto products = first.complete.data.at("suggested_products").as_array();
+        REQUIRE_FALSE(products.empty());
+        first_product = str(products[0].at("name"));
+        conversation = first.conversation_id;
+    }
+    TestServer restarted(options); // a new process would read the same file the same way
+    WsClient c(restarted.port(), "/ws/chat/techpro");
+    c.read();
+    c.chat("What's the price?", conversation);
+    auto second = c.read_reply();
+    CHECK(second.conversation_id == conversation);
+    auto reqs = mock.requests();
+    REQUIRE(reqs.size() == 2);
+    auto const& messages = reqs[1].at("body").at("messages").as_array();
+    bool saw_first_turn = false, saw_first_reply = false, grounded_on_first = false;
+    for (auto const& m : messages) {
+        auto content = str(m.at("content"));
+        if (content == "I need a gaming laptop") saw_first_turn = true;
+        if (str(m.at("role")) == "assistant") saw_first_reply = true;
+        if (content.find(first_product) != std::string::npos) grounded_on_first = true;
+    }
+    CHECK(saw_first_turn);
+    CHECK(saw_first_reply);
+    CHECK(grounded_on_first); // the follow-up is about the products suggested before the restart
+    auto products = second.complete.data.at("suggested_products").as_array();
+    REQUIRE_FALSE(products.empty());
+    CHECK(str(products[0].at("name")) == first_product);
+    std::filesystem::remove_all(folder);
 }

@@ -81,6 +81,7 @@ std::unique_ptr<ServerContext> server_with(std::chrono::milliseconds word_delay)
     auto server = std::make_unique<ServerContext>();
     server->options.resources = BRANDCHAT_SOURCE_RESOURCES;
     server->options.word_delay = word_delay;
+    server->options.database = ":memory:";
     prepare_context(*server);
     return server;
 }

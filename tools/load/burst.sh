@@ -5,6 +5,7 @@
 # 19,000 for 3 s (spread over 127.0.0.1-127.0.0.8), and prints the server's RSS after the warm-up
 # and 8 s after the burst left. WRAP=cmd runs the server under cmd (e.g. an LD_PRELOAD wrapper).
 set -euo pipefail
+export BRANDCHAT_DATABASE=":memory:" # the servers started here keep nothing
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 bin=${1:-$root/build/brandchat}
 load=${2:-$root/build/tools/load/brandchat-load}

@@ -6,6 +6,7 @@
 # slow (3 clients reading 512 bytes per 50 ms, 2 s) and wakeup (1 s, no connections)
 # with --json, and checks the reports.
 set -euo pipefail
+export BRANDCHAT_DATABASE=":memory:" # the servers started here keep nothing
 
 server_bin=${1:?usage: smoke_test.sh BRANDCHAT BRANDCHAT_LOAD}
 load_bin=${2:?usage: smoke_test.sh BRANDCHAT BRANDCHAT_LOAD}

@@ -1,0 +1,343 @@
+// The SQLite store against real files in a fresh folder: brands round-trip, exchanges kept across
+// a reopen and written in one transaction per turn of the loop, expiry, schema upgrades, and
+// files it must refuse without touching them.
+#include "brandchat/catalog/brand.hpp"
+#include "brandchat/log.hpp"
+#include "brandchat/store/sqlite_store.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <doctest/doctest.h>
+#include <sqlite3.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <sys/resource.h>
+#include <csignal>
+
+using namespace brandchat;
+namespace asio = boost::asio;
+namespace fs = std::filesystem;
+
+namespace {
+
+// A fresh folder, removed afterwards.
+struct TempDir {
+    fs::path path;
+    TempDir() {
+        std::string pattern = (fs::temp_directory_path() / "brandchat-store-XXXXXX").string();
+        path = ::mkdtemp(pattern.data());
+    }
+    ~TempDir() { fs::remove_all(path); }
+    std::string file(std::string const& name) const { return (path / name).string(); }
+};
+
+std::string read_bytes(std::string const& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+// Runs a coroutine of the store to its end on a loop of its own.
+template <class T>
+T run(asio::io_context& io, asio::awaitable<T> a) {
+    std::optional<T> out;
+    asio::co_spawn(io, [&]() -> asio::awaitable<void> { out = co_await std::move(a); }, asio::detached);
+    io.restart();
+    io.run();
+    return std::move(*out);
+}
+
+void run(asio::io_context& io, asio::awaitable<void> a) {
+    asio::co_spawn(io, std::move(a), asio::detached);
+    io.restart();
+    io.run();
+}
+
+std::vector<Brand> bundled_brands() {
+    std::vector<Brand> out;
+    for (auto const& b : BrandCatalog::load_directory(std::string(BRANDCHAT_SOURCE_RESOURCES) + "/brands").all()) out.push_back(*b);
+    return out;
+}
+
+Exchange exchange(std::string id, std::string user, std::string reply, std::int64_t at = wall_clock_ms()) {
+    Exchange e;
+    e.conversation_id = std::move(id);
+    e.brand_id = "techpro";
+    e.user_id = "customer-7";
+    e.language = Language::indonesian;
+    e.user_text = std::move(user);
+    e.reply_text = std::move(reply);
+    e.last_product_ids = {"tp-001", "tp-004"};
+    e.last_confidence = 0.83;
+    e.usage = {12, 30, 42};
+    e.at_ms = at;
+    return e;
+}
+
+// One number from the file, read with a connection of the test's own.
+std::int64_t query(std::string const& path, std::string const& sql) {
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
+    sqlite3_stmt* st = nullptr;
+    REQUIRE(sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) == SQLITE_OK);
+    std::int64_t v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return v;
+}
+
+} // namespace
+
+TEST_CASE("store: brands and their products come back as they were saved, in their order") {
+    TempDir dir;
+    auto brands = bundled_brands();
+    {
+        auto store = open_sqlite_store({dir.file("shop.db")});
+        CHECK(store->brand_count() == 0);
+        store->save_brands(brands);
+    }
+    auto store = open_sqlite_store({dir.file("shop.db")});
+    auto loaded = store->load_brands();
+    REQUIRE(loaded.size() == brands.size());
+    for (std::size_t i = 0; i < brands.size(); ++i) {
+        auto const& a = brands[i];
+        auto const& b = loaded[i];
+        CHECK(b.id == a.id);
+        CHECK(b.name == a.name);
+        CHECK(b.is_active == a.is_active);
+        CHECK(b.language == a.language);
+        CHECK(b.welcome_message == a.welcome_message);
+        CHECK(b.system_prompt == a.system_prompt);
+        CHECK(b.persona_prompt == a.persona_prompt);
+        CHECK(b.company.fields == a.company.fields);
+        CHECK(b.appearance_json == a.appearance_json);
+        CHECK(b.allowed_origins == a.allowed_origins);
+        REQUIRE(b.products.size() == a.products.size());
+        for (std::size_t j = 0; j < a.products.size(); ++j) {
+            CHECK(b.products[j].json == a.products[j].json); // every field, in the protocol's shape
+            CHECK(b.products[j].search_text == a.products[j].search_text);
+        }
+        CHECK(b.word_index.size() == a.word_index.size());
+    }
+}
+
+TEST_CASE("store: saving a brand again replaces its products; a failed save changes nothing") {
+    TempDir dir;
+    auto store = open_sqlite_store({dir.file("shop.db")});
+    auto brands = bundled_brands();
+    store->save_brands(brands);
+    auto techpro = brands.back(); // sorted by id: techpro is last
+    REQUIRE(techpro.id == "techpro");
+    auto const before = techpro.products.size();
+    techpro.products.resize(2);
+    techpro.name = "TechPro Renamed";
+    store->save_brands({techpro});
+    auto loaded = store->load_brands();
+    CHECK(loaded.back().name == "TechPro Renamed");
+    CHECK(loaded.back().products.size() == 2);
+
+    auto broken = techpro;
+    broken.products.push_back(broken.products[0]); // a duplicate id: the whole save is refused
+    broken.name = "Half applied";
+    CHECK_THROWS(store->save_brands({brands[0], broken}));
+    loaded = store->load_brands();
+    CHECK(loaded.back().name == "TechPro Renamed");
+    CHECK(loaded.back().products.size() == 2);
+    CHECK(loaded.front().products.size() == brands[0].products.size());
+    CHECK(before > 2);
+}
+
+TEST_CASE("store: exchanges are kept across a reopen, with the conversation's state and usage") {
+    TempDir dir;
+    log::set_level(log::Level::off);
+    asio::io_context io;
+    auto path = dir.file("shop.db");
+    {
+        auto store = open_sqlite_store({path});
+        run(io, store->record(exchange("conv-a", "Ada laptop gaming?", "Ada, ini pilihannya.")));
+        run(io, store->record(exchange("conv-a", "Berapa harganya?", "")));  // a reply that sent nothing
+        CHECK(store->counters().exchanges_written == 2);
+    }
+    auto store = open_sqlite_store({path});
+    auto c = run(io, store->load_conversation("conv-a", "techpro", 40));
+    REQUIRE(c);
+    CHECK(c->user_id == "customer-7");
+    CHECK(c->language == Language::indonesian);
+    CHECK(c->last_product_ids == std::vector<std::string>{"tp-001", "tp-004"});
+    CHECK(c->last_confidence == doctest::Approx(0.83));
+    CHECK(c->usage.total == 84);
+    REQUIRE(c->turns.size() == 3);
+    CHECK(c->turns[0].text == "Ada laptop gaming?");
+    CHECK(c->turns[0].role == Turn::Role::user);
+    CHECK(c->turns[1].role == Turn::Role::assistant);
+    CHECK(c->turns[2].text == "Berapa harganya?");
+    // The last turns only, oldest first.
+    auto last = run(io, store->load_conversation("conv-a", "techpro", 2));
+    REQUIRE(last);
+    REQUIRE(last->turns.size() == 2);
+    CHECK(last->turns[0].text == "Ada, ini pilihannya.");
+    // Another brand's id, or an unknown one, is no conversation.
+    CHECK_FALSE(run(io, store->load_conversation("conv-a", "rumahkita", 40)));
+    CHECK_FALSE(run(io, store->load_conversation("conv-b", "techpro", 40)));
+    CHECK(query(path, "SELECT replies FROM brand_usage WHERE brand_id = 'techpro'") == 2);
+    CHECK(query(path, "SELECT total_tokens FROM brand_usage WHERE brand_id = 'techpro'") == 84);
+}
+
+TEST_CASE("store: exchanges recorded in one turn of the loop share one transaction") {
+    TempDir dir;
+    asio::io_context io;
+    auto store = open_sqlite_store({dir.file("shop.db")});
+    int returned = 0;
+    for (int i = 0; i < 5; ++i)
+        asio::co_spawn(io, [&, i]() -> asio::awaitable<void> {
+            co_await store->record(exchange("conv-" + std::to_string(i), "hello", "hi"));
+            ++returned;
+        }, asio::detached);
+    io.run();
+    CHECK(returned == 5);
+    CHECK(store->counters().exchanges_written == 5);
+    CHECK(store->counters().commits == 1);
+}
+
+TEST_CASE("store: record() returns only after the exchange is committed") {
+    TempDir dir;
+    asio::io_context io;
+    auto path = dir.file("shop.db");
+    auto store = open_sqlite_store({path});
+    std::int64_t seen_when_returned = -1;
+    asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+        co_await store->record(exchange("conv-x", "hello", "hi"));
+        seen_when_returned = query(path, "SELECT count(*) FROM turns WHERE conversation_id = 'conv-x'");
+    }, asio::detached);
+    io.run();
+    CHECK(seen_when_returned == 2); // another connection already reads both turns
+}
+
+TEST_CASE("store: a conversation expires after its time without activity") {
+    TempDir dir;
+    asio::io_context io;
+    auto path = dir.file("shop.db");
+    auto const day = std::int64_t(86400) * 1000;
+    {
+        auto store = open_sqlite_store({path, std::chrono::hours(24 * 30)});
+        run(io, store->record(exchange("conv-old", "hello", "hi", wall_clock_ms() - 40 * day)));
+        run(io, store->record(exchange("conv-new", "hello", "hi", wall_clock_ms() - 2 * day)));
+        CHECK_FALSE(run(io, store->load_conversation("conv-old", "techpro", 40)));
+        CHECK(run(io, store->load_conversation("conv-new", "techpro", 40)));
+    }
+    // Deleted at the next start, turns and all; the recent one is kept.
+    { auto store = open_sqlite_store({path, std::chrono::hours(24 * 30)}); }
+    CHECK(query(path, "SELECT count(*) FROM conversations WHERE id = 'conv-old'") == 0);
+    CHECK(query(path, "SELECT count(*) FROM turns WHERE conversation_id = 'conv-old'") == 0);
+    CHECK(query(path, "SELECT count(*) FROM turns WHERE conversation_id = 'conv-new'") == 2);
+    // A shorter expiry takes it too.
+    { auto store = open_sqlite_store({path, std::chrono::hours(24)}); }
+    CHECK(query(path, "SELECT count(*) FROM conversations") == 0);
+}
+
+TEST_CASE("store: a file at every older schema version is upgraded and keeps its data") {
+    for (int version = 0; version < sqlite_schema_version(); ++version) {
+        CAPTURE(version);
+        TempDir dir;
+        auto path = dir.file("old.db");
+        if (version > 0) create_sqlite_schema_at(path, version);
+        auto store = open_sqlite_store({path});
+        CHECK(query(path, "PRAGMA user_version") == sqlite_schema_version());
+        store->save_brands(bundled_brands());
+        CHECK(store->load_brands().size() == 3);
+    }
+    TempDir dir;
+    auto path = dir.file("current.db");
+    create_sqlite_schema_at(path, sqlite_schema_version());
+    CHECK(query(path, "PRAGMA user_version") == sqlite_schema_version());
+}
+
+TEST_CASE("store: a newer, corrupt or foreign file is refused with a clear message and left as it was") {
+    TempDir dir;
+    auto refused = [](std::string const& path) {
+        try {
+            open_sqlite_store({path});
+        } catch (std::exception const& e) {
+            return std::string(e.what());
+        }
+        return std::string("(opened)");
+    };
+    SUBCASE("newer") {
+        auto path = dir.file("newer.db");
+        { auto store = open_sqlite_store({path}); }
+        sqlite3* db = nullptr;
+        sqlite3_open(path.c_str(), &db);
+        sqlite3_exec(db, ("PRAGMA user_version = " + std::to_string(sqlite_schema_version() + 1)).c_str(), nullptr, nullptr, nullptr);
+        sqlite3_close(db);
+        auto before = read_bytes(path);
+        auto message = refused(path);
+        CHECK(message.find("newer than this server's") != std::string::npos);
+        CHECK(read_bytes(path) == before);
+    }
+    SUBCASE("corrupt") {
+        auto path = dir.file("corrupt.db");
+        std::string garbage(8192, '\0');
+        for (std::size_t i = 0; i < garbage.size(); ++i) garbage[i] = static_cast<char>((i * 2654435761u) >> 13);
+        std::ofstream(path, std::ios::binary) << garbage;
+        auto message = refused(path);
+        CHECK(message.find("cannot be read") != std::string::npos);
+        CHECK(message.find(path) != std::string::npos);
+        CHECK(read_bytes(path) == garbage);
+        CHECK_FALSE(fs::exists(path + "-wal"));
+    }
+    SUBCASE("another program's SQLite file") {
+        auto path = dir.file("other.db");
+        sqlite3* db = nullptr;
+        sqlite3_open(path.c_str(), &db);
+        sqlite3_exec(db, "CREATE TABLE invoices (id INTEGER PRIMARY KEY); INSERT INTO invoices VALUES (1)", nullptr, nullptr, nullptr);
+        sqlite3_close(db);
+        auto before = read_bytes(path);
+        CHECK(refused(path).find("another program") != std::string::npos);
+        CHECK(read_bytes(path) == before);
+    }
+    SUBCASE("a folder that does not exist") {
+        auto message = refused(dir.file("missing/shop.db"));
+        CHECK(message.find("cannot open") != std::string::npos);
+    }
+    SUBCASE("a file that cannot be written") {
+        auto path = dir.file("readonly.db");
+        { auto store = open_sqlite_store({path}); }
+        fs::remove(path + "-wal");
+        fs::remove(path + "-shm");
+        // Root writes through permission bits; an immutable file it cannot (chattr +i).
+        bool immutable = ::geteuid() == 0 && std::system(("chattr +i '" + path + "' 2>/dev/null").c_str()) == 0;
+        if (!immutable) fs::permissions(path, fs::perms::owner_read | fs::perms::group_read | fs::perms::others_read);
+        if (::geteuid() != 0 || immutable) {
+            auto message = refused(path);
+            CHECK(message.find("read-only") != std::string::npos);
+        }
+        if (immutable) std::system(("chattr -i '" + path + "'").c_str());
+    }
+}
+
+TEST_CASE("store: a write that fails (the file may not grow) is logged and counted; the next one works") {
+    TempDir dir;
+    log::set_level(log::Level::off);
+    asio::io_context io;
+    auto path = dir.file("full.db");
+    auto store = open_sqlite_store({path});
+    run(io, store->record(exchange("conv-1", "hello", "hi")));
+    // A full disk, as the process sees one: files may not grow past their size now.
+    std::signal(SIGXFSZ, SIG_IGN);
+    rlimit old{};
+    ::getrlimit(RLIMIT_FSIZE, &old);
+    rlimit tight = old;
+    tight.rlim_cur = static_cast<rlim_t>(std::max(fs::file_size(path), fs::file_size(path + "-wal")));
+    REQUIRE(::setrlimit(RLIMIT_FSIZE, &tight) == 0);
+    run(io, store->record(exchange("conv-2", std::string(20000, 'x'), std::string(20000, 'y'))));
+    ::setrlimit(RLIMIT_FSIZE, &old);
+    CHECK(store->counters().write_errors == 1);
+    run(io, store->record(exchange("conv-3", "hello again", "hi")));
+    CHECK(store->counters().exchanges_written == 2);
+    CHECK(run(io, store->load_conversation("conv-3", "techpro", 40)));
+    CHECK(run(io, store->load_conversation("conv-1", "techpro", 40)));
+}
