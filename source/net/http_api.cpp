@@ -55,6 +55,15 @@ std::string health_json(ServerContext const& server) {
     for (auto const& [brand, usage] : server.stats.usage_by_brand)
         by_brand[brand] = json::object{{"prompt", usage.prompt}, {"completion", usage.completion}, {"total", usage.total}};
     o["tokens_by_brand"] = std::move(by_brand);
+    if (server.store) {
+        auto const& c = server.store->counters();
+        o["store"] = json::object{{"database", server.store->describe()},
+                                  {"exchanges_written", c.exchanges_written},
+                                  {"commits", c.commits},
+                                  {"write_errors", c.write_errors},
+                                  {"conversations_loaded", c.conversations_loaded},
+                                  {"conversations_expired", c.conversations_expired}};
+    }
     return json::serialize(o);
 }
 
