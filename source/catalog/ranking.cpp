@@ -1,6 +1,7 @@
 #include "brandchat/catalog/ranking.hpp"
 
 #include "brandchat/language/text.hpp"
+#include "brandchat/search/vocabulary.hpp"
 
 #include <algorithm>
 #include <cstdint>
@@ -13,11 +14,7 @@ namespace brandchat {
 
 namespace {
 
-// Letters, digits and UTF-8 bytes; ASCII only, without the locale lookup of std::isalnum.
-bool is_word_char(char ch) {
-    auto c = static_cast<unsigned char>(ch);
-    return c >= 0x80 || static_cast<unsigned char>((c | 0x20) - 'a') < 26 || static_cast<unsigned char>(c - '0') < 10;
-}
+bool is_word_char(char ch) { return is_word_byte(ch); }
 
 enum Where : std::uint8_t { in_search = 1, in_name = 2 };
 
@@ -36,7 +33,7 @@ void for_each_word(std::string_view text, F f) {
     }
 }
 
-bool single_word(std::string_view word) { return !word.empty() && std::all_of(word.begin(), word.end(), is_word_char); }
+bool single_word(std::string_view word) { return single_word_text(word); }
 
 // The "name category" part of name_text, before the features (brand.cpp joins them with " | ").
 std::string_view name_and_category(Product const& p) {
@@ -267,6 +264,10 @@ void build_word_index(Brand& brand) {
         for (auto& w : distinct_words(p.name_text)) where[std::move(w)] |= in_name;
         for (auto const& [w, flags] : where) brand.word_index[w].push_back(static_cast<std::uint32_t>(i) << 2 | flags);
     }
+    auto vocabulary = std::make_shared<Vocabulary>();
+    for (auto const& [word, entries] : brand.word_index) vocabulary->add(word, static_cast<std::uint32_t>(entries.size()));
+    vocabulary->finish();
+    brand.vocabulary = std::move(vocabulary);
     auto const& all = concepts();
     auto n = brand.products.size();
     brand.concept_matches.assign(all.size() * n, {});
@@ -277,6 +278,14 @@ void build_word_index(Brand& brand) {
             word_cells(brand, w, cells.data());
             for (std::size_t i = 0; i < n; ++i) add_word(brand.concept_matches[c * n + i], cells[i]);
         }
+}
+
+Query read_query(Brand const& brand, std::string_view message) {
+    auto q = parse_query(message);
+    if (!brand.vocabulary || q.other_terms.empty()) return q;
+    bool changed = false;
+    auto corrected = brand.vocabulary->correct_message(message, q.other_terms, changed);
+    return changed ? parse_query(corrected) : q;
 }
 
 Ranking rank_products(Brand const& brand, Query const& q, RankingContext const& context, RankingOptions const& options) {

@@ -62,7 +62,7 @@ asio::awaitable<PreparedReply> prepare(ReplySink& session, protocol::ChatRequest
     request.language = conversation->language.value_or(brand->language);
     request.voice = chat.voice || session.voice_forced();
     request.history = conversation->turns;
-    request.query = parse_query(chat.message);
+    request.query = read_query(*brand, chat.message);
     RankingContext context{conversation->last_product_ids, conversation->last_confidence, conversation->recent_user_messages(3)};
     request.ranking = rank_products(*brand, request.query, context, {server.options.max_suggestions, 0.5});
     server.conversations.add_turn(*conversation, {Turn::Role::user, chat.message});

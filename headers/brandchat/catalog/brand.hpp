@@ -13,7 +13,8 @@
 
 namespace brandchat {
 
-struct Concept; // catalog/query.hpp
+struct Concept;    // catalog/query.hpp
+class Vocabulary; // search/vocabulary.hpp
 
 struct Product {
     std::string id;
@@ -69,6 +70,8 @@ struct Brand {
         std::uint8_t words = 0;
     };
     std::vector<ConceptMatch> concept_matches;
+    // The catalog's words, for stems and typing slips in what shoppers write; with word_index.
+    std::shared_ptr<Vocabulary const> vocabulary;
 };
 
 // Fills a product's derived fields (json, search_text, name_text) from its data. Brands built

@@ -42,6 +42,10 @@ struct RankingOptions {
     double threshold = 0.5;
 };
 
+// parse_query on the message, with the words the brand's catalog does not use replaced by its own
+// forms of them where it has some ("laptopnya", "laptpo" → "laptop"; Brand::vocabulary).
+Query read_query(Brand const& brand, std::string_view message);
+
 Ranking rank_products(Brand const& brand, Query const& query, RankingContext const& context,
                       RankingOptions const& options = {});
 

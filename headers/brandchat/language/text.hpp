@@ -10,6 +10,21 @@ namespace brandchat {
 
 std::string to_lower_ascii(std::string_view text);
 
+// A byte of a word: an ASCII letter or digit, or any byte of a UTF-8 sequence (without the
+// locale lookup of std::isalnum).
+inline bool is_word_byte(char ch) {
+    auto c = static_cast<unsigned char>(ch);
+    return c >= 0x80 || static_cast<unsigned char>((c | 0x20) - 'a') < 26 || static_cast<unsigned char>(c - '0') < 10;
+}
+
+// Non-empty and word bytes only: one word, not a phrase.
+inline bool single_word_text(std::string_view text) {
+    if (text.empty()) return false;
+    for (char c : text)
+        if (!is_word_byte(c)) return false;
+    return true;
+}
+
 // Lowercased word tokens: runs of letters and digits (UTF-8 bytes >= 0x80 count as letters).
 // Digits keep their '.' and ',' separators inside a number ("19.999.000" stays one token).
 std::vector<std::string> word_tokens(std::string_view text);

@@ -1,0 +1,45 @@
+// The words a brand's catalog uses, so that a shopper's words meet them: another form of the same
+// word ("laptopnya", "phones" → "laptop", "phone": Snowball's Indonesian and English stemmers,
+// libstemmer) and typing slips ("laptpo", "pintuu" → "laptop", "pintu": an edit-distance pass
+// over the catalog's words). Learned from the catalog at load, nothing listed by hand; the query
+// reader's concept words (query.hpp) are part of every brand's vocabulary.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace brandchat {
+
+class Vocabulary {
+public:
+    // Counts one more product using `word` (lowercase).
+    void add(std::string_view word, std::uint32_t products = 1);
+    // Adds the concept words and works out the stems; call once after the last add().
+    void finish();
+
+    bool contains(std::string_view word) const { return count_.contains(std::string(word)); }
+    std::size_t size() const { return count_.size(); }
+
+    // The catalog's word for a word it does not use: the most used word with the same stem, else
+    // the nearest word by edit distance (one edit up to 7 letters, two from 8; a swap of
+    // neighbours is one edit; the first letter as typed). Empty when there is none, or when the
+    // word is the catalog's already, shorter than 4 letters, or holds a digit.
+    std::string correct(std::string_view word) const;
+
+    // The message with every word of `terms` that the catalog does not use replaced by correct()'s
+    // word where there is one, lowercased; `changed` says whether anything was replaced.
+    std::string correct_message(std::string_view message, std::vector<std::string> const& terms, bool& changed) const;
+
+private:
+    std::unordered_map<std::string, std::uint32_t> count_;     // word → products using it
+    std::unordered_map<std::string, std::string> by_stem_;     // stem key → the most used word with it
+    std::vector<std::vector<std::string const*>> by_letter_;   // first byte → alphabetic words of ≥ 3 letters
+};
+
+// The key two forms of a word share: Snowball's English stemmer applied after its Indonesian one.
+std::string stem_key(std::string_view word);
+
+} // namespace brandchat

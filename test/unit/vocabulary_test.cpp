@@ -1,0 +1,59 @@
+// Shoppers' words meeting the catalog's: other forms of a word (Snowball's stemmers) and typing
+// slips (edit distance), against the bundled catalogs.
+#include "brandchat/catalog/ranking.hpp"
+#include "brandchat/search/vocabulary.hpp"
+#include "test_brands.hpp"
+
+#include <doctest/doctest.h>
+
+using namespace brandchat;
+using brandchat::test::bundled;
+
+namespace {
+
+std::vector<std::string> picks(std::string const& brand, std::string const& message) {
+    auto const& b = bundled(brand);
+    auto ranking = rank_products(b, read_query(b, message), {});
+    std::vector<std::string> ids;
+    for (auto const& s : ranking.suggestions) ids.push_back(s.product->id);
+    return ids;
+}
+
+} // namespace
+
+TEST_CASE("vocabulary: the forms of a word share a stem key in both languages") {
+    CHECK(stem_key("laptopnya") == stem_key("laptop"));
+    CHECK(stem_key("kulkasnya") == stem_key("kulkas"));
+    CHECK(stem_key("phones") == stem_key("phone"));
+    CHECK(stem_key("monitors") == stem_key("monitor"));
+    CHECK(stem_key("laptop") != stem_key("monitor"));
+}
+
+TEST_CASE("vocabulary: corrections come from the catalog, and only for words it does not use") {
+    auto const& techpro = *bundled("techpro").vocabulary;
+    CHECK(techpro.correct("laptopnya") == "laptop");
+    CHECK(techpro.correct("laptpo") == "laptop");  // two letters swapped: one edit
+    CHECK(techpro.correct("laptop").empty());      // the catalog's own word
+    CHECK(techpro.correct("xqzvw").empty());       // nothing near
+    CHECK(techpro.correct("abc").empty());         // too short to guess at
+    CHECK(techpro.correct("16gbx").empty());       // a digit: a model or a size, never guessed
+    auto const& rumahkita = *bundled("rumahkita").vocabulary;
+    CHECK(rumahkita.correct("pintuu") == "pintu");
+    CHECK(rumahkita.correct("kulkasnya") == "kulkas");
+    bool changed = false;
+    CHECK(techpro.correct_message("Laptpo GAMING murah", {"laptpo"}, changed) == "laptop gaming murah");
+    CHECK(changed);
+    CHECK(techpro.correct_message("laptop gaming", {"gaming"}, changed) == "laptop gaming");
+    CHECK_FALSE(changed);
+}
+
+TEST_CASE("ranking: other forms and slips of a word find what the word finds") {
+    CHECK_FALSE(picks("techpro", "laptop").empty());
+    CHECK(picks("techpro", "laptopnya") == picks("techpro", "laptop"));
+    CHECK(picks("techpro", "ada laptopnya?") == picks("techpro", "ada laptop?"));
+    CHECK(picks("techpro", "phones") == picks("techpro", "phone"));
+    CHECK(picks("techpro", "laptpo gaming") == picks("techpro", "laptop gaming"));
+    CHECK_FALSE(picks("rumahkita", "kulkas").empty());
+    CHECK(picks("rumahkita", "kulkasnya") == picks("rumahkita", "kulkas"));
+    CHECK(picks("rumahkita", "kulkas 2 pintuu") == picks("rumahkita", "kulkas 2 pintu"));
+}
