@@ -27,7 +27,7 @@ void open_store(ServerContext& context) {
         log::info("store: imported ", brands.size(), brands.size() == 1 ? " brand" : " brands", " from ", folder);
     }
     context.brands = BrandCatalog();
-    for (auto& b : context.store->load_brands()) context.brands.add(std::move(b));
+    for (auto& b : context.store->load_brands(o.in_memory_products)) context.brands.add(std::move(b));
     ConversationLimits limits = context.conversations.limits();
     limits.idle_expiry = std::min<std::chrono::seconds>(limits.idle_expiry, o.conversation_expiry);
     context.conversations = ConversationStore(limits);

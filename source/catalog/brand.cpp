@@ -56,7 +56,7 @@ Product parse_product(json::value const& v, std::string const& brand_id) {
 
 } // namespace
 
-void derive_product_fields(Product& p) {
+std::string product_json(Product const& p) {
     json::object out;
     out["id"] = p.id;
     out["name"] = p.name;
@@ -70,15 +70,27 @@ void derive_product_fields(Product& p) {
     for (auto const& [k, val] : p.specifications) specs[k] = val;
     out["specifications"] = std::move(specs);
     out["availability"] = p.availability;
-    p.json = json::serialize(out);
+    return json::serialize(out);
+}
 
-    std::string text = p.name + " " + p.category + " " + p.description;
-    for (auto const& f : p.features) text += " " + f;
-    for (auto const& [k, val] : p.specifications) text += " " + k + " " + val;
-    p.search_text = to_lower_ascii(text);
-    std::string strong = p.name + " " + p.category;
-    for (auto const& f : p.features) strong += " | " + f;
-    p.name_text = to_lower_ascii(strong);
+void derive_product_fields(Product& p, bool with_json) {
+    if (with_json) p.json = product_json(p);
+    // Appended in place and lowercased once: a large catalog's candidates are derived per message.
+    auto lowered = [](std::string& s, std::size_t from) {
+        for (auto i = from; i < s.size(); ++i)
+            if (s[i] >= 'A' && s[i] <= 'Z') s[i] = static_cast<char>(s[i] - 'A' + 'a');
+    };
+    auto& strong = p.name_text;
+    strong.clear();
+    strong.append(p.name).append(" ").append(p.category);
+    for (auto const& f : p.features) strong.append(" | ").append(f);
+    lowered(strong, 0);
+    auto& text = p.search_text;
+    text.clear();
+    text.append(p.name).append(" ").append(p.category).append(" ").append(p.description);
+    for (auto const& f : p.features) text.append(" ").append(f);
+    for (auto const& [k, val] : p.specifications) text.append(" ").append(k).append(" ").append(val);
+    lowered(text, 0);
 }
 
 std::string CompanyInfo::get(std::string const& key) const {
@@ -180,13 +192,9 @@ std::string brand_summary_json(Brand const& b) {
     o["is_active"] = b.is_active;
     o["language"] = language_code(b.language);
     o["welcome_message"] = b.welcome_message;
-    o["product_count"] = b.products.size();
-    std::vector<std::string> categories;
-    for (auto const& p : b.products)
-        if (std::find(categories.begin(), categories.end(), p.category) == categories.end())
-            categories.push_back(p.category);
+    o["product_count"] = b.product_count;
     json::array cats;
-    for (auto const& c : categories) cats.emplace_back(c);
+    for (auto const& c : b.categories) cats.emplace_back(c);
     o["categories"] = std::move(cats);
     o["appearance"] = json::parse(b.appearance_json);
     o["created_at"] = b.created_at;

@@ -254,7 +254,19 @@ std::vector<std::string> distinct_words(std::string_view text) {
     return words;
 }
 
-void build_word_index(Brand& brand) {
+void build_word_index(Brand& brand, bool whole_catalog) {
+    brand.product_count = brand.products.size();
+    brand.categories.clear();
+    for (auto const& p : brand.products)
+        if (std::find(brand.categories.begin(), brand.categories.end(), p.category) == brand.categories.end())
+            brand.categories.push_back(p.category);
+    if (!whole_catalog) {
+        // A few dozen candidates: the ranking scans their texts for the query's words (word_cells)
+        // faster than an index of every word could be built.
+        for (auto& p : brand.products)
+            if (p.kinds.empty()) p.kinds = kinds_of(p);
+        return;
+    }
     for (auto& p : brand.products) p.kinds = kinds_of(p);
     brand.word_index.clear();
     for (std::size_t i = 0; i < brand.products.size(); ++i) {
@@ -279,6 +291,8 @@ void build_word_index(Brand& brand) {
             for (std::size_t i = 0; i < n; ++i) add_word(brand.concept_matches[c * n + i], cells[i]);
         }
 }
+
+std::vector<Concept const*> kinds_of_product(Product const& product) { return kinds_of(product); }
 
 Query read_query(Brand const& brand, std::string_view message) {
     auto q = parse_query(message);

@@ -1,5 +1,7 @@
 #include "brandchat/chat/reply_pipeline.hpp"
 
+#include "brandchat/chat/candidates.hpp"
+
 #include "brandchat/language/sentence_limiter.hpp"
 #include "brandchat/language/text.hpp"
 #include "brandchat/log.hpp"
@@ -64,7 +66,12 @@ asio::awaitable<PreparedReply> prepare(ReplySink& session, protocol::ChatRequest
     request.history = conversation->turns;
     request.query = read_query(*brand, chat.message);
     RankingContext context{conversation->last_product_ids, conversation->last_confidence, conversation->recent_user_messages(3)};
-    request.ranking = rank_products(*brand, request.query, context, {server.options.max_suggestions, 0.5});
+    Brand const* catalog = brand.get();
+    if (brand->catalog_in_store && server.store) {
+        request.candidates = find_candidates(*server.store, *brand, request.query, context, server.options.max_suggestions);
+        catalog = request.candidates.get();
+    }
+    request.ranking = rank_products(*catalog, request.query, context, {server.options.max_suggestions, 0.5});
     server.conversations.add_turn(*conversation, {Turn::Role::user, chat.message});
     request.message = std::move(chat.message);
     co_return reply;

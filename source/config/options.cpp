@@ -103,6 +103,7 @@ std::vector<Spec> const& specs() {
         {"import-brands", {"BRANDCHAT_IMPORT_BRANDS"}, "DIR", "import the brand files in DIR at start, replacing brands with the same id (an empty database imports the bundled brands by itself)", string_member(&Options::import_brands)},
         {"conversation-expiry", {"BRANDCHAT_CONVERSATION_EXPIRY"}, "DURATION", "forget a conversation this long after its last message: 30d, 12h, 90m, 45s (default 30d)",
          [](Options& o, std::string const& v) { o.conversation_expiry = to_duration("conversation-expiry", v); }},
+        {"in-memory-products", {"BRANDCHAT_IN_MEMORY_PRODUCTS"}, "N", "a brand with at most N products is ranked in memory; a larger one is searched with the database's full-text index, its products read as needed (default 5000)", size_member("in-memory-products", &Options::in_memory_products)},
         {"max-message-chars", {"BRANDCHAT_MAX_MESSAGE_CHARS"}, "N", "longest chat message accepted, in characters (default 1000)", size_member("max-message-chars", &Options::max_message_chars)},
         {"max-frame-bytes", {"BRANDCHAT_MAX_FRAME_BYTES"}, "N", "largest WebSocket message accepted; bigger ones close with 1009 (default 65536)", size_member("max-frame-bytes", &Options::max_frame_bytes)},
         {"rate-limit-connection", {"BRANDCHAT_RATE_LIMIT_CONNECTION"}, "COUNT/SECONDS", "chat messages allowed per connection, 0 = off (default 10/60)", rate_member("rate-limit-connection", &Options::connection_rate)},

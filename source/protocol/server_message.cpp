@@ -110,7 +110,7 @@ std::string complete(std::string_view conversation_id, std::vector<Product const
     out += R"(,"suggested_products":[)";
     for (std::size_t i = 0; i < products.size(); ++i) {
         if (i) out.push_back(',');
-        out += products[i]->json;
+        out += products[i]->json.empty() ? product_json(*products[i]) : products[i]->json;
     }
     out += R"(],"confidence_score":)";
     if (confidence && !products.empty()) {

@@ -205,8 +205,8 @@ std::string general(ReplyRequest const& r) {
 
 std::string list_categories(Brand const& brand, Language language) {
     std::vector<std::string> cats;
-    for (auto const& p : brand.products) {
-        auto name = plural(p.category, language);
+    for (auto const& category : brand.categories) {
+        auto name = plural(category, language);
         if (std::find(cats.begin(), cats.end(), name) == cats.end()) cats.push_back(name);
     }
     return join_list(cats, language);

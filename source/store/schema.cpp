@@ -12,7 +12,7 @@ namespace {
 constexpr std::int64_t application_id = 0x62636874;
 
 // Times are milliseconds since the epoch (INTEGER). JSON columns hold what Boost.JSON wrote.
-constexpr std::array<std::string_view, 1> migrations = {
+constexpr std::array<std::string_view, 2> migrations = {
     // 1: brands, products, conversations, turns, token usage per brand.
     R"sql(
 CREATE TABLE brands (
@@ -74,6 +74,70 @@ CREATE TABLE brand_usage (
     completion_tokens INTEGER NOT NULL DEFAULT 0,
     total_tokens INTEGER NOT NULL DEFAULT 0
 ) STRICT;
+)sql",
+    // 2: products get a stable row number and a full-text index (FTS5) over their words that
+    // triggers keep in step, and brands a table of their words: for catalogs too large to rank
+    // in memory.
+    R"sql(
+CREATE TABLE products_numbered (
+    n INTEGER PRIMARY KEY,
+    brand_id TEXT NOT NULL REFERENCES brands(id) ON DELETE CASCADE,
+    id TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    description TEXT NOT NULL DEFAULT '',
+    category TEXT NOT NULL,
+    price REAL NOT NULL CHECK (price >= 0),
+    features TEXT NOT NULL DEFAULT '[]',
+    specifications TEXT NOT NULL DEFAULT '{}',
+    availability INTEGER NOT NULL DEFAULT 1,
+    kinds TEXT NOT NULL DEFAULT '',              -- the kinds of product it is (ranking.hpp), space-separated
+    UNIQUE (brand_id, id)
+) STRICT;
+INSERT INTO products_numbered (brand_id, id, position, name, description, category, price, features, specifications, availability)
+    SELECT brand_id, id, position, name, description, category, price, features, specifications, availability
+    FROM products ORDER BY brand_id, position;
+DROP TABLE products;
+ALTER TABLE products_numbered RENAME TO products;
+CREATE INDEX products_in_order ON products (brand_id, position);
+CREATE INDEX products_by_price ON products (brand_id, price);
+CREATE INDEX products_by_category ON products (brand_id, category, position);
+-- Each brand's words and how many of its products use them (search/vocabulary.hpp), written with
+-- its products; with products' kinds, worked out for a brand upgraded from schema 1 at its first load.
+CREATE TABLE brand_words (
+    brand_id TEXT NOT NULL REFERENCES brands(id) ON DELETE CASCADE,
+    word TEXT NOT NULL,
+    products INTEGER NOT NULL,
+    PRIMARY KEY (brand_id, word)
+) STRICT, WITHOUT ROWID;
+-- Each product under each of its kinds, by price: "the cheapest phone" without reading the rest.
+CREATE TABLE product_kinds (
+    brand_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    price REAL NOT NULL,
+    n INTEGER NOT NULL REFERENCES products(n) ON DELETE CASCADE,
+    PRIMARY KEY (brand_id, kind, price, n)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX product_kinds_by_product ON product_kinds (n);
+CREATE VIRTUAL TABLE product_text USING fts5 (
+    brand_id UNINDEXED, name, category, description, features, specifications, kinds,
+    content = 'products', content_rowid = 'n', tokenize = 'unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER product_text_insert AFTER INSERT ON products BEGIN
+    INSERT INTO product_text (rowid, brand_id, name, category, description, features, specifications, kinds)
+    VALUES (new.n, new.brand_id, new.name, new.category, new.description, new.features, new.specifications, new.kinds);
+END;
+CREATE TRIGGER product_text_delete AFTER DELETE ON products BEGIN
+    INSERT INTO product_text (product_text, rowid, brand_id, name, category, description, features, specifications, kinds)
+    VALUES ('delete', old.n, old.brand_id, old.name, old.category, old.description, old.features, old.specifications, old.kinds);
+END;
+CREATE TRIGGER product_text_update AFTER UPDATE ON products BEGIN
+    INSERT INTO product_text (product_text, rowid, brand_id, name, category, description, features, specifications, kinds)
+    VALUES ('delete', old.n, old.brand_id, old.name, old.category, old.description, old.features, old.specifications, old.kinds);
+    INSERT INTO product_text (rowid, brand_id, name, category, description, features, specifications, kinds)
+    VALUES (new.n, new.brand_id, new.name, new.category, new.description, new.features, new.specifications, new.kinds);
+END;
+INSERT INTO product_text (product_text) VALUES ('rebuild');
 )sql",
 };
 

@@ -85,6 +85,7 @@ public:
     Statement prepare(std::string_view sql) { return Statement(db_, sql); }
     std::int64_t scalar(std::string_view sql);   // the first column of the first row, 0 without one
     std::int64_t changes() const { return sqlite3_changes64(db_); }
+    std::int64_t last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
     sqlite3* handle() const { return db_; }
 
 private:

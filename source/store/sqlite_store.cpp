@@ -1,7 +1,9 @@
 #include "brandchat/store/sqlite_store.hpp"
 
+#include "brandchat/catalog/query.hpp"
 #include "brandchat/catalog/ranking.hpp"
 #include "brandchat/log.hpp"
+#include "brandchat/search/vocabulary.hpp"
 #include "schema.hpp"
 #include "sqlite_db.hpp"
 
@@ -16,6 +18,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <unordered_set>
 
 namespace brandchat {
 
@@ -82,7 +85,9 @@ public:
 
     std::string describe() const override { return description_; }
     std::size_t brand_count() override { return static_cast<std::size_t>(db_.scalar("SELECT count(*) FROM brands")); }
-    std::vector<Brand> load_brands() override;
+    std::vector<Brand> load_brands(std::size_t in_memory_products) override;
+    std::vector<Product> search_products(ProductSearch const& search) override;
+    std::vector<Product> list_products(std::string const& brand_id, std::size_t offset, std::size_t limit) override;
     void save_brands(std::vector<Brand> const& brands) override;
     asio::awaitable<std::optional<Conversation>> load_conversation(std::string const& id, std::string const& brand_id,
                                                                    std::size_t max_turns) override;
@@ -91,6 +96,9 @@ public:
 
 private:
     asio::awaitable<void> commit_at_end_of_turn(std::shared_ptr<Batch> batch);
+    std::shared_ptr<Vocabulary const> load_words(std::string const& brand_id);
+    void save_words(std::string const& brand_id, std::vector<Product> const& products);
+    void upgrade_catalog(std::string const& brand_id);
     void write(std::vector<Exchange> const& exchanges);
     void write_one(Exchange const& e);
     std::size_t expire_some(std::int64_t now_ms);
@@ -108,7 +116,82 @@ private:
     sqlite::Statement begin_, commit_, rollback_;
     sqlite::Statement upsert_conversation_, insert_turn_, upsert_usage_;
     sqlite::Statement find_conversation_, recent_turns_, expire_;
+    sqlite::Statement search_by_words_, search_by_words_cheapest_, search_by_words_priciest_;
+    sqlite::Statement search_in_order_, search_cheapest_, search_priciest_, product_by_id_, list_products_;
+    sqlite::Statement kind_cheapest_, kind_priciest_, kind_words_cheapest_, kind_words_priciest_;
 };
+
+// A product's kinds as the kinds column holds them: concept names, space-separated.
+std::string kinds_text(Product const& p) {
+    std::string out;
+    for (auto const* c : kinds_of_product(p)) {
+        if (!out.empty()) out += ' ';
+        out += c->name;
+    }
+    return out;
+}
+
+// The columns every product query selects, read back into a Product.
+constexpr char const* product_columns =
+    "p.n, p.id, p.name, p.description, p.category, p.price, p.features, p.specifications, p.availability, p.kinds";
+
+Product product_from(sqlite::Statement const& row) {
+    Product p;
+    p.id = row.text(1);
+    p.name = row.text(2);
+    p.description = row.text(3);
+    p.category = row.text(4);
+    p.price = row.real(5);
+    p.features = strings_of(row.text(6));
+    p.specifications = pairs_of(row.text(7));
+    p.availability = row.integer(8) != 0;
+    auto kinds = row.text(9);
+    for (std::size_t at = 0; at < kinds.size();) {
+        auto end = std::min(kinds.find(' ', at), kinds.size());
+        auto name = std::string_view(kinds).substr(at, end - at);
+        for (auto const& c : concepts())
+            if (c.name == name) p.kinds.push_back(&c);
+        at = end + 1;
+    }
+    derive_product_fields(p, false);
+    return p;
+}
+
+// An FTS5 string: quoted (a phrase when it has spaces), quotes doubled.
+void append_quoted(std::string& out, std::string_view text) {
+    out += '"';
+    for (char c : text) {
+        if (c == '"') out += '"';
+        out += c;
+    }
+    out += '"';
+}
+
+// An FTS5 query: the kinds in the columns that say what a product is, and every group (but
+// `skip`), each by any of its words.
+std::string match_groups(std::vector<std::string> const& kinds, std::vector<std::vector<std::string>> const& groups,
+                         std::size_t skip = SIZE_MAX) {
+    std::string out;
+    if (!kinds.empty()) {
+        out += "kinds : (";
+        for (std::size_t i = 0; i < kinds.size(); ++i) {
+            if (i) out += " OR ";
+            append_quoted(out, kinds[i]);
+        }
+        out += ')';
+    }
+    for (std::size_t g = 0; g < groups.size(); ++g) {
+        if (g == skip || groups[g].empty()) continue;
+        if (!out.empty()) out += " AND ";
+        out += '(';
+        for (std::size_t i = 0; i < groups[g].size(); ++i) {
+            if (i) out += " OR ";
+            append_quoted(out, groups[g][i]);
+        }
+        out += ')';
+    }
+    return out;
+}
 
 bool is_file(std::string const& path) { return path != ":memory:" && !path.empty(); }
 
@@ -157,6 +240,33 @@ SqliteStore::SqliteStore(StoreOptions options)
                                        ORDER BY id DESC LIMIT ?2) ORDER BY id)sql");
         expire_ = db_.prepare(R"sql(
             DELETE FROM conversations WHERE id IN (SELECT id FROM conversations WHERE updated_at < ?1 LIMIT ?2))sql");
+        std::string columns = product_columns;
+        std::string filters = " AND (?3 IS NULL OR p.price <= ?3) AND (?4 IS NULL OR p.price >= ?4) AND (?5 = 0 OR p.availability = 1) ";
+        // The index first (CROSS JOIN keeps that order), read in rowid order: the first matches
+        // end the search, whatever a word's frequency. BM25 would score every match, and a word
+        // such as "laptop" matches a quarter of a large catalog.
+        search_by_words_ = db_.prepare("SELECT " + columns + " FROM product_text CROSS JOIN products p ON p.n = product_text.rowid "
+                                       "WHERE product_text MATCH ?1 AND p.brand_id = ?2" + filters + "LIMIT ?6");
+        // By price: the brand's price index in order, each product looked up among the matches.
+        std::string matching = "SELECT " + columns + " FROM products p INDEXED BY products_by_price WHERE p.brand_id = ?2 "
+                               "AND p.n IN (SELECT rowid FROM product_text WHERE product_text MATCH ?1)" + filters;
+        search_by_words_cheapest_ = db_.prepare(matching + "ORDER BY p.price ASC LIMIT ?6");
+        search_by_words_priciest_ = db_.prepare(matching + "ORDER BY p.price DESC LIMIT ?6");
+        // A kind by price: its rows of product_kinds in order (?7 the kind), with the words if any.
+        std::string of_kind = "SELECT " + columns + " FROM product_kinds k CROSS JOIN products p ON p.n = k.n "
+                              "WHERE k.brand_id = ?2 AND k.kind = ?7" + filters;
+        std::string of_kind_words = of_kind + "AND k.n IN (SELECT rowid FROM product_text WHERE product_text MATCH ?1) ";
+        of_kind += "AND ?1 IS NULL ";
+        kind_cheapest_ = db_.prepare(of_kind + "ORDER BY k.price ASC LIMIT ?6");
+        kind_priciest_ = db_.prepare(of_kind + "ORDER BY k.price DESC LIMIT ?6");
+        kind_words_cheapest_ = db_.prepare(of_kind_words + "ORDER BY k.price ASC LIMIT ?6");
+        kind_words_priciest_ = db_.prepare(of_kind_words + "ORDER BY k.price DESC LIMIT ?6");
+        std::string in_brand = "SELECT " + columns + " FROM products p WHERE ?1 IS NULL AND p.brand_id = ?2" + filters;
+        search_in_order_ = db_.prepare(in_brand + "ORDER BY p.position LIMIT ?6");
+        search_cheapest_ = db_.prepare(in_brand + "ORDER BY p.price ASC LIMIT ?6");
+        search_priciest_ = db_.prepare(in_brand + "ORDER BY p.price DESC LIMIT ?6");
+        product_by_id_ = db_.prepare("SELECT " + columns + " FROM products p WHERE p.brand_id = ?1 AND p.id = ?2");
+        list_products_ = db_.prepare("SELECT " + columns + " FROM products p WHERE p.brand_id = ?1 ORDER BY p.position LIMIT ?2 OFFSET ?3");
         // What expired while the server was down goes now, before anything is served.
         auto now = wall_clock_ms();
         while (expire_some(now) == expiry_batch) {}
@@ -172,8 +282,10 @@ SqliteStore::~SqliteStore() {
     if (open_batch_ && !open_batch_->exchanges.empty()) write(open_batch_->exchanges);
 }
 
-std::vector<Brand> SqliteStore::load_brands() {
+std::vector<Brand> SqliteStore::load_brands(std::size_t in_memory_products) {
     std::vector<Brand> out;
+    auto count = db_.prepare("SELECT count(*) FROM products WHERE brand_id = ?1");
+    auto categories = db_.prepare("SELECT category FROM products WHERE brand_id = ?1 GROUP BY category ORDER BY min(position)");
     auto brands = db_.prepare(R"sql(
         SELECT id, name, description, is_active, language, welcome_message, persona_prompt, system_prompt, model,
                company_info, appearance, allowed_origins, created_at, updated_at FROM brands ORDER BY id)sql");
@@ -196,6 +308,20 @@ std::vector<Brand> SqliteStore::load_brands() {
         b.allowed_origins = strings_of(brands.text(11));
         b.created_at = brands.text(12);
         b.updated_at = brands.text(13);
+        count.bind(b.id);
+        auto n = count.step() ? static_cast<std::size_t>(count.integer(0)) : 0;
+        count.reset();
+        if (n > in_memory_products) {
+            build_word_index(b);
+            b.catalog_in_store = true;
+            b.product_count = n;
+            categories.bind(b.id);
+            while (categories.step()) b.categories.push_back(categories.text(0));
+            categories.reset();
+            b.vocabulary = load_words(b.id);
+            out.push_back(std::move(b));
+            continue;
+        }
         products.bind(b.id);
         while (products.step()) {
             Product p;
@@ -210,6 +336,7 @@ std::vector<Brand> SqliteStore::load_brands() {
             derive_product_fields(p);
             b.products.push_back(std::move(p));
         }
+        products.reset();
         build_word_index(b);
         out.push_back(std::move(b));
     }
@@ -230,7 +357,8 @@ void SqliteStore::save_brands(std::vector<Brand> const& brands) {
     auto clear = db_.prepare("DELETE FROM products WHERE brand_id = ?1");
     auto insert = db_.prepare(R"sql(
         INSERT INTO products (brand_id, id, position, name, description, category, price, features, specifications,
-                              availability) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10))sql");
+                              availability, kinds) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11))sql");
+    auto insert_kind = db_.prepare("INSERT INTO product_kinds (brand_id, kind, price, n) VALUES (?1, ?2, ?3, ?4)");
     begin_.bind().run();
     try {
         for (auto const& b : brands) {
@@ -241,16 +369,136 @@ void SqliteStore::save_brands(std::vector<Brand> const& brands) {
                 .run();
             clear.bind(b.id).run();
             std::int64_t position = 0;
-            for (auto const& p : b.products)
+            for (auto const& p : b.products) {
+                auto kinds = kinds_of_product(p);
                 insert.bind(b.id, p.id, position++, p.name, p.description, p.category, p.price, json_strings(p.features),
-                            json_pairs(p.specifications), p.availability)
+                            json_pairs(p.specifications), p.availability, kinds_text(p))
                     .run();
+                auto n = db_.last_insert_rowid();
+                for (auto const* c : kinds) insert_kind.bind(b.id, c->name, p.price, n).run();
+            }
+            save_words(b.id, b.products);
         }
         commit_.bind().run();
     } catch (...) {
         rollback_.bind().step();
         throw;
     }
+}
+
+std::shared_ptr<Vocabulary const> SqliteStore::load_words(std::string const& brand_id) {
+    auto words = db_.prepare("SELECT word, products FROM brand_words WHERE brand_id = ?1");
+    auto vocabulary = std::make_shared<Vocabulary>();
+    bool any = false;
+    for (int pass = 0; pass < 2 && !any; ++pass) {
+        words.bind(brand_id);
+        while (words.step()) {
+            vocabulary->add(words.text(0), static_cast<std::uint32_t>(words.integer(1)));
+            any = true;
+        }
+        words.reset();
+        if (!any && pass == 0) upgrade_catalog(brand_id); // a file from before schema 2: once, and kept
+    }
+    vocabulary->finish();
+    return vocabulary;
+}
+
+// A brand saved by schema 1: its products' kinds and its words, worked out and kept.
+void SqliteStore::upgrade_catalog(std::string const& brand_id) {
+    auto rows = db_.prepare(std::string("SELECT ") + product_columns + " FROM products p WHERE p.brand_id = ?1");
+    auto set_kinds = db_.prepare("UPDATE products SET kinds = ?2 WHERE n = ?1");
+    auto insert_kind = db_.prepare("INSERT OR IGNORE INTO product_kinds (brand_id, kind, price, n) VALUES (?1, ?2, ?3, ?4)");
+    begin_.bind().run();
+    try {
+        std::vector<Product> products;
+        rows.bind(brand_id);
+        std::vector<std::pair<std::int64_t, std::size_t>> numbers;
+        while (rows.step()) {
+            numbers.emplace_back(rows.integer(0), products.size());
+            products.push_back(product_from(rows));
+        }
+        rows.reset();
+        for (auto const& [n, i] : numbers) {
+            set_kinds.bind(n, kinds_text(products[i])).run();
+            for (auto const* c : kinds_of_product(products[i])) insert_kind.bind(brand_id, c->name, products[i].price, n).run();
+        }
+        save_words(brand_id, products);
+        commit_.bind().run();
+    } catch (...) {
+        rollback_.bind().step();
+        throw;
+    }
+}
+
+// Inside a transaction: the brand's words as its products use them.
+void SqliteStore::save_words(std::string const& brand_id, std::vector<Product> const& products) {
+    std::unordered_map<std::string, std::uint32_t> counts;
+    for (auto const& p : products)
+        for (auto& w : distinct_words(p.search_text)) ++counts[std::move(w)];
+    auto clear = db_.prepare("DELETE FROM brand_words WHERE brand_id = ?1");
+    clear.bind(brand_id).run();
+    auto insert = db_.prepare("INSERT INTO brand_words (brand_id, word, products) VALUES (?1, ?2, ?3)");
+    for (auto const& [word, n] : counts) insert.bind(brand_id, word, static_cast<std::int64_t>(n)).run();
+}
+
+std::vector<Product> SqliteStore::search_products(ProductSearch const& q) {
+    std::vector<Product> out;
+    std::unordered_set<std::int64_t> seen;
+    auto collect = [&](sqlite::Statement& st) {
+        while (st.step())
+            if (seen.insert(st.integer(0)).second) out.push_back(product_from(st));
+        st.reset();
+    };
+    auto limit = q.limit + q.ids.size();
+    auto run = [&](sqlite::Statement& st, std::optional<std::string> const& match, std::string const& kind = {}) {
+        if (out.size() >= limit) return;
+        auto wanted = static_cast<std::int64_t>(limit - out.size());
+        if (kind.empty()) st.bind(match, q.brand_id, q.max_price, q.min_price, q.in_stock_only, wanted);
+        else st.bind(match, q.brand_id, q.max_price, q.min_price, q.in_stock_only, wanted, kind);
+        collect(st);
+    };
+    try {
+        for (auto const& id : q.ids) {
+            product_by_id_.bind(q.brand_id, id);
+            collect(product_by_id_);
+        }
+        if (q.limit == 0) return out;
+        bool by_price = q.cheapest || q.priciest;
+        if (by_price && !q.kinds.empty()) {
+            // Each kind asked for, by price, among the products matching the other words.
+            auto words = match_groups({}, q.groups);
+            std::optional<std::string> match;
+            if (!words.empty()) match = words;
+            auto& st = match ? (q.cheapest ? kind_words_cheapest_ : kind_words_priciest_) : (q.cheapest ? kind_cheapest_ : kind_priciest_);
+            for (auto const& kind : q.kinds) {
+                limit = out.size() + q.limit; // each kind its own share
+                run(st, match, kind);
+            }
+            if (out.size() > q.ids.size() || !match) return out;
+        }
+        auto all = match_groups(q.kinds, q.groups);
+        if (all.empty()) {
+            run(q.cheapest ? search_cheapest_ : q.priciest ? search_priciest_ : search_in_order_, std::nullopt);
+            return out;
+        }
+        auto& ordered = q.cheapest ? search_by_words_cheapest_ : q.priciest ? search_by_words_priciest_ : search_by_words_;
+        run(ordered, all);
+        // Products missing one of the groups can still fit (ranking.hpp: half of the aspects);
+        // the kind asked for is a hard filter, never skipped.
+        for (std::size_t skip = 0; q.groups.size() + !q.kinds.empty() > 1 && skip < q.groups.size(); ++skip)
+            run(ordered, match_groups(q.kinds, q.groups, skip));
+    } catch (sqlite::Error const& e) {
+        log::error("store: product search in ", q.brand_id, " failed: ", e.what());
+    }
+    return out;
+}
+
+std::vector<Product> SqliteStore::list_products(std::string const& brand_id, std::size_t offset, std::size_t limit) {
+    std::vector<Product> out;
+    list_products_.bind(brand_id, static_cast<std::int64_t>(limit), static_cast<std::int64_t>(offset));
+    while (list_products_.step()) out.push_back(product_from(list_products_));
+    list_products_.reset();
+    return out;
 }
 
 asio::awaitable<std::optional<Conversation>> SqliteStore::load_conversation(std::string const& id, std::string const& brand_id,

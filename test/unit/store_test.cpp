@@ -2,8 +2,12 @@
 // a reopen and written in one transaction per turn of the loop, expiry, schema upgrades, and
 // files it must refuse without touching them.
 #include "brandchat/catalog/brand.hpp"
+#include "brandchat/catalog/ranking.hpp"
+#include "brandchat/chat/candidates.hpp"
+#include "brandchat/search/vocabulary.hpp"
 #include "brandchat/log.hpp"
 #include "brandchat/store/sqlite_store.hpp"
+#include "test_brands.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -101,7 +105,7 @@ TEST_CASE("store: brands and their products come back as they were saved, in the
         store->save_brands(brands);
     }
     auto store = open_sqlite_store({dir.file("shop.db")});
-    auto loaded = store->load_brands();
+    auto loaded = store->load_brands(1000);
     REQUIRE(loaded.size() == brands.size());
     for (std::size_t i = 0; i < brands.size(); ++i) {
         auto const& a = brands[i];
@@ -136,7 +140,7 @@ TEST_CASE("store: saving a brand again replaces its products; a failed save chan
     techpro.products.resize(2);
     techpro.name = "TechPro Renamed";
     store->save_brands({techpro});
-    auto loaded = store->load_brands();
+    auto loaded = store->load_brands(1000);
     CHECK(loaded.back().name == "TechPro Renamed");
     CHECK(loaded.back().products.size() == 2);
 
@@ -144,7 +148,7 @@ TEST_CASE("store: saving a brand again replaces its products; a failed save chan
     broken.products.push_back(broken.products[0]); // a duplicate id: the whole save is refused
     broken.name = "Half applied";
     CHECK_THROWS(store->save_brands({brands[0], broken}));
-    loaded = store->load_brands();
+    loaded = store->load_brands(1000);
     CHECK(loaded.back().name == "TechPro Renamed");
     CHECK(loaded.back().products.size() == 2);
     CHECK(loaded.front().products.size() == brands[0].products.size());
@@ -248,7 +252,7 @@ TEST_CASE("store: a file at every older schema version is upgraded and keeps its
         auto store = open_sqlite_store({path});
         CHECK(query(path, "PRAGMA user_version") == sqlite_schema_version());
         store->save_brands(bundled_brands());
-        CHECK(store->load_brands().size() == 3);
+        CHECK(store->load_brands(1000).size() == 3);
     }
     TempDir dir;
     auto path = dir.file("current.db");
@@ -340,4 +344,95 @@ TEST_CASE("store: a write that fails (the file may not grow) is logged and count
     CHECK(store->counters().exchanges_written == 2);
     CHECK(run(io, store->load_conversation("conv-3", "techpro", 40)));
     CHECK(run(io, store->load_conversation("conv-1", "techpro", 40)));
+}
+
+namespace {
+
+// The bundled brand `id` kept in a store that searches its catalog there (in_memory_products 0),
+// and the same brand ranked in memory.
+struct BothWays {
+    TempDir dir;
+    std::unique_ptr<Store> store = open_sqlite_store({dir.file("shop.db")});
+    Brand in_store;
+    Brand const& in_memory;
+    explicit BothWays(std::string const& id) : in_memory(brandchat::test::bundled(id)) {
+        store->save_brands(bundled_brands());
+        for (auto& b : store->load_brands(0))
+            if (b.id == id) in_store = std::move(b);
+    }
+    std::vector<std::string> picks_in_store(std::string const& message, RankingContext const& context = {}) {
+        auto q = read_query(in_store, message);
+        auto view = find_candidates(*store, in_store, q, context, 3);
+        return ids(rank_products(*view, q, context));
+    }
+    std::vector<std::string> picks_in_memory(std::string const& message, RankingContext const& context = {}) {
+        return ids(rank_products(in_memory, read_query(in_memory, message), context));
+    }
+    static std::vector<std::string> ids(Ranking const& r) {
+        std::vector<std::string> out;
+        for (auto const& s : r.suggestions) out.push_back(s.product->id);
+        return out;
+    }
+};
+
+} // namespace
+
+TEST_CASE("store: a catalog searched in the store's index gives the picks ranking it in memory gives") {
+    for (std::string brand : {"techpro", "rumahkita"}) {
+        BothWays both(brand);
+        REQUIRE(both.in_store.catalog_in_store);
+        CHECK(both.in_store.products.empty());
+        CHECK(both.in_store.product_count == both.in_memory.products.size());
+        CHECK(both.in_store.categories == both.in_memory.categories);
+        for (std::string message : {"I need a gaming laptop", "laptop under 15 juta", "cheapest phone", "monitor 4K",
+                                    "wireless mouse", "the most expensive laptop", "kulkas 2 pintu", "mesin cuci front loading",
+                                    "AC 1 PK inverter", "ada tv 55 inch?", "laptopnya yang murah", "laptpo gaming", "hello",
+                                    "Samsung", "tablet untuk kerja"}) {
+            CAPTURE(brand);
+            CAPTURE(message);
+            CHECK(both.picks_in_store(message) == both.picks_in_memory(message));
+        }
+        // A follow-up is about the products suggested before, in both.
+        auto first = both.picks_in_memory(brand == "techpro" ? "gaming laptop" : "kulkas");
+        REQUIRE_FALSE(first.empty());
+        RankingContext context{first, 0.8, {brand == "techpro" ? "gaming laptop" : "kulkas"}};
+        CHECK(both.picks_in_store("What's the price?", context) == both.picks_in_memory("What's the price?", context));
+        CHECK(both.picks_in_store("which one is cheapest?", context) == both.picks_in_memory("which one is cheapest?", context));
+    }
+}
+
+TEST_CASE("store: a catalog from schema 1 is upgraded with its products, their kinds and its words") {
+    TempDir dir;
+    auto path = dir.file("old.db");
+    create_sqlite_schema_at(path, 1);
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(db, R"sql(
+        INSERT INTO brands (id, name) VALUES ('oldshop', 'Old Shop');
+        INSERT INTO products (brand_id, id, position, name, category, price, features)
+        VALUES ('oldshop', 'p1', 0, 'Lenovo IdeaPad Gaming 3', 'Laptop', 12000000, '["RTX 3050 graphics"]'),
+               ('oldshop', 'p2', 1, 'Logitech Wireless Mouse M185', 'Accessory', 150000, '[]');
+    )sql", nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(db);
+    auto store = open_sqlite_store({path});
+    CHECK(query(path, "PRAGMA user_version") == sqlite_schema_version());
+    auto in_memory = store->load_brands(1000);
+    REQUIRE(in_memory.size() == 1);
+    REQUIRE(in_memory[0].products.size() == 2);
+    CHECK(in_memory[0].products[0].name == "Lenovo IdeaPad Gaming 3");
+    auto in_store = store->load_brands(0);
+    REQUIRE(in_store[0].catalog_in_store);
+    CHECK(in_store[0].vocabulary->contains("ideapad")); // its words, worked out at the first load
+    CHECK(query(path, "SELECT count(*) FROM product_kinds WHERE kind = 'laptop'") == 1);
+    ProductSearch search;
+    search.brand_id = "oldshop";
+    search.kinds = {"laptop"};
+    auto found = store->search_products(search);
+    REQUIRE(found.size() == 1);
+    CHECK(found[0].id == "p1");
+    search.kinds = {};
+    search.groups = {{"wireless"}};
+    found = store->search_products(search);
+    REQUIRE(found.size() == 1);
+    CHECK(found[0].id == "p2");
 }

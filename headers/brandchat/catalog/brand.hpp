@@ -26,7 +26,8 @@ struct Product {
     std::vector<std::pair<std::string, std::string>> specifications; // in file order
     bool availability = true;
 
-    std::string json;         // the product as the protocol shows it, serialized once at load
+    std::string json;         // the product as the protocol shows it, serialized once at load (empty:
+                              // a candidate read from the store, product_json() when suggested)
     std::string search_text;  // lowercased name, category, description, features and specs
     std::string name_text;    // lowercased name, category and features: where a match counts fully
     // The kinds of product it is (category concepts, query.hpp), which a request for a kind must
@@ -58,7 +59,12 @@ struct Brand {
     // besides the server's own page, localhost and --allowed-origins ("*": any).
     std::vector<std::string> allowed_origins;
     std::string created_at, updated_at;
-    std::vector<Product> products;
+    std::vector<Product> products;          // empty when catalog_in_store
+    std::size_t product_count = 0;          // products.size(), or the store's count
+    std::vector<std::string> categories;    // distinct, in catalog order
+    // A catalog too large to rank in memory (--in-memory-products): its products stay in the
+    // store, and each message ranks the candidates the store's full-text index finds.
+    bool catalog_in_store = false;
     // Every word of every product, with where it occurs: product index << 2 | in search_text (1),
     // in name_text (2). Built at load (build_word_index, ranking.hpp).
     std::unordered_map<std::string, std::vector<std::uint32_t>> word_index;
@@ -77,7 +83,10 @@ struct Brand {
 // Fills a product's derived fields (json, search_text, name_text) from its data. Brands built
 // from anything but parse_brand (the store) call it for each product, then build_word_index
 // (ranking.hpp) for the brand.
-void derive_product_fields(Product& product);
+// Without `with_json` the json field stays empty (product_json makes it when it is needed).
+void derive_product_fields(Product& product, bool with_json = true);
+// The product as the protocol shows it.
+std::string product_json(Product const& product);
 
 // All brands, by id. Immutable once loaded, so replies can hold a pointer while they stream.
 class BrandCatalog {

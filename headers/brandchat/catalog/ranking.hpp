@@ -56,7 +56,12 @@ bool contains_word(std::string_view text, std::string_view word);
 // letters), sorted. Looking a single word up in them answers contains_word in log time.
 std::vector<std::string> distinct_words(std::string_view text);
 
-// Fills brand.word_index from its products' distinct words.
-void build_word_index(Brand& brand);
+// The kinds of product it is (Product::kinds), from its words.
+std::vector<Concept const*> kinds_of_product(Product const& product);
+
+// Fills brand.word_index, concept_matches and vocabulary from its products' distinct words, and
+// each product's kinds. For one message's candidates (`whole_catalog` false) only the kinds a
+// product does not have yet: the ranking then scans their texts for the query's words.
+void build_word_index(Brand& brand, bool whole_catalog = true);
 
 } // namespace brandchat

@@ -27,6 +27,7 @@ struct Options {
     std::string database = "brandchat.db"; // an SQLite file, or ":memory:" to keep nothing
     std::string import_brands;             // a folder of brand files to import at start (replacing same ids)
     std::chrono::seconds conversation_expiry{std::chrono::hours(24 * 30)};
+    std::size_t in_memory_products = 5000; // larger catalogs are searched in the store's full-text index
 
     // Protocol limits.
     std::size_t max_message_chars = 1000;

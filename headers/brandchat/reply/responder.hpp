@@ -44,6 +44,9 @@ struct ReplyRequest {
     std::vector<Turn> history;   // earlier turns of the conversation, oldest first
     Query query;
     Ranking ranking;             // the products this reply is about
+    // For a catalog kept in the store: the products the ranking chose from (its suggestions
+    // point into them), kept as long as the request.
+    std::shared_ptr<Brand const> candidates;
 };
 
 // A failure the client should hear about. `what()` is safe to show: no secrets, no raw bodies.

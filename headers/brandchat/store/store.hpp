@@ -15,7 +15,7 @@
 // - A conversation expires `expiry` after its last recorded exchange: it is no longer loaded, and
 //   its rows are deleted a bounded number at a time as writes go on.
 // - Everything runs on the server's one event loop thread; no call blocks for longer than one
-//   small transaction.
+//   small transaction or one search.
 #pragma once
 
 #include "brandchat/catalog/brand.hpp"
@@ -46,6 +46,21 @@ struct Exchange {
     std::int64_t at_ms = 0;                    // wall clock, milliseconds since the epoch
 };
 
+// A search of one brand's products in the store's full-text index (FTS5), for a brand whose
+// catalog is kept there (Brand::catalog_in_store). What is asked for comes as groups of
+// alternatives ("laptop" or "notebook"; "gaming"): products matching every group first, in the
+// catalog's order, then those missing one group; for "cheapest", the cheapest of those matching.
+struct ProductSearch {
+    std::string brand_id;
+    std::vector<std::string> kinds;               // products of any of these kinds (Concept::name)
+    std::vector<std::vector<std::string>> groups; // words or phrases; none (nor kinds): the catalog in order
+    std::optional<double> max_price, min_price;
+    bool in_stock_only = false;
+    bool cheapest = false, priciest = false;   // also the cheapest (priciest) products matching
+    std::vector<std::string> ids;              // these products too, when the brand has them
+    std::size_t limit = 48;                    // per ordering
+};
+
 struct StoreCounters {
     std::uint64_t exchanges_written = 0;
     std::uint64_t commits = 0;          // transactions: exchanges_written / commits is the batch size
@@ -65,7 +80,12 @@ public:
 
     virtual std::string describe() const = 0;      // for the start-up log
     virtual std::size_t brand_count() = 0;
-    virtual std::vector<Brand> load_brands() = 0;  // every brand, inactive ones too, sorted by id
+    // Every brand, inactive ones too, sorted by id; with its products when it has at most
+    // `in_memory_products` of them, else with catalog_in_store set, its count and categories.
+    virtual std::vector<Brand> load_brands(std::size_t in_memory_products) = 0;
+    // Products of a brand whose catalog is kept here, distinct, best first (words, then price).
+    virtual std::vector<Product> search_products(ProductSearch const& search) = 0;
+    virtual std::vector<Product> list_products(std::string const& brand_id, std::size_t offset, std::size_t limit) = 0;
     // Inserts or replaces these brands (by id) and their products: a replaced brand's products are
     // exactly the given ones afterwards.
     virtual void save_brands(std::vector<Brand> const& brands) = 0;
