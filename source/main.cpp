@@ -135,8 +135,8 @@ int main(int argc, char** argv) {
     for (auto const& b : context.brands.active()) active += (active.empty() ? "" : ", ") + b->id;
     log::info("brandchat ", BRANDCHAT_VERSION, " listening on ", context.options.host, ":", port, " (ws://",
               context.options.host, ":", port, "/ws/chat/{brand_id})");
-    log::info("brands: ", context.brands.active().size(), " active of ", context.brands.size(), " (", active, ") from ",
-              context.options.resources);
+    log::info("brands: ", context.brands.active().size(), " active of ", context.brands.size(), " (", active, ") in the ",
+              context.store->describe());
     log::info("responder: ", context.responder->name());
     if (::getrlimit(RLIMIT_NOFILE, &files) == 0)
         log::info("open-file limit: ", files.rlim_cur, " (about ", files.rlim_cur / 2, " conversations with a model)");

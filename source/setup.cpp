@@ -20,9 +20,7 @@ void open_store(ServerContext& context) {
     std::string folder = o.import_brands;
     if (folder.empty() && context.store->brand_count() == 0) folder = (std::filesystem::path(o.resources) / "brands").string();
     if (!folder.empty()) {
-        auto imported = BrandCatalog::load_directory(folder);
-        std::vector<Brand> brands;
-        for (auto const& b : imported.all()) brands.push_back(*b);
+        auto brands = BrandCatalog::read_directory(folder);
         context.store->save_brands(brands);
         log::info("store: imported ", brands.size(), brands.size() == 1 ? " brand" : " brands", " from ", folder);
     }

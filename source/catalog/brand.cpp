@@ -99,7 +99,7 @@ std::string CompanyInfo::get(std::string const& key) const {
     return {};
 }
 
-Brand BrandCatalog::parse_brand(std::string_view text) {
+Brand BrandCatalog::parse_brand(std::string_view text, bool index) {
     boost::system::error_code ec;
     json::value doc = json::parse(text, ec);
     if (ec) throw std::runtime_error("not valid JSON: " + ec.message());
@@ -132,26 +132,35 @@ Brand BrandCatalog::parse_brand(std::string_view text) {
     b.updated_at = optional_string(o, "updated_at");
     if (auto const* ps = o.if_contains("products"); ps && ps->is_array())
         for (auto const& p : ps->get_array()) b.products.push_back(parse_product(p, b.id));
-    build_word_index(b);
+    if (index) build_word_index(b);
     return b;
 }
 
-BrandCatalog BrandCatalog::load_directory(std::string const& dir) {
+std::vector<Brand> BrandCatalog::read_directory(std::string const& dir) {
     namespace fs = std::filesystem;
-    BrandCatalog catalog;
     std::vector<fs::path> files;
     for (auto const& entry : fs::directory_iterator(dir))
         if (entry.is_regular_file() && entry.path().extension() == ".json") files.push_back(entry.path());
     std::sort(files.begin(), files.end());
+    std::vector<Brand> brands;
     for (auto const& path : files) {
         std::ifstream in(path, std::ios::binary);
         std::stringstream buffer;
         buffer << in.rdbuf();
         try {
-            catalog.add(parse_brand(buffer.str()));
+            brands.push_back(parse_brand(buffer.str(), false));
         } catch (std::exception const& e) {
             throw std::runtime_error(path.string() + ": " + e.what());
         }
+    }
+    return brands;
+}
+
+BrandCatalog BrandCatalog::load_directory(std::string const& dir) {
+    BrandCatalog catalog;
+    for (auto& b : read_directory(dir)) {
+        build_word_index(b);
+        catalog.add(std::move(b));
     }
     return catalog;
 }

@@ -93,7 +93,11 @@ class BrandCatalog {
 public:
     // Loads every *.json under dir. Throws std::runtime_error naming the file on bad data.
     static BrandCatalog load_directory(std::string const& dir);
-    static Brand parse_brand(std::string_view json_text); // throws std::runtime_error
+    // The brands of every *.json under dir, sorted by file name, without the indexes ranking
+    // needs (for an import into the store). Throws std::runtime_error naming the file on bad data.
+    static std::vector<Brand> read_directory(std::string const& dir);
+    // Throws std::runtime_error. Without `index`, build_word_index (ranking.hpp) is not run.
+    static Brand parse_brand(std::string_view json_text, bool index = true);
 
     void add(Brand brand);
     std::shared_ptr<Brand const> find(std::string const& id) const;           // any brand
