@@ -7,13 +7,19 @@
     bench_lib.py wait-calm MAX_PCT TIMEOUT_S [MAX_STEAL_PCT]
                                                   wait until other processes use < MAX_PCT of a core
                                                   (and the hypervisor steals < MAX_STEAL_PCT)
-    bench_lib.py startup --bin B --runs N [--env K=V]... [ARG...]
-                                                  exec to first successful GET /health, ms, as JSON
+    bench_lib.py startup --bin B --runs N [--env K=V]... [--unset K]... [--timeout-s S] [--stderr FILE] [ARG...]
+                                                  exec to first successful GET /health, ms, and the
+                                                  server's RSS then, as JSON
     bench_lib.py cancel-match LOAD.json REQUESTS.json
                                                   client close -> upstream stream closed, as JSON
     bench_lib.py report RESULTS_DIR MARKDOWN SVG  write the benchmark report and the latency chart
     bench_lib.py report-slow RESULTS_DIR MARKDOWN put part 7 (slow readers) from RESULTS_DIR into the
                                                   report MARKDOWN, keeping the rest (tools/bench --only slow)
+    bench_lib.py report-store RESULTS_DIR MARKDOWN    the same for part 8 (persistence; --only store)
+    bench_lib.py report-catalog RESULTS_DIR MARKDOWN  the same for part 9 (a large catalog; --only catalog)
+    bench_lib.py chat-rtt --port P --brands A,B [--chats N] [--warmup W] [--max-seconds S]
+                                                  part 9's client: a chat's round trip per brand, one at a
+                                                  time, the brands taking turns, as JSON
 
 The pure functions (percentiles, matching, verdicts, the SVG) are tested by
 tools/load/test/bench_lib_test.py. Standard library only.
@@ -21,6 +27,7 @@ tools/load/test/bench_lib_test.py. Standard library only.
 
 from __future__ import annotations
 
+import base64
 import datetime
 import glob
 import html
@@ -30,6 +37,7 @@ import os
 import platform
 import re
 import socket
+import struct
 import subprocess
 import sys
 import time
@@ -436,33 +444,51 @@ def health_ok(port):
         return False
 
 
-def measure_startup(binary, runs, env_pairs, extra_args, unset=(), timeout_s=10.0):
+def proc_status_kib(pid, field):
+    """A `VmRSS`-style line of /proc/PID/status in KiB, or None."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def measure_startup(binary, runs, env_pairs, extra_args, unset=(), timeout_s=10.0, stderr_path=None):
+    """Each run: exec, poll GET /health every 0.5 ms until it answers 200 (ms), the server's VmRSS
+    and VmHWM at that moment, then SIGTERM. stderr_path: the servers' stderr is appended there."""
     env = dict(os.environ)
     for key in unset:
         env.pop(key, None)
     env.update(parse_kv_strings(env_pairs))
     results = []
+    log = open(stderr_path, "ab") if stderr_path else subprocess.DEVNULL
     for _ in range(runs):
         port = free_port()
         args = [binary, "--host", "127.0.0.1", "--port", str(port)] + list(extra_args)
         t0 = time.monotonic()
-        proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        served = None
+        proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=log)
+        served = rss = hwm = None
         while time.monotonic() - t0 < timeout_s:
             if health_ok(port):
                 served = (time.monotonic() - t0) * 1000.0
+                rss, hwm = proc_status_kib(proc.pid, "VmRSS"), proc_status_kib(proc.pid, "VmHWM")
                 break
             if proc.poll() is not None:
                 break
             time.sleep(0.0005)
         proc.terminate()
         try:
-            proc.wait(timeout=5)
+            proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
-        results.append({"ms": served, "exit": proc.returncode})
+        results.append({"ms": served, "exit": proc.returncode, "rss_kib": rss, "hwm_kib": hwm})
         time.sleep(0.2)
+    if stderr_path:
+        log.close()
     served = [r["ms"] for r in results if r["ms"] is not None]
     return {
         "runs": results,
@@ -470,6 +496,7 @@ def measure_startup(binary, runs, env_pairs, extra_args, unset=(), timeout_s=10.
         "min_ms": min(served) if served else None,
         "max_ms": max(served) if served else None,
         "failed": sum(1 for r in results if r["ms"] is None),
+        "timeout_s": timeout_s,
     }
 
 
@@ -539,6 +566,10 @@ def load_run(directory):
     pids = [run["params"].get("server_pid"), run["params"].get("mock_pid")]
     run["cpu"] = cpu_share(before, after, [p for p in pids if p]) if before and after else None
     run["waits"] = process_waits(before, after, run["params"], run["load"]) if before and after else {}
+    for key, name in (("startup_import", "startup-import.json"), ("startup_reopen", "startup-reopen.json"), ("chats", "chats.json")):
+        value = _load(os.path.join(directory, name))  # part 9's
+        if value is not None:
+            run["extra"][key] = value
     cancel_match = _load(os.path.join(directory, "cancel_match.json"))
     if cancel_match:
         run["extra"]["summary"] = cancel_match.get("summary")
@@ -598,11 +629,11 @@ def other_cpu(run):
     return max(0.0, cpu.get("processes_pct", cpu["machine_busy_pct"]) - used)
 
 
-def server_log_summary(run_dirs):
+def server_log_summary(run_dirs, names=("server.log",)):
     counts = Counter()
     samples = []
     for d in run_dirs:
-        for line in _read(os.path.join(d, "server.log")).splitlines():
+        for line in "\n".join(_read(os.path.join(d, name)) for name in names).splitlines():
             m = re.match(r"^\S+ (warn|error) (.*)$", line)
             if m:
                 counts[m.group(1)] += 1
@@ -990,8 +1021,10 @@ def write_report(results_dir, md_path, svg_path):
               f"{_num(st.get('max_ms'), 1)} ms | {st.get('failed', 0)} | {', '.join(_num(v, 1) for v in runs_ms)} |")
         w("")
 
-    # ---- part 7
+    # ---- parts 7, 8 and 9
     lines.extend(slow_section(slow_runs_of(runs), meta))
+    lines.extend(store_section(store_runs_of(runs), meta))
+    lines.extend(catalog_section(catalog_run_of(runs), meta))
 
     # ---- server behaviour
     w("## Server behaviour during the runs")
@@ -1008,6 +1041,8 @@ def write_report(results_dir, md_path, svg_path):
         w("- The server was alive at the end of every run (checked before it was stopped).")
     for r in served:
         L = r["load"]
+        if r["params"].get("part") == "catalog":
+            continue  # its chats are part 9's own client's
         if L is None:
             w(f"- {r['name']}: the load tool wrote no report. {html.escape(r['load_err'][:300])}")
             continue
@@ -1053,8 +1088,8 @@ def write_report(results_dir, md_path, svg_path):
                 command = command.replace(os.path.abspath(results_dir)[: -len(rel)], "")
             w(command)
     for r in sorted(runs.values(), key=lambda r: r["params"].get("order", 0)):
-        if r["params"].get("part") == "slow":
-            continue  # listed in part 7
+        if r["params"].get("part") in ("slow", "store", "catalog"):
+            continue  # listed in parts 7, 8 and 9
         w(f"# {r['name']}")
         for c in r["cmd"].splitlines():
             w(c)
@@ -1416,9 +1451,13 @@ def slow_section(slow_runs, meta, standalone=False):
     return lines
 
 
-def splice_section(markdown, section_lines, heading=SLOW_HEADING, before="## Server behaviour during the runs"):
+SERVER_HEADING = "## Server behaviour during the runs"
+
+
+def splice_section(markdown, section_lines, heading=SLOW_HEADING, before=SERVER_HEADING):
     """The report with its `heading` section (up to the next '## ' heading) replaced by
-    section_lines; without one, the section goes before the `before` heading, or at the end (pure)."""
+    section_lines; without one, the section goes before the `before` heading (or the first of
+    several that the report has), or at the end (pure)."""
     lines = markdown.split("\n") if markdown else []
     section = list(section_lines)
     if section and section[-1] != "":
@@ -1427,7 +1466,8 @@ def splice_section(markdown, section_lines, heading=SLOW_HEADING, before="## Ser
     if start is not None:
         end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
         return "\n".join(lines[:start] + section + lines[end:])
-    at = next((i for i, l in enumerate(lines) if l == before), None)
+    befores = (before,) if isinstance(before, str) else tuple(before)
+    at = next((lines.index(b) for b in befores if b in lines), None)
     if at is not None:
         return "\n".join(lines[:at] + section + lines[at:])
     if lines and lines[-1] != "":
@@ -1453,7 +1493,517 @@ def write_slow_part(results_dir, md_path):
     section = slow_section(slow_runs_of(load_runs(results_dir)), meta, standalone=True)
     existing = _read(md_path, "") or "# brandchat benchmarks\n"
     with open(md_path, "w") as f:
-        f.write(splice_section(existing, section))
+        f.write(splice_section(existing, section, before=PART_AFTER[SLOW_HEADING]))
+
+
+# ----------------------------------------------------------------------------------------------
+# Part 8: persistence (tools/bench --only store): the same load on --database :memory: and FILE
+
+STORE_HEADING = "## 8. Persistence"
+STORE_THROUGHPUT_RATIO = 0.90  # file / memory replies per second, at least
+STORE_TTFC_P50_MS = 0.1        # file − memory server-added time to first chunk p50, at most
+
+
+def within(value, limit):
+    """'met' when value <= limit; 'not measured' for None (pure)."""
+    return "not measured" if value is None else "met" if value <= limit else "missed"
+
+
+def store_figures(run):
+    """One part-8 run's figures (pure): replies/s, the server's CPU per reply (µs, from its
+    /proc/PID/stat ticks over the load), the server-added time to first chunk and chunk gap (µs)
+    and, for a file, the store's counters from /health at the end and the file's size."""
+    params, load = run["params"], run.get("load") or {}
+    chat = load.get("chat") or {}
+    cpu = run.get("cpu") or {}
+    replies = chat.get("replies")
+    server_pct = cpu.get(str(params.get("server_pid")))
+    store = (run.get("health") or {}).get("store") or {}
+    written, commits = store.get("exchanges_written"), store.get("commits")
+    mock = run.get("mock_stats") or {}
+    total_s = load.get("total_s") or 0
+    return {
+        "pair": params.get("pair"), "database": params.get("database"), "stage": params.get("stage"),
+        "replies": replies, "replies_per_s": chat.get("replies_per_s"), "reply_errors": chat.get("reply_errors"),
+        "upstream_tokens_per_s": mock.get("completed", 0) * params["tokens"] / total_s
+                                 if mock and params.get("tokens") and total_s > 0 else None,
+        "server_cpu_pct": server_pct,
+        "cpu_per_reply_us": 1e6 * server_pct / 100.0 * cpu["seconds"] / replies
+                            if server_pct is not None and replies and cpu.get("seconds") else None,
+        "ttfc_p50": _lat(load, "first_chunk_server_added", "p50"), "ttfc_p99": _lat(load, "first_chunk_server_added", "p99"),
+        "gap_p50": _lat(load, "chunk_gap_server_added", "p50"), "gap_p99": _lat(load, "chunk_gap_server_added", "p99"),
+        "exchanges_written": written, "commits": commits, "write_errors": store.get("write_errors"),
+        "mean_batch": written / commits if written is not None and commits else None,
+        "db_bytes": (run.get("extra") or {}).get("db_bytes") if params.get("database") == "file" else None,
+        "other_cpu_pct": other_cpu(run),
+    }
+
+
+def store_summary(figures):
+    """Medians per stage and database, and the verdicts (pure): the throughput ratio file/memory
+    of the saturation runs' replies/s, and the file − memory difference of the server-added time
+    to first chunk p50 (ms) in each stage."""
+    def med(stage, database, key):
+        values = [f[key] for f in figures if f["stage"] == stage and f["database"] == database and f[key] is not None]
+        return _median(values) if values else None
+
+    out = {}
+    for stage in ("saturation", "paced"):
+        for database in ("memory", "file"):
+            out[(stage, database)] = {key: med(stage, database, key) for key in
+                                      ("replies_per_s", "upstream_tokens_per_s", "cpu_per_reply_us", "ttfc_p50", "ttfc_p99",
+                                       "gap_p50", "gap_p99", "mean_batch")}
+    mem, fil = out[("saturation", "memory")], out[("saturation", "file")]
+    ratio = fil["replies_per_s"] / mem["replies_per_s"] if fil["replies_per_s"] and mem["replies_per_s"] else None
+    out["throughput_ratio"] = ratio
+    out["throughput_verdict"] = verdict(ratio, STORE_THROUGHPUT_RATIO, below=False)
+    for stage in ("saturation", "paced"):
+        a, b = out[(stage, "memory")]["ttfc_p50"], out[(stage, "file")]["ttfc_p50"]
+        diff = None if a is None or b is None else (b - a) / 1000.0
+        out[f"ttfc_diff_ms_{stage}"] = diff
+        out[f"ttfc_verdict_{stage}"] = within(diff, STORE_TTFC_P50_MS)
+    return out
+
+
+def _signed_ms(v):
+    return "–" if v is None else f"{v:+.3f}"
+
+
+def _standalone_note(meta, only):
+    """The line a part run alone begins with: when, on what, and that the rest of the report is another run's (pure)."""
+    machine = meta.get("machine", {})
+    return (f"Run alone (`tools/bench{' --quick' if meta.get('mode') == 'quick' else ''} --only {only}`) on {machine.get('date', '?')}, "
+            f"{machine.get('nproc', '?')} cores, load average {' '.join(machine.get('loadavg', []))} at the start; "
+            f"server `{meta.get('server_version', '?')}`, binary sha256 `{meta.get('server_sha256', '?')[:16]}`…"
+            + (f" ({meta['code']}" + ("" if meta.get("server_source") in (None, "", "build/brandchat")
+                                      else f", server binary `{meta['server_source']}`") + ")" if meta.get("code") else "")
+            + "; the other parts of this report come from the run named at the top.")
+
+
+def _commands(lines, runs):
+    lines.append("```sh")
+    for r in runs:
+        lines.append(f"# {r['name']}")
+        lines.extend(r["cmd"].splitlines())
+    lines.append("```")
+    lines.append("")
+
+
+def store_section(store_runs, meta, standalone=False):
+    """The report's part 8 as Markdown lines (pure)."""
+    lines = [STORE_HEADING, ""]
+    w = lines.append
+    if not store_runs:
+        w("Not run.")
+        w("")
+        return lines
+    if standalone:
+        w(_standalone_note(meta, "store"))
+        w("")
+    if meta.get("mode") == "quick":
+        w("*Quick mode: one pair of short runs, so these verdicts are only indicative; `tools/bench --only store` "
+          "(three pairs or more) is the measurement.*")
+        w("")
+    figs = [store_figures(r) for r in store_runs]
+    sat = [(r, f) for r, f in zip(store_runs, figs) if f["stage"] == "saturation"]
+    paced = [(r, f) for r, f in zip(store_runs, figs) if f["stage"] == "paced"]
+    pairs = max((f["pair"] or 0) for f in figs)
+    s = store_summary(figs)
+    p_sat = sat[0][0]["params"] if sat else {}
+    p_paced = paced[0][0]["params"] if paced else {}
+    w(f"What keeping the conversations costs. Each row is a fresh mock and a fresh server, run with `--database :memory:` "
+      "(**memory**: nothing kept) or `--database FILE` (**file**: a new SQLite file in the run's folder, which "
+      "imports the bundled brands at start); every finished exchange is written, one transaction per turn of the "
+      "event loop, before its `complete` is sent. The two alternate, memory first, "
+      f"{pairs} pair{'s' if pairs != 1 else ''} of each stage, so that a machine that gets busier or quieter "
+      "during the part moves both alike. The model is the mock, as in parts 1–3, so that these figures read beside "
+      "theirs (the built-in responder would add its catalog answer to every reply).")
+    w("")
+    if sat:
+        w(f"**Saturation** (part 3's workload): the mock streams {p_sat.get('tokens')} tokens per answer with no delay, "
+          f"{p_sat.get('connections', 0):,} clients send back to back for {p_sat.get('duration_s')} s. **Replies/s** are "
+          "the `complete` frames the clients received; **CPU per reply** = the server's user + system time "
+          "(`/proc/PID/stat`) over the run / replies. The server-added time to first chunk is the load tool's "
+          "(`--expect-first-token-ms 0`, so all of the time to first chunk): here it is mostly the time a chat "
+          "message waits behind everybody else's work in the saturated loop. The store's counters come from "
+          "`GET /health` at the end of each run (with `:memory:` the same store writes to an in-memory "
+          "database); **batch** = exchanges written / commits.")
+        w("")
+        w("| pair | database | run (s) | replies/s | upstream tokens/s | reply errors | server CPU | CPU per reply | "
+          "TTFC p50 | TTFC p99 | exchanges written | commits | batch | write errors | file size | other CPU |")
+        w("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+        for r, f in sat:
+            L = r.get("load") or {}
+            w(f"| {f['pair']} | {f['database']} | {_num(L.get('total_s'), 1)} | {_num(f['replies_per_s'])} | "
+              f"{_num(f['upstream_tokens_per_s'])} | {_num(f['reply_errors'])} | {_pct(f['server_cpu_pct'])} | "
+              f"{_num(f['cpu_per_reply_us'], 0)} µs | {_ms(f['ttfc_p50'])} ms | {_ms(f['ttfc_p99'])} ms | "
+              f"{_num(f['exchanges_written'])} | {_num(f['commits'])} | {_num(f['mean_batch'], 1)} | {_num(f['write_errors'])} | "
+              f"{_mib(f['db_bytes'])} | {_pct(f['other_cpu_pct'])} |")
+        w("")
+        m, fl = s[("saturation", "memory")], s[("saturation", "file")]
+        w(f"Medians: memory {_num(m['replies_per_s'])} replies/s, {_num(m['cpu_per_reply_us'], 0)} µs of server CPU per "
+          f"reply, TTFC p50 {_ms(m['ttfc_p50'])} / p99 {_ms(m['ttfc_p99'])} ms; file {_num(fl['replies_per_s'])} replies/s, "
+          f"{_num(fl['cpu_per_reply_us'], 0)} µs per reply, TTFC p50 {_ms(fl['ttfc_p50'])} / p99 {_ms(fl['ttfc_p99'])} ms, "
+          f"{_num(fl['mean_batch'], 1)} exchanges per commit.")
+        w("")
+    if paced:
+        w(f"**Paced** (part 1–2's lowest level): {p_paced.get('connections', 0):,} conversations streaming at "
+          f"{p_paced.get('token_delay_ms')} ms per token (first token {p_paced.get('token_delay_ms')} ms after the headers), "
+          f"{p_paced.get('tokens')} tokens each, started at random at {_num(p_paced.get('ramp_per_s'))}/s, "
+          f"{p_paced.get('duration_s')} s; server-added = measured − D, as in parts 1–2. The loop is not saturated "
+          "here, so the time to first chunk is the server's own work on a message (and the machine's wake-ups), and "
+          "a commit shows up in it only when it lands between a message and its first chunk.")
+        w("")
+        w("| pair | database | replies | TTFC − D p50 | p90 | p99 | gap − D p50 | p99 | server CPU | CPU per reply | "
+          "exchanges written | commits | batch | write errors | other CPU |")
+        w("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+        for r, f in paced:
+            L = r.get("load") or {}
+            w(f"| {f['pair']} | {f['database']} | {_num(f['replies'])} | {_ms(f['ttfc_p50'])} | "
+              f"{_ms(_lat(L, 'first_chunk_server_added', 'p90'))} | {_ms(f['ttfc_p99'])} | {_ms(f['gap_p50'])} | {_ms(f['gap_p99'])} | "
+              f"{_pct(f['server_cpu_pct'])} | {_num(f['cpu_per_reply_us'], 0)} µs | {_num(f['exchanges_written'])} | "
+              f"{_num(f['commits'])} | {_num(f['mean_batch'], 1)} | {_num(f['write_errors'])} | {_pct(f['other_cpu_pct'])} |")
+        w("")
+    w("| target | memory | file | measured | |")
+    w("| --- | ---: | ---: | ---: | --- |")
+    m, fl = s[("saturation", "memory")], s[("saturation", "file")]
+    w(f"| saturation throughput, file / memory ≥ {STORE_THROUGHPUT_RATIO:.2f} (median replies/s) | {_num(m['replies_per_s'])} | "
+      f"{_num(fl['replies_per_s'])} | {_num(s['throughput_ratio'], 3)} | **{s['throughput_verdict']}** |")
+    for stage, label in (("paced", f"{p_paced.get('connections', 0):,} conversations at {p_paced.get('token_delay_ms')} ms per token"),
+                         ("saturation", "at saturation")):
+        if not (paced if stage == "paced" else sat):
+            continue
+        a, b = s[(stage, "memory")]["ttfc_p50"], s[(stage, "file")]["ttfc_p50"]
+        w(f"| server-added time to first chunk p50, file − memory ≤ {STORE_TTFC_P50_MS} ms, {label} (median of the runs' p50) | "
+          f"{_ms(a)} ms | {_ms(b)} ms | {_signed_ms(s[f'ttfc_diff_ms_{stage}'])} ms | **{s[f'ttfc_verdict_{stage}']}** |")
+    w("")
+    errors = sum(f["write_errors"] or 0 for f in figs)
+    short = [f for f in figs if f["database"] == "file" and f["exchanges_written"] is not None and f["replies"]
+             and f["exchanges_written"] < f["replies"]]
+    bad = [f"{r['name']}: the server {r.get('server_state', 'unknown')}" for r in store_runs if r.get("server_state") != "alive"]
+    counts, _, _ = server_log_summary([r["dir"] for r in store_runs if r.get("dir")])
+    w(("; ".join(bad) if bad else "The server was alive at the end of every run")
+      + f"; its log had {counts.get('warn', 0)} warnings and {counts.get('error', 0)} errors"
+      + f"; the store counted {errors} write errors"
+      + (f"; in {', '.join(str(f['pair']) + ' ' + f['stage'] for f in short)} it wrote fewer exchanges than the clients got replies"
+         if short else "; every file run wrote at least as many exchanges as its clients got replies")
+      + " (a reply still streaming at the stop is written when it ends).")
+    w("")
+    w("How it was run (ports and pids picked at run time):")
+    w("")
+    _commands(lines, store_runs)
+    return lines
+
+
+def _mib(v):
+    return "–" if v is None else f"{v / 1048576:,.1f} MiB"
+
+
+def store_runs_of(runs):
+    return sorted((r for r in runs.values() if r["params"].get("part") == "store"),
+                  key=lambda r: r["params"].get("order", 0))
+
+
+# ----------------------------------------------------------------------------------------------
+# Part 9: a large catalog (tools/bench --only catalog): start-up, RSS, a chat's round trip
+
+CATALOG_HEADING = "## 9. A large catalog"
+CATALOG_STARTUP_MS = 3000.0   # start-up on the file after the first import, under
+CATALOG_RSS_KIB = 300e6 / 1024  # server RSS under 300 MB (292,969 KiB)
+CATALOG_RTT_RATIO = 2.0       # the big brand's median round trip / the bundled one's, at most
+CATALOG_MESSAGES = ["I need a gaming laptop", "monitor 27 inch 4K", "cheapest phone", "laptop under 10 juta", "What's the price?"]
+
+
+class WebSocketClient:
+    """Just enough of a WebSocket client for the benchmark (standard library): masked text frames
+    out; text frames in, pings answered."""
+
+    def __init__(self, port, path, timeout_s=60.0):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout_s)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        key = base64.b64encode(os.urandom(16)).decode()
+        self.sock.sendall((f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                           f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n").encode())
+        self.buf = b""
+        while b"\r\n\r\n" not in self.buf:
+            self._more()
+        head, self.buf = self.buf.split(b"\r\n\r\n", 1)
+        if not head.startswith(b"HTTP/1.1 101"):
+            raise ConnectionError(f"upgrade refused: {head[:60]!r}")
+
+    def _more(self):
+        data = self.sock.recv(1 << 16)
+        if not data:
+            raise ConnectionError("the server closed the connection")
+        self.buf += data
+
+    def _take(self, n):
+        while len(self.buf) < n:
+            self._more()
+        out, self.buf = self.buf[:n], self.buf[n:]
+        return out
+
+    def _send_frame(self, opcode, payload):
+        mask = os.urandom(4)
+        n = len(payload)
+        head = bytes([0x80 | opcode])
+        if n < 126:
+            head += bytes([0x80 | n])
+        elif n < 65536:
+            head += bytes([0x80 | 126]) + struct.pack(">H", n)
+        else:
+            head += bytes([0x80 | 127]) + struct.pack(">Q", n)
+        self.sock.sendall(head + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload)))
+
+    def send(self, obj):
+        self._send_frame(0x1, json.dumps(obj).encode())
+
+    def receive(self):
+        """The next text message, parsed."""
+        message = b""
+        while True:
+            b0, b1 = self._take(2)
+            n = b1 & 0x7F
+            if n == 126:
+                n = struct.unpack(">H", self._take(2))[0]
+            elif n == 127:
+                n = struct.unpack(">Q", self._take(8))[0]
+            payload = self._take(n)
+            opcode = b0 & 0x0F
+            if opcode == 0x8:
+                raise ConnectionError("close frame")
+            if opcode == 0x9:
+                self._send_frame(0xA, payload)
+                continue
+            if opcode in (0x1, 0x0):
+                message += payload
+                if b0 & 0x80:
+                    return json.loads(message)
+
+    def close(self):
+        try:
+            self._send_frame(0x8, struct.pack(">H", 1000))
+            self.sock.close()
+        except OSError:
+            pass
+
+
+def one_chat(ws, message, conversation_id):
+    """Sends one chat message and reads its reply: (record, conversation id). Times are ms from
+    just before the frame is written to the first chunk and to the `complete` (or `error`)."""
+    data = {"message": message, "conversation_id": conversation_id, "user_id": "bench", "voice": False}
+    t0 = time.perf_counter()
+    ws.send({"type": "chat", "data": data})
+    first, chunks = None, 0
+    while True:
+        frame = ws.receive()
+        kind, body = frame.get("type"), frame.get("data") or {}
+        if kind == "chunk":
+            chunks += 1
+            if first is None:
+                first = (time.perf_counter() - t0) * 1000.0
+        elif kind in ("complete", "error"):
+            ms = (time.perf_counter() - t0) * 1000.0
+            record = {"message": message, "ms": ms, "first_chunk_ms": first, "chunks": chunks,
+                      "products": len(body.get("suggested_products") or []) if kind == "complete" else None,
+                      "error": body.get("message") if kind == "error" else None}
+            return record, body.get("conversation_id", conversation_id)
+
+
+def chat_round_trips(port, brands, messages, chats, warmup=0, max_seconds=None):
+    """One client per brand, one chat at a time: the brands take turns (which one goes first
+    alternates), each going through `messages` in order in one conversation and starting a new
+    one when they run out. The first `warmup` chats of each brand are not kept."""
+    clients = {}
+    for brand in brands:
+        clients[brand] = WebSocketClient(port, f"/ws/chat/{brand}")
+        clients[brand].receive()  # the welcome
+    conversation = {brand: None for brand in brands}
+    kept, start, stopped_early = [], time.monotonic(), False
+    for i in range(warmup + chats):
+        message = messages[i % len(messages)]
+        if i % len(messages) == 0:
+            conversation = {brand: None for brand in brands}
+        for brand in (brands if i % 2 == 0 else list(reversed(brands))):
+            record, conversation[brand] = one_chat(clients[brand], message, conversation[brand])
+            if i >= warmup:
+                kept.append(dict(record, brand=brand))
+        if max_seconds and time.monotonic() - start > max_seconds:
+            stopped_early = i + 1 < warmup + chats
+            break
+    for ws in clients.values():
+        ws.close()
+    return {"brands": list(brands), "messages": list(messages), "chats_per_brand": chats, "warmup": warmup,
+            "stopped_early": stopped_early, "elapsed_s": time.monotonic() - start, "chats": kept}
+
+
+def round_trip_summary(chats, brands):
+    """Per brand (pure): chats, errors, round trip median / p90 / p99 / max and first chunk median
+    (ms), products per reply; and per brand and message the median round trip."""
+    out = {}
+    for brand in brands:
+        mine = [c for c in chats if c["brand"] == brand]
+        ok = [c for c in mine if c["error"] is None]
+        ms = [c["ms"] for c in ok]
+        first = [c["first_chunk_ms"] for c in ok if c["first_chunk_ms"] is not None]
+        per_message = {}
+        for c in ok:
+            per_message.setdefault(c["message"], []).append(c["ms"])
+        out[brand] = {"chats": len(mine), "errors": len(mine) - len(ok),
+                      "median_ms": _median(ms) if ms else None, "p90_ms": percentile(ms, 90), "p99_ms": percentile(ms, 99),
+                      "max_ms": max(ms) if ms else None, "first_chunk_median_ms": _median(first) if first else None,
+                      "products_mean": sum(c["products"] for c in ok) / len(ok) if ok else None,
+                      "by_message": {m: _median(v) for m, v in per_message.items()}}
+    return out
+
+
+def catalog_figures(run):
+    """Part 9's figures from its run folder's raw files (pure on what load_run read, plus the
+    extra files: startup-import.json, startup-reopen.json, chats.json)."""
+    x = run.get("extra") or {}
+    first = x.get("startup_import") or {}
+    reopen = x.get("startup_reopen") or {}
+    chats = x.get("chats") or {}
+    brands = chats.get("brands") or []
+    rtt = round_trip_summary(chats.get("chats") or [], brands)
+    big, small = x.get("big_brand"), x.get("small_brand")
+    a, b = (rtt.get(small) or {}).get("median_ms"), (rtt.get(big) or {}).get("median_ms")
+    ratio = b / a if a and b is not None else None
+    reopen_rss = [r["rss_kib"] for r in reopen.get("runs", []) if r.get("rss_kib")]
+    rss_max = max([v for v in (x.get("rss_after_start_kib"), x.get("rss_after_chats_kib"), x.get("hwm_kib")) if v] or [0]) or None
+    return {"first": first, "reopen": reopen, "rtt": rtt, "ratio": ratio, "brands": brands,
+            "first_ms": ((first.get("runs") or [{}])[0]).get("ms"),
+            "reopen_rss_median_kib": _median(reopen_rss) if reopen_rss else None,
+            "rss_judged_kib": rss_max,
+            "startup_verdict": verdict(reopen.get("median_ms"), CATALOG_STARTUP_MS),
+            "rss_verdict": verdict(rss_max, CATALOG_RSS_KIB),
+            "rtt_verdict": within(ratio, CATALOG_RTT_RATIO),
+            "stopped_early": chats.get("stopped_early"), "chats_per_brand": chats.get("chats_per_brand"),
+            "elapsed_s": chats.get("elapsed_s")}
+
+
+def catalog_section(catalog_run, meta, standalone=False):
+    """The report's part 9 as Markdown lines (pure)."""
+    lines = [CATALOG_HEADING, ""]
+    w = lines.append
+    if not catalog_run:
+        w("Not run.")
+        w("")
+        return lines
+    if standalone:
+        w(_standalone_note(meta, "catalog"))
+        w("")
+    p, x = catalog_run["params"], catalog_run.get("extra") or {}
+    f = catalog_figures(catalog_run)
+    big, small = x.get("big_brand", "bigshop"), x.get("small_brand", "techpro")
+    n = p.get("products", 0)
+    if meta.get("mode") == "quick":
+        w(f"*Quick mode: a brand of {n:,} products, not 100,000, and fewer chats, so these verdicts are only "
+          "indicative; `tools/bench --only catalog` is the measurement.*")
+        w("")
+    w(f"`tools/load/make_catalog.py --products {n} --brand-id {big}` generated a brand of {n:,} products from the "
+      f"bundled {small} catalog (names with a series word and a model number appended, prices scaled by 0.55–1.8, "
+      f"unique ids, about one in eight out of stock; the same seed gives the same file, sha256 "
+      f"`{str(x.get('catalog_sha256', '?')).removeprefix('sha256 ')[:16]}`…): {_mib(x.get('catalog_bytes'))} of JSON, written in "
+      f"{_num(x.get('generate_s'), 1)} s, into a folder with a copy of `resources/brands/{small}.json`. The server runs "
+      "with the built-in responder (no model configured) and `--word-delay-ms 0`, on a new database file.")
+    w("")
+    first, reopen = f["first"], f["reopen"]
+    fr = (first.get("runs") or [{}])[0]
+    reopen_ms = [r["ms"] for r in reopen.get("runs", [])]
+    w("**Start-up**: from just before `exec` to the first `GET /health` answered 200 (polled every 0.5 ms), "
+      "with the server's `VmRSS` and `VmHWM` (its peak) read at that moment. The first start imports the folder "
+      "(`--import-brands`) into the empty file; the later ones open the same file without it.")
+    w("")
+    w("| start | runs | median | min | max | all runs (ms) | RSS at /health | peak RSS by then |")
+    w("| --- | ---: | ---: | ---: | ---: | --- | ---: | ---: |")
+    w(f"| first, `--import-brands` ({n:,} + the bundled brand's products) | 1 | **{_num(f['first_ms'], 0)} ms** | – | – | "
+      f"{'did not answer within ' + _num(first.get('timeout_s'), 0) + ' s' if first and f['first_ms'] is None else '–'} | "
+      f"{_kib(fr.get('rss_kib'))} | {_kib(fr.get('hwm_kib'))} |")
+    rs = reopen.get("runs") or []
+    hwm = [r["hwm_kib"] for r in rs if r.get("hwm_kib")]
+    w(f"| again on the file | {len(rs)} | **{_num(reopen.get('median_ms'), 0)} ms** | {_num(reopen.get('min_ms'), 0)} ms | "
+      f"{_num(reopen.get('max_ms'), 0)} ms | {', '.join(_num(v, 0) for v in reopen_ms)} | {_kib(f['reopen_rss_median_kib'])} (median) | "
+      f"{_kib(max(hwm) if hwm else None)} (highest) |")
+    w("")
+    w(f"**Memory**: one more start on the file, then the chats below: server `VmRSS` 1 s after `/health` answered "
+      f"{_kib(x.get('rss_after_start_kib'))}, after the chats {_kib(x.get('rss_after_chats_kib'))}, peak (`VmHWM`) "
+      f"{_kib(x.get('hwm_kib'))}; the database file {_mib(x.get('db_bytes'))}.")
+    w("")
+    rtt = f["rtt"]
+    messages = (x.get("chats") or {}).get("messages") or []
+    w(f"**A chat's round trip**: one client per brand, one chat at a time, the two brands taking turns, from writing "
+      "the `chat` frame to reading `complete` (a small Python client, `bench_lib.py chat-rtt`). Each brand goes "
+      f"through the same {len(messages)} messages in order in one conversation, then starts a new one: "
+      + ", ".join(f"“{m}”" for m in messages)
+      + f". {_num(f['chats_per_brand'])} chats per brand after {_num((x.get('chats') or {}).get('warmup'))} not counted"
+      + (f"; **stopped early** at the time limit after {_num(f['elapsed_s'], 0)} s" if f["stopped_early"] else
+         f", {_num(f['elapsed_s'], 1)} s in all") + ".")
+    w("")
+    w("| brand | products | chats | errors | median | p90 | p99 | max | first chunk median | products per reply |")
+    w("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for brand in f["brands"]:
+        r = rtt[brand]
+        count = n if brand == big else x.get("small_products")
+        w(f"| {brand} | {_num(count)} | {r['chats']} | {r['errors']} | **{_num(r['median_ms'], 2)} ms** | {_num(r['p90_ms'], 2)} ms | "
+          f"{_num(r['p99_ms'], 2)} ms | {_num(r['max_ms'], 2)} ms | {_num(r['first_chunk_median_ms'], 2)} ms | {_num(r['products_mean'], 1)} |")
+    w("")
+    w(f"During the chats the server used {_cpu(catalog_run, 'server_pid')} of a core, and all other processes "
+      f"(this client among them) {_pct(other_cpu(catalog_run))}.")
+    w("")
+    if messages and f["brands"]:
+        w("Median round trip by message (ms):")
+        w("")
+        w("| message | " + " | ".join(f["brands"]) + " |")
+        w("| --- | " + " | ".join("---:" for _ in f["brands"]) + " |")
+        for m in messages:
+            w(f"| {m} | " + " | ".join(_num(rtt[b]["by_message"].get(m), 2) for b in f["brands"]) + " |")
+        w("")
+    a, b = (rtt.get(small) or {}).get("median_ms"), (rtt.get(big) or {}).get("median_ms")
+    w("| target | measured | |")
+    w("| --- | --- | --- |")
+    w(f"| start-up after the first import < {CATALOG_STARTUP_MS / 1000:g} s | median {_num(reopen.get('median_ms'), 0)} ms "
+      f"(first start, importing: {_num(f['first_ms'], 0)} ms) | **{f['startup_verdict']}** |")
+    w(f"| server RSS < 300 MB ({CATALOG_RSS_KIB:,.0f} KiB) | {_kib(f['rss_judged_kib'])}: the highest of after start, after the chats "
+      f"and the peak of the server that chatted (the importing start peaked at {_kib(fr.get('hwm_kib'))}) | **{f['rss_verdict']}** |")
+    w(f"| {big} median round trip ≤ {CATALOG_RTT_RATIO:g} × {small}'s | {_num(b, 2)} ms / {_num(a, 2)} ms = "
+      f"{_num(f['ratio'], 2)} × | **{f['rtt_verdict']}** |")
+    w("")
+    state = catalog_run.get("server_state", "unknown")
+    counts, _, _ = server_log_summary([catalog_run["dir"]] if catalog_run.get("dir") else [],
+                                      names=("server-import.log", "server-reopen.log", "server.log"))
+    w(("The server was alive at the end of the chats" if state == "alive" else f"The server {state}")
+      + f"; the logs of its starts had {counts.get('warn', 0)} warnings and {counts.get('error', 0)} errors.")
+    w("")
+    w("How it was run (ports and pids picked at run time; `$RUN` = the run's folder):")
+    w("")
+    _commands(lines, [catalog_run])
+    return lines
+
+
+def catalog_run_of(runs):
+    return next((r for r in runs.values() if r["params"].get("part") == "catalog"), None)
+
+
+# where a part run alone goes in a report that does not have it yet: before the first of these
+PART_AFTER = {SLOW_HEADING: (STORE_HEADING, CATALOG_HEADING, SERVER_HEADING),
+              STORE_HEADING: (CATALOG_HEADING, SERVER_HEADING),
+              CATALOG_HEADING: (SERVER_HEADING,)}
+
+
+def write_part(results_dir, md_path, part):
+    """tools/bench --only store|catalog: that part from RESULTS into the report at md_path, the
+    rest of it kept (a report that does not exist yet gets a title and the part)."""
+    meta = _load(os.path.join(results_dir, "meta.json"), {})
+    meta["machine"] = _load(os.path.join(results_dir, "machine.json"), {})
+    runs = load_runs(results_dir)
+    if part == "store":
+        section, heading = store_section(store_runs_of(runs), meta, standalone=True), STORE_HEADING
+    else:
+        section, heading = catalog_section(catalog_run_of(runs), meta, standalone=True), CATALOG_HEADING
+    existing = _read(md_path, "") or "# brandchat benchmarks\n"
+    with open(md_path, "w") as f:
+        f.write(splice_section(existing, section, heading=heading, before=PART_AFTER[heading]))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -1475,10 +2025,16 @@ def main(argv):
     elif cmd == "machine":
         print(json.dumps(machine_info()))
     elif cmd == "startup":
-        binary, runs, env_pairs, extra, unset = None, 10, [], [], []
+        binary, runs, env_pairs, extra, unset, timeout_s, stderr_path = None, 10, [], [], [], 10.0, None
         i = 0
         while i < len(args):
-            if args[i] == "--unset":
+            if args[i] == "--timeout-s":
+                timeout_s = float(args[i + 1])
+                i += 2
+            elif args[i] == "--stderr":
+                stderr_path = args[i + 1]
+                i += 2
+            elif args[i] == "--unset":
                 unset.append(args[i + 1])
                 i += 2
             elif args[i] == "--bin":
@@ -1493,9 +2049,10 @@ def main(argv):
             else:
                 extra.append(args[i])
                 i += 1
-        result = measure_startup(binary, runs, env_pairs, extra, unset)
-        result["command"] = (f"bench_lib.py startup --runs {runs} " + " ".join(f"--unset {u}" for u in unset) +
-                             " ".join(f"--env {e}" for e in env_pairs) + f" --bin {os.path.basename(binary)} " + " ".join(extra))
+        result = measure_startup(binary, runs, env_pairs, extra, unset, timeout_s, stderr_path)
+        words = ["bench_lib.py startup", f"--runs {runs}"] + ([f"--timeout-s {timeout_s:g}"] if timeout_s != 10.0 else [])
+        words += [f"--unset {u}" for u in unset] + [f"--env {e}" for e in env_pairs] + [f"--bin {os.path.basename(binary)}"] + extra
+        result["command"] = " ".join(words)
         print(json.dumps(result))
     elif cmd == "cancel-match":
         load = _load(args[0])
@@ -1509,6 +2066,18 @@ def main(argv):
         write_report(args[0], args[1], args[2])
     elif cmd == "report-slow":
         write_slow_part(args[0], args[1])
+    elif cmd in ("report-store", "report-catalog"):
+        write_part(args[0], args[1], cmd.split("-", 1)[1])
+    elif cmd == "chat-rtt":
+        opts = {"--port": None, "--brands": "", "--chats": "100", "--warmup": "10", "--max-seconds": "0"}
+        for i in range(0, len(args) - 1, 2):
+            if args[i] not in opts:
+                print(f"bench_lib.py chat-rtt: unknown option {args[i]}", file=sys.stderr)
+                return 2
+            opts[args[i]] = args[i + 1]
+        result = chat_round_trips(int(opts["--port"]), opts["--brands"].split(","), CATALOG_MESSAGES, int(opts["--chats"]),
+                                  int(opts["--warmup"]), float(opts["--max-seconds"]) or None)
+        print(json.dumps(result))
     else:
         print(f"bench_lib.py: unknown command {cmd}", file=sys.stderr)
         return 2

@@ -9,6 +9,7 @@ import xml.etree.ElementTree as ET
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 import bench_lib as b  # noqa: E402
+import make_catalog as mc  # noqa: E402
 
 
 def record(tag, ended_ms, outcome="client_closed", seq=1, started_ms=0):
@@ -362,6 +363,214 @@ class SlowReaders(unittest.TestCase):
         self.assertEqual(b.splice_section("", new), "## 7. Slow readers\n\nnew\n")
         # the last section of a report
         self.assertEqual(b.splice_section("# r\n\n## 7. Slow readers\n\nold\n", new), "# r\n\n## 7. Slow readers\n\nnew\n")
+
+
+def store_run(pair, stage, database, replies_per_s, ttfc_p50, server_pct=90.0, seconds=10.0, written=None, commits=None):
+    """A part-8 run as load_run() gives it."""
+    replies = int(replies_per_s * seconds)
+    health = {"store": {"exchanges_written": written, "commits": commits, "write_errors": 0}} if written is not None else {}
+    return {"name": f"store-{pair}-{stage}-{database}", "dir": "",
+            "params": {"part": "store", "pair": pair, "stage": stage, "database": database, "connections": 100,
+                       "tokens": 64, "token_delay_ms": 0 if stage == "saturation" else 20, "duration_s": seconds,
+                       "ramp_per_s": 2000, "server_pid": 11, "mock_pid": 12, "order": pair},
+            "load": {"total_s": seconds, "chat": {"replies": replies, "replies_per_s": replies_per_s, "reply_errors": 0},
+                     "latency_us": {"first_chunk_server_added": {"count": replies, "p50": ttfc_p50, "p90": ttfc_p50 * 2, "p99": ttfc_p50 * 4},
+                                    "chunk_gap_server_added": {"count": replies, "p50": 10, "p99": 100}}},
+            "mock_stats": {"completed": replies}, "health": health, "cpu": {"seconds": seconds, "11": server_pct, "processes_pct": server_pct + 5.0, "machine_busy_pct": 100.0},
+            "extra": {"db_bytes": 3 * 1048576 if database == "file" else 0}, "server_state": "alive",
+            "cmd": f"brandchat --database {database}"}
+
+
+class Store(unittest.TestCase):
+    def test_within(self):
+        self.assertEqual(b.within(0.1, 0.1), "met")
+        self.assertEqual(b.within(-3.0, 0.1), "met")
+        self.assertEqual(b.within(0.11, 0.1), "missed")
+        self.assertEqual(b.within(None, 0.1), "not measured")
+
+    def test_figures(self):
+        f = b.store_figures(store_run(1, "saturation", "file", 2000.0, 5000, server_pct=80.0, written=20050, commits=4010))
+        self.assertEqual(f["replies"], 20000)
+        self.assertAlmostEqual(f["cpu_per_reply_us"], 400.0)  # 0.8 core × 10 s / 20,000 replies
+        self.assertAlmostEqual(f["upstream_tokens_per_s"], 128000.0)
+        self.assertAlmostEqual(f["mean_batch"], 5.0)
+        self.assertEqual((f["ttfc_p50"], f["ttfc_p99"]), (5000, 20000))
+        self.assertEqual(f["write_errors"], 0)
+        m = b.store_figures(store_run(1, "saturation", "memory", 2000.0, 5000))
+        self.assertIsNone(m["mean_batch"])
+        self.assertIsNone(m["exchanges_written"])
+        self.assertIsNone(m["db_bytes"])
+        empty = b.store_figures({"params": {"part": "store"}, "load": None, "cpu": None, "health": None})
+        self.assertIsNone(empty["cpu_per_reply_us"])
+        self.assertIsNone(empty["upstream_tokens_per_s"])
+
+    def test_summary_and_verdicts(self):
+        runs = []
+        for pair, (mem, fil) in enumerate([(2000.0, 1900.0), (2100.0, 1700.0), (1900.0, 1850.0)], start=1):
+            runs.append(store_run(pair, "saturation", "memory", mem, 4000))
+            runs.append(store_run(pair, "saturation", "file", fil, 4500, written=100, commits=10))
+            runs.append(store_run(pair, "paced", "memory", 300.0, 200 + pair))
+            runs.append(store_run(pair, "paced", "file", 300.0, 250 + pair, written=100, commits=50))
+        s = b.store_summary([b.store_figures(r) for r in runs])
+        self.assertEqual(s[("saturation", "memory")]["replies_per_s"], 2000.0)
+        self.assertEqual(s[("saturation", "file")]["replies_per_s"], 1850.0)
+        self.assertAlmostEqual(s["throughput_ratio"], 0.925)
+        self.assertEqual(s["throughput_verdict"], "met")
+        self.assertAlmostEqual(s["ttfc_diff_ms_saturation"], 0.5)
+        self.assertEqual(s["ttfc_verdict_saturation"], "missed")
+        self.assertAlmostEqual(s["ttfc_diff_ms_paced"], 0.05)
+        self.assertEqual(s["ttfc_verdict_paced"], "met")
+        self.assertEqual(s[("paced", "file")]["mean_batch"], 2.0)
+        slow = b.store_summary([b.store_figures(store_run(1, "saturation", "memory", 2000.0, 1)),
+                                b.store_figures(store_run(1, "saturation", "file", 1799.0, 1))])
+        self.assertEqual(slow["throughput_verdict"], "missed")
+        self.assertEqual(slow["ttfc_verdict_paced"], "not measured")
+
+    def test_section(self):
+        runs = [store_run(1, "saturation", "memory", 2000.0, 4000), store_run(1, "saturation", "file", 1900.0, 4100, written=19000, commits=3800),
+                store_run(1, "paced", "memory", 300.0, 200), store_run(1, "paced", "file", 300.0, 230, written=3000, commits=2900)]
+        lines = b.store_section(runs, {"mode": "quick"})
+        text = "\n".join(lines)
+        self.assertEqual(lines[0], b.STORE_HEADING)
+        self.assertIn("Quick mode", text)
+        self.assertIn("1 pair of each stage", text)
+        self.assertIn("| 1 | file | 10.0 | 1,900 | 121,600 | 0 | 90 % | 474 µs | 4.100 ms | 16.4 ms | 19,000 | 3,800 | 5.0 | 0 | 3.0 MiB | 5 % |", text)
+        self.assertIn("| 1 | memory | 3,000 | 0.200 | 0.400 | 0.800 | 0.010 | 0.100 | 90 % | 3,000 µs | – | – | – | – | 5 % |", text)
+        self.assertIn("| saturation throughput, file / memory ≥ 0.90 (median replies/s) | 2,000 | 1,900 | 0.950 | **met** |", text)
+        self.assertIn("100 conversations at 20 ms per token (median of the runs' p50) | 0.200 ms | 0.230 ms | +0.030 ms | **met** |", text)
+        self.assertIn("at saturation (median of the runs' p50) | 4.000 ms | 4.100 ms | +0.100 ms | **met** |", text)
+        self.assertIn("The server was alive at the end of every run; its log had 0 warnings and 0 errors; "
+                      "the store counted 0 write errors; every file run wrote at least as many exchanges", text)
+        self.assertIn("# store-1-paced-file", text)
+        self.assertNotIn("Run alone", text)
+        runs[3]["health"]["store"]["exchanges_written"] = 10
+        alone = "\n".join(b.store_section(runs, {"machine": {"date": "D", "nproc": 2}}, standalone=True))
+        self.assertIn("Run alone (`tools/bench --only store`) on D, 2 cores", alone)
+        self.assertIn("in 1 paced it wrote fewer exchanges than the clients got replies", alone)
+        self.assertEqual(b.store_section([], {}), [b.STORE_HEADING, "", "Not run.", ""])
+
+
+def chat(brand, message, ms, error=None, products=3):
+    return {"brand": brand, "message": message, "ms": ms, "first_chunk_ms": ms / 2, "chunks": 5,
+            "products": None if error else products, "error": error}
+
+
+def catalog_run(techpro_ms, bigshop_ms, reopen_ms=(900.0, 1100.0, 1000.0), hwm_kib=200 * 1024):
+    chats = [chat("techpro", "cheapest phone", v) for v in techpro_ms] + [chat("bigshop", "cheapest phone", v) for v in bigshop_ms]
+    return {"name": "catalog", "dir": "", "params": {"part": "catalog", "products": 100000, "chats": 3, "server_pid": 11, "order": 1},
+            "extra": {"catalog_bytes": 57 * 1048576, "catalog_sha256": "sha256 " + "ab" * 32, "generate_s": 3.2,
+                      "small_products": 47, "small_brand": "techpro", "big_brand": "bigshop",
+                      "rss_after_start_kib": 150 * 1024, "rss_after_chats_kib": 160 * 1024, "hwm_kib": hwm_kib, "db_bytes": 90 * 1048576,
+                      "startup_import": {"runs": [{"ms": 12000.0, "rss_kib": 400 * 1024, "hwm_kib": 500 * 1024}], "timeout_s": 600},
+                      "startup_reopen": {"runs": [{"ms": v, "rss_kib": 150 * 1024, "hwm_kib": 160 * 1024} for v in reopen_ms],
+                                         "median_ms": sorted(reopen_ms)[len(reopen_ms) // 2],
+                                         "min_ms": min(reopen_ms), "max_ms": max(reopen_ms)},
+                      "chats": {"brands": ["techpro", "bigshop"], "messages": ["cheapest phone", "What's the price?"],
+                                "chats_per_brand": 3, "warmup": 1, "stopped_early": False, "elapsed_s": 4.0, "chats": chats}},
+            "cpu": {"seconds": 4.0, "11": 50.0, "processes_pct": 80.0, "machine_busy_pct": 90.0}, "load": None, "server_state": "alive",
+            "cmd": "tools/load/make_catalog.py --out $RUN/brands --products 100000 --brand-id bigshop"}
+
+
+class Catalog(unittest.TestCase):
+    def test_round_trip_summary(self):
+        chats = [chat("a", "x", 1.0), chat("a", "x", 3.0), chat("a", "y", 2.0), chat("a", "y", 9.0, error="boom"),
+                 chat("b", "x", 10.0, products=0)]
+        s = b.round_trip_summary(chats, ["a", "b", "c"])
+        self.assertEqual((s["a"]["chats"], s["a"]["errors"]), (4, 1))
+        self.assertEqual(s["a"]["median_ms"], 2.0)
+        self.assertEqual(s["a"]["p90_ms"], 3.0)
+        self.assertEqual(s["a"]["max_ms"], 3.0)
+        self.assertEqual(s["a"]["first_chunk_median_ms"], 1.0)
+        self.assertEqual(s["a"]["products_mean"], 3.0)
+        self.assertEqual(s["a"]["by_message"], {"x": 2.0, "y": 2.0})
+        self.assertEqual(s["b"]["products_mean"], 0.0)
+        self.assertEqual(s["c"]["chats"], 0)
+        self.assertIsNone(s["c"]["median_ms"])
+
+    def test_figures_and_verdicts(self):
+        f = b.catalog_figures(catalog_run([10.0, 12.0, 11.0], [20.0, 24.0, 22.0]))
+        self.assertAlmostEqual(f["ratio"], 2.0)
+        self.assertEqual(f["rtt_verdict"], "met")       # at most 2 ×
+        self.assertEqual(f["startup_verdict"], "met")
+        self.assertEqual(f["rss_verdict"], "met")
+        self.assertEqual(f["rss_judged_kib"], 200 * 1024)
+        self.assertEqual(f["first_ms"], 12000.0)
+        self.assertEqual(f["reopen_rss_median_kib"], 150 * 1024)
+        f = b.catalog_figures(catalog_run([10.0], [25.0], reopen_ms=(3000.0,), hwm_kib=292_969))
+        self.assertEqual((f["rtt_verdict"], f["startup_verdict"], f["rss_verdict"]), ("missed", "missed", "missed"))
+        f = b.catalog_figures({"params": {"part": "catalog"}, "extra": {}})
+        self.assertEqual((f["rtt_verdict"], f["startup_verdict"], f["rss_verdict"]), ("not measured",) * 3)
+
+    def test_section(self):
+        lines = b.catalog_section(catalog_run([10.0, 12.0, 11.0], [30.0, 36.0, 33.0]), {})
+        text = "\n".join(lines)
+        self.assertEqual(lines[0], b.CATALOG_HEADING)
+        self.assertNotIn("Quick mode", text)
+        self.assertIn("sha256 `abababababababab`…): 57.0 MiB of JSON, written in 3.2 s", text)
+        self.assertIn("| first, `--import-brands` (100,000 + the bundled brand's products) | 1 | **12,000 ms** |", text)
+        self.assertIn("| again on the file | 3 | **1,000 ms** | 900 ms | 1,100 ms | 900, 1,100, 1,000 |", text)
+        self.assertIn("| techpro | 47 | 3 | 0 | **11.00 ms** | 12.00 ms | 12.00 ms | 12.00 ms | 5.50 ms | 3.0 |", text)
+        self.assertIn("| bigshop | 100,000 | 3 | 0 | **33.00 ms** |", text)
+        self.assertIn("| cheapest phone | 11.00 | 33.00 |", text)
+        self.assertIn("| What's the price? | – | – |", text)
+        self.assertIn("| bigshop median round trip ≤ 2 × techpro's | 33.00 ms / 11.00 ms = 3.00 × | **missed** |", text)
+        self.assertIn("| start-up after the first import < 3 s | median 1,000 ms (first start, importing: 12,000 ms) | **met** |", text)
+        self.assertIn("| server RSS < 300 MB (292,969 KiB) | 200.0 MiB (204,800 KiB)", text)
+        self.assertIn("the importing start peaked at 500.0 MiB", text)
+        self.assertIn("the server used 50 % of a core, and all other processes (this client among them) 30 %", text)
+        self.assertIn("$RUN/brands", text)
+        quick = "\n".join(b.catalog_section(catalog_run([1.0], [1.0]), {"mode": "quick", "machine": {"date": "D"}}, standalone=True))
+        self.assertIn("*Quick mode: a brand of 100,000 products", quick)
+        self.assertIn("Run alone (`tools/bench --quick --only catalog`) on D", quick)
+        self.assertEqual(b.catalog_section(None, {}), [b.CATALOG_HEADING, "", "Not run.", ""])
+
+    def test_parts_go_in_order(self):
+        report = "# r\n\n## 7. Slow readers\n\nseven\n\n## Server behaviour during the runs\n\nok\n"
+        nine = b.splice_section(report, [b.CATALOG_HEADING, "", "nine"], heading=b.CATALOG_HEADING,
+                                before=b.PART_AFTER[b.CATALOG_HEADING])
+        eight = b.splice_section(nine, [b.STORE_HEADING, "", "eight"], heading=b.STORE_HEADING, before=b.PART_AFTER[b.STORE_HEADING])
+        self.assertEqual(eight, "# r\n\n## 7. Slow readers\n\nseven\n\n## 8. Persistence\n\neight\n\n"
+                                "## 9. A large catalog\n\nnine\n\n## Server behaviour during the runs\n\nok\n")
+        without_seven = "# r\n\n## 8. Persistence\n\neight\n\n## Server behaviour during the runs\n\nok\n"
+        self.assertEqual(b.splice_section(without_seven, [b.SLOW_HEADING, "", "seven"], before=b.PART_AFTER[b.SLOW_HEADING]),
+                         "# r\n\n## 7. Slow readers\n\nseven\n\n## 8. Persistence\n\neight\n\n"
+                         "## Server behaviour during the runs\n\nok\n")
+
+
+class MakeCatalog(unittest.TestCase):
+    BASE = [{"id": "laptop-001", "name": "Book", "category": "Laptop", "price": 10_000_000.0, "description": "d",
+             "features": ["f"], "specifications": {"memory": "16GB"}, "availability": True},
+            {"id": "phone-001", "name": "Fon", "category": "Smartphone", "price": 3_000_000.0,
+             "features": [], "specifications": {}, "availability": False}]
+
+    def test_products(self):
+        products = mc.make_products(self.BASE, 1000, seed=3)
+        self.assertEqual(len(products), 1000)
+        self.assertEqual(len({p["id"] for p in products}), 1000)
+        self.assertEqual(products[0]["id"], "laptop-000001")
+        self.assertEqual(products[1]["id"], "phone-000002")
+        self.assertTrue(products[0]["name"].startswith("Book "))
+        self.assertEqual([p["category"] for p in products[:2]], ["Laptop", "Smartphone"])
+        self.assertEqual(products[0]["specifications"], {"memory": "16GB"})
+        self.assertGreater(len({p["name"] for p in products}), 900)
+        self.assertGreater(len({p["price"] for p in products}), 50)
+        for p in products:
+            self.assertEqual(p["price"] % 100_000, 99_000)
+        self.assertTrue(0.05 < sum(not p["availability"] for p in products) / 1000 < 0.25)
+        self.assertEqual(products, mc.make_products(self.BASE, 1000, seed=3))   # the same seed, the same products
+        self.assertNotEqual(products, mc.make_products(self.BASE, 1000, seed=4))
+
+    def test_prices_and_brand(self):
+        self.assertEqual(mc.scaled_price(19_999_000.0, 1.0), 19_999_000.0)
+        self.assertEqual(mc.scaled_price(5_999_000.0, 0.7), 4_199_000.0)
+        self.assertEqual(mc.scaled_price(100_000.0, 0.55), 99_000.0)
+        brand = mc.make_brand({"id": "techpro", "name": "TechPro", "welcome_message": "Welcome to TechPro!",
+                               "company_info": {"about": "TechPro sells"}, "is_active": False, "products": self.BASE},
+                              5, "bigshop", "BigShop", seed=1)
+        self.assertEqual((brand["id"], brand["name"], brand["is_active"]), ("bigshop", "BigShop", True))
+        self.assertEqual(brand["welcome_message"], "Welcome to BigShop!")
+        self.assertEqual(brand["company_info"], {"about": "BigShop sells"})
+        self.assertEqual(len(brand["products"]), 5)
 
 
 if __name__ == "__main__":
