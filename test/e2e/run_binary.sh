@@ -120,4 +120,15 @@ PY
   kill "$mock_pid" 2>/dev/null || true
   [ "$status" = 0 ] || fail "exit status $status after SIGTERM with a pooled model connection"
 fi
+# The database: the first start made brandchat.db here; a file that is not a database is refused
+# with a message naming it, and left as it was.
+[ -s "$work/brandchat.db" ] || fail "no database file in the working folder"
+head -c 8192 /dev/urandom > "$work/garbage.db"
+sum_before="$(sha256sum < "$work/garbage.db")"
+status=0
+"$binary" --port 0 --host 127.0.0.1 --database "$work/garbage.db" 2>"$work/garbage.log" || status=$?
+[ "$status" = 1 ] || fail "a corrupt database: exit status $status, expected 1"
+grep -q "garbage.db cannot be read" "$work/garbage.log" || { cat "$work/garbage.log"; fail "a corrupt database: no clear message"; }
+[ "$(sha256sum < "$work/garbage.db")" = "$sum_before" ] || fail "a corrupt database was changed"
+
 echo "end to end: ok"
