@@ -88,7 +88,7 @@ class ServerProcess {
   }
 
   start() {
-    const args = ['--port', String(this.port), '--resources', RESOURCES, '--word-delay-ms', String(WORD_DELAY_MS)];
+    const args = ['--port', String(this.port), '--resources', RESOURCES, '--word-delay-ms', String(WORD_DELAY_MS), '--database', ':memory:'];
     log(`[${this.label}] $ ${BINARY} ${args.join(' ')}`);
     this.child = spawn(BINARY, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.exited = new Promise((resolve) => {
