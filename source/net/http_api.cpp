@@ -6,7 +6,10 @@
 #include "brandchat/net/static_site.hpp"
 #include "brandchat/protocol/server_message.hpp"
 
+#include "brandchat/config/parse_number.hpp"
+
 #include <boost/json.hpp>
+#include <boost/url/parse.hpp>
 
 
 namespace brandchat {
@@ -67,10 +70,34 @@ std::string health_json(ServerContext const& server) {
     return json::serialize(o);
 }
 
-std::string products_json(Brand const& brand) {
+// A whole number query parameter (?offset=, ?limit=), or `fallback` when absent or not one.
+std::size_t size_parameter(std::string const& target, std::string_view name, std::size_t fallback) {
+    auto url = boost::urls::parse_origin_form(target);
+    if (!url) return fallback;
+    auto params = url->params();
+    auto it = params.find(name);
+    if (it == params.end() || !(*it).has_value) return fallback;
+    return parse_number<std::size_t>((*it).value).value_or(fallback);
+}
+
+// GET /brands/{id}/products: the catalog in its order, `?offset=` and `?limit=` for a page. A
+// catalog kept in the store is read a page at a time (at most 1,000 products per request), so a
+// large one cannot hold the event loop; X-Total-Count says how many there are.
+HttpResponse products_page(ServerContext const& server, Brand const& brand, std::string const& target) {
+    constexpr std::size_t store_page = 1000;
+    auto offset = size_parameter(target, "offset", 0);
+    auto limit = size_parameter(target, "limit", brand.catalog_in_store ? store_page : SIZE_MAX);
     std::string out = "[";
-    for (std::size_t i = 0; i < brand.products.size(); ++i) out += (i ? "," : "") + brand.products[i].json;
-    return out + "]";
+    if (brand.catalog_in_store && server.store) {
+        for (auto const& p : server.store->list_products(brand.id, offset, std::min(limit, store_page)))
+            out += (out.size() > 1 ? "," : "") + product_json(p);
+    } else {
+        for (std::size_t i = offset; i < brand.products.size() && i - offset < limit; ++i)
+            out += (out.size() > 1 ? "," : "") + brand.products[i].json;
+    }
+    auto res = json_response(200, out + "]");
+    res.headers.emplace_back("X-Total-Count", std::to_string(brand.product_count));
+    return res;
 }
 
 HttpResponse static_file(ServerContext const& server, std::string const& relative, HttpRequest const& req) {
@@ -164,7 +191,7 @@ HttpResponse handle_http(ServerContext const& server, HttpRequest const& req) {
         if (products) rest.resize(rest.size() - std::string("/products").size());
         auto brand = rest.find('/') == std::string::npos ? server.brands.find_active(rest) : nullptr;
         if (!brand) res = problem(404, "Brand '" + rest + "' not found or inactive");
-        else res = json_response(200, products ? products_json(*brand) : brand_summary_json(*brand));
+        else res = products ? products_page(server, *brand, req.target) : json_response(200, brand_summary_json(*brand));
     }
     add_cors(server, req, res);
     return res;

@@ -98,3 +98,23 @@ TEST_CASE("a full disk: the reply still reaches the client, the failed write is 
     CHECK(c.read_reply().complete.type == "complete");
     CHECK(health(server.port()).at("store").at("exchanges_written").to_number<int>() == 2);
 }
+
+TEST_CASE("GET /brands/{id}/products pages the catalog the same whether it is in memory or in the store") {
+    auto in_memory = quiet_options();
+    auto in_store = quiet_options();
+    in_store.in_memory_products = 0; // every catalog searched and read in the database
+    TestServer a(in_memory), b(in_store);
+    for (std::string target : {"/brands/techpro/products", "/brands/techpro/products?offset=40&limit=5",
+                               "/brands/rumahkita/products?limit=2", "/brands/techpro/products?offset=99"}) {
+        CAPTURE(target);
+        auto from_memory = http_get(a.port(), target), from_store = http_get(b.port(), target);
+        auto body = [](std::string const& r) { return json::parse(r.substr(r.find("\n\n") + 2)).as_array(); };
+        CHECK(body(from_memory) == body(from_store));
+        CHECK(from_store.find("X-Total-Count: ") != std::string::npos);
+        if (target.ends_with("limit=5")) CHECK(body(from_store).size() == 5);
+        if (target.ends_with("offset=99")) CHECK(body(from_store).empty());
+    }
+    CHECK(json::parse([&] { auto r = http_get(b.port(), "/brands/techpro"); return r.substr(r.find("\n\n") + 2); }())
+              .at("product_count")
+              .to_number<int>() == 47);
+}
