@@ -299,7 +299,14 @@ Query read_query(Brand const& brand, std::string_view message) {
     if (!brand.vocabulary || q.other_terms.empty()) return q;
     bool changed = false;
     auto corrected = brand.vocabulary->correct_message(message, q.other_terms, changed);
-    return changed ? parse_query(corrected) : q;
+    if (!changed) return q;
+    // The corrected words may name kinds and qualities; what the message asks (a greeting, a
+    // price, a comparison, its limits) stays as the customer wrote it.
+    auto fixed = parse_query(corrected);
+    q.categories = std::move(fixed.categories);
+    q.qualities = std::move(fixed.qualities);
+    q.other_terms = std::move(fixed.other_terms);
+    return q;
 }
 
 Ranking rank_products(Brand const& brand, Query const& q, RankingContext const& context, RankingOptions const& options) {

@@ -1,6 +1,7 @@
 #include "brandchat/net/http_api.hpp"
 
 #include "brandchat/language/text.hpp"
+#include "brandchat/log.hpp"
 #include "brandchat/net/field_values.hpp"
 #include "brandchat/net/server_context.hpp"
 #include "brandchat/net/static_site.hpp"
@@ -89,8 +90,13 @@ HttpResponse products_page(ServerContext const& server, Brand const& brand, std:
     auto limit = size_parameter(target, "limit", brand.catalog_in_store ? store_page : SIZE_MAX);
     std::string out = "[";
     if (brand.catalog_in_store && server.store) {
-        for (auto const& p : server.store->list_products(brand.id, offset, std::min(limit, store_page)))
-            out += (out.size() > 1 ? "," : "") + product_json(p);
+        try {
+            for (auto const& p : server.store->list_products(brand.id, offset, std::min(limit, store_page)))
+                out += (out.size() > 1 ? "," : "") + product_json(p);
+        } catch (std::exception const& e) {
+            log::error("GET products of ", brand.id, ": ", e.what());
+            return problem(503, "The catalog cannot be read right now; try again");
+        }
     } else {
         for (std::size_t i = offset; i < brand.products.size() && i - offset < limit; ++i)
             out += (out.size() > 1 ? "," : "") + brand.products[i].json;

@@ -32,7 +32,10 @@ bool alphabetic(std::string_view w) {
 // Optimal string alignment distance, stopping early past `limit`.
 std::size_t edit_distance(std::string_view a, std::string_view b, std::size_t limit) {
     if (a.size() > b.size() + limit || b.size() > a.size() + limit) return limit + 1;
-    std::vector<std::size_t> prev2(b.size() + 1), prev(b.size() + 1), row(b.size() + 1);
+    thread_local std::vector<std::size_t> prev2, prev, row; // reused: this runs per catalog word
+    prev2.assign(b.size() + 1, 0);
+    prev.assign(b.size() + 1, 0);
+    row.assign(b.size() + 1, 0);
     for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
     for (std::size_t i = 1; i <= a.size(); ++i) {
         row[0] = i;
@@ -65,13 +68,15 @@ std::string stem_key(std::string_view word) {
 void Vocabulary::add(std::string_view word, std::uint32_t products) { count_[std::string(word)] += products; }
 
 void Vocabulary::finish() {
+    // Concept words are known (never corrected), but only the catalog's own words are targets: a
+    // correction must lead to products, and a shopper's "cucu" is not a misspelt "cuci".
     for (auto const& c : concepts())
         for (auto w : c.words)
             if (single_word_text(w)) count_.try_emplace(std::string(w), 0);
     by_stem_.clear();
     by_letter_.assign(256, {});
     for (auto const& [word, n] : count_) {
-        if (!alphabetic(word) || word.size() < 3) continue;
+        if (n == 0 || !alphabetic(word) || word.size() < 3) continue;
         auto& best = by_stem_[stem_key(word)];
         auto current = best.empty() ? 0 : count_.at(best);
         if (best.empty() || n > current || (n == current && word.size() < best.size()) ||
@@ -83,11 +88,20 @@ void Vocabulary::finish() {
 
 std::string Vocabulary::correct(std::string_view word) const {
     if (word.size() < 4 || !alphabetic(word) || contains(word)) return {};
-    if (auto it = by_stem_.find(stem_key(word)); it != by_stem_.end()) return it->second;
+    // The same stem, and the same beginning: inflections add endings ("laptopnya", "phones"); a
+    // stem reached by taking off a prefix ("kemeja" → "meja", "dingin" → "pendingin") is
+    // another word.
+    if (auto it = by_stem_.find(stem_key(word)); it != by_stem_.end()) {
+        auto const& target = it->second;
+        auto shared = std::mismatch(word.begin(), word.end(), target.begin(), target.end()).first - word.begin();
+        if (static_cast<std::size_t>(shared) >= std::min<std::size_t>({4, word.size(), target.size()})) return target;
+    }
+    // A slip: five letters at least ("then", "gave", "mine" are words, not slips of "thin", "game", "mini").
+    if (word.size() < 5 || by_letter_.empty()) return {};
     std::size_t limit = word.size() >= 8 ? 2 : 1;
     std::string const* best = nullptr;
     std::size_t best_distance = limit + 1;
-    for (auto const* candidate : by_letter_.empty() ? std::vector<std::string const*>{} : by_letter_[static_cast<unsigned char>(word[0])]) {
+    for (auto const* candidate : by_letter_[static_cast<unsigned char>(word[0])]) {
         auto d = edit_distance(word, *candidate, std::min(limit, best_distance));
         if (d > limit || d > best_distance) continue;
         if (d < best_distance || count_.at(*candidate) > count_.at(*best) ||

@@ -8,6 +8,7 @@
 #include "sqlite_db.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
@@ -34,8 +35,11 @@ int sqlite_schema_version() { return store_schema::latest_version(); }
 
 namespace {
 
-// Rows deleted per expiry step, so a step is one small transaction.
-constexpr int expiry_batch = 500;
+// Conversations deleted per expiry step (with their turns), so a step is one small transaction.
+constexpr int expiry_batch = 100;
+// A checkpoint after this many commits (a batch is a few pages of log: about SQLite's own
+// default of 1,000 pages).
+constexpr std::uint64_t checkpoint_every_commits = 256;
 
 std::string json_strings(std::vector<std::string> const& items) {
     json::array a;
@@ -95,7 +99,9 @@ public:
     StoreCounters const& counters() const override { return counters_; }
 
 private:
-    asio::awaitable<void> commit_at_end_of_turn(std::shared_ptr<Batch> batch);
+    asio::awaitable<void> commit_at_end_of_turn(std::shared_ptr<Batch> batch, std::shared_ptr<bool> alive);
+    void expire_step(std::int64_t now_ms);
+    void checkpoint();
     std::shared_ptr<Vocabulary const> load_words(std::string const& brand_id);
     void save_words(std::string const& brand_id, std::vector<Product> const& products);
     void upgrade_catalog(std::string const& brand_id);
@@ -112,8 +118,10 @@ private:
     StoreCounters counters_;
     std::shared_ptr<Batch> open_batch_; // the one record() calls join until it is committed
     std::int64_t next_expiry_ms_ = 0;
+    std::uint64_t next_checkpoint_commits_ = checkpoint_every_commits;
+    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true); // false once destroyed
 
-    sqlite::Statement begin_, commit_, rollback_;
+    sqlite::Statement begin_, commit_;
     sqlite::Statement upsert_conversation_, insert_turn_, upsert_usage_;
     sqlite::Statement find_conversation_, recent_turns_, expire_;
     sqlite::Statement search_by_words_, search_by_words_cheapest_, search_by_words_priciest_;
@@ -121,11 +129,12 @@ private:
     sqlite::Statement kind_cheapest_, kind_priciest_, kind_words_cheapest_, kind_words_priciest_;
 };
 
-// A product's kinds as the kinds column holds them: concept names, space-separated.
+// A product's kinds as the kinds column holds them: concept names ("mesin cuci" has a space)
+// separated by '|', which the full-text index also takes for a separator.
 std::string kinds_text(Product const& p) {
     std::string out;
     for (auto const* c : kinds_of_product(p)) {
-        if (!out.empty()) out += ' ';
+        if (!out.empty()) out += '|';
         out += c->name;
     }
     return out;
@@ -147,7 +156,7 @@ Product product_from(sqlite::Statement const& row) {
     p.availability = row.integer(8) != 0;
     auto kinds = row.text(9);
     for (std::size_t at = 0; at < kinds.size();) {
-        auto end = std::min(kinds.find(' ', at), kinds.size());
+        auto end = std::min(kinds.find('|', at), kinds.size());
         auto name = std::string_view(kinds).substr(at, end - at);
         for (auto const& c : concepts())
             if (c.name == name) p.kinds.push_back(&c);
@@ -195,6 +204,12 @@ std::string match_groups(std::vector<std::string> const& kinds, std::vector<std:
 
 bool is_file(std::string const& path) { return path != ":memory:" && !path.empty(); }
 
+// After a failed statement: rolls back what SQLite has not rolled back by itself already (a
+// failed COMMIT on a full disk has), so that the error reported is the first one.
+void roll_back(sqlite::Database& db) {
+    if (!sqlite3_get_autocommit(db.handle())) sqlite3_exec(db.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+}
+
 SqliteStore::SqliteStore(StoreOptions options)
     : options_(std::move(options)), db_(options_.path.empty() ? ":memory:" : options_.path, true) {
     auto const& path = options_.path;
@@ -208,12 +223,11 @@ SqliteStore::SqliteStore(StoreOptions options)
             auto mode = db_.prepare("PRAGMA journal_mode = WAL");
             if (!mode.step() || mode.text(0) != "wal")
                 throw std::runtime_error("database " + path + ": cannot use write-ahead logging (is its folder writable?)");
-            db_.exec("PRAGMA synchronous = NORMAL");
+            db_.exec("PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0");
         }
         db_.exec("PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 50; PRAGMA temp_store = MEMORY");
         begin_ = db_.prepare("BEGIN IMMEDIATE");
         commit_ = db_.prepare("COMMIT");
-        rollback_ = db_.prepare("ROLLBACK");
         upsert_conversation_ = db_.prepare(R"sql(
             INSERT INTO conversations (id, brand_id, user_id, language, last_product_ids, last_confidence,
                                        prompt_tokens, completion_tokens, total_tokens, created_at, updated_at)
@@ -227,8 +241,8 @@ SqliteStore::SqliteStore(StoreOptions options)
         insert_turn_ = db_.prepare("INSERT INTO turns (conversation_id, role, content, created_at) VALUES (?1, ?2, ?3, ?4)");
         upsert_usage_ = db_.prepare(R"sql(
             INSERT INTO brand_usage (brand_id, replies, prompt_tokens, completion_tokens, total_tokens)
-            VALUES (?1, 1, ?2, ?3, ?4)
-            ON CONFLICT (brand_id) DO UPDATE SET replies = replies + 1,
+            VALUES (?1, ?5, ?2, ?3, ?4)
+            ON CONFLICT (brand_id) DO UPDATE SET replies = replies + excluded.replies,
                 prompt_tokens = prompt_tokens + excluded.prompt_tokens,
                 completion_tokens = completion_tokens + excluded.completion_tokens,
                 total_tokens = total_tokens + excluded.total_tokens)sql");
@@ -278,6 +292,7 @@ SqliteStore::SqliteStore(StoreOptions options)
 }
 
 SqliteStore::~SqliteStore() {
+    *alive_ = false;
     // Exchanges recorded in the loop's last turn, whose commit never ran (the loop stopped).
     if (open_batch_ && !open_batch_->exchanges.empty()) write(open_batch_->exchanges);
 }
@@ -381,7 +396,7 @@ void SqliteStore::save_brands(std::vector<Brand> const& brands) {
         }
         commit_.bind().run();
     } catch (...) {
-        rollback_.bind().step();
+        roll_back(db_);
         throw;
     }
 }
@@ -425,7 +440,7 @@ void SqliteStore::upgrade_catalog(std::string const& brand_id) {
         save_words(brand_id, products);
         commit_.bind().run();
     } catch (...) {
-        rollback_.bind().step();
+        roll_back(db_);
         throw;
     }
 }
@@ -535,25 +550,45 @@ asio::awaitable<void> SqliteStore::record(Exchange exchange) {
     auto executor = co_await asio::this_coro::executor;
     if (!open_batch_) {
         open_batch_ = std::make_shared<Batch>(executor);
-        asio::co_spawn(executor, commit_at_end_of_turn(open_batch_), asio::detached);
+        asio::co_spawn(executor, commit_at_end_of_turn(open_batch_, alive_), asio::detached);
     }
     auto batch = open_batch_;
     batch->exchanges.push_back(std::move(exchange));
-    while (!batch->done) {
-        co_await batch->written.async_wait(asio::as_tuple(asio::use_awaitable));
-        // Cancelled from outside (the connection is closing): the exchange is still written.
-        if (!batch->done && (co_await asio::this_coro::cancellation_state).cancelled() != asio::cancellation_type::none)
-            co_return;
-    }
+    // Not cut short by a cancellation of the caller: returning means the exchange is kept. (A
+    // caller cancelled before it calls gets operation_aborted, as from any awaitable, and its
+    // exchange is still written.)
+    while (!batch->done)
+        co_await batch->written.async_wait(asio::bind_cancellation_slot(asio::cancellation_slot(), asio::as_tuple(asio::use_awaitable)));
 }
 
-asio::awaitable<void> SqliteStore::commit_at_end_of_turn(std::shared_ptr<Batch> batch) {
+asio::awaitable<void> SqliteStore::commit_at_end_of_turn(std::shared_ptr<Batch> batch, std::shared_ptr<bool> alive) {
     // Every reply that ends in this turn of the loop joins the batch before it is written.
-    co_await asio::post(co_await asio::this_coro::executor, asio::use_awaitable);
+    auto executor = co_await asio::this_coro::executor;
+    co_await asio::post(executor, asio::use_awaitable);
+    struct Wake { // the batch's callers go on once it is written, or whatever happens
+        Batch& batch;
+        void now() {
+            if (batch.done) return;
+            batch.done = true;
+            batch.written.cancel();
+        }
+        ~Wake() { now(); }
+    } wake{*batch};
+    if (!*alive) co_return; // the store is gone; its destructor wrote the batch
     if (open_batch_ == batch) open_batch_.reset();
     write(batch->exchanges);
-    batch->done = true;
-    batch->written.cancel();
+    wake.now();
+    // Housekeeping in turns of their own, after the replies of this batch went on.
+    if (auto now = wall_clock_ms(); now >= next_expiry_ms_) {
+        next_expiry_ms_ = now + std::clamp<std::int64_t>((now - cutoff(now)) / 4, 1000, 60000);
+        co_await asio::post(executor, asio::use_awaitable);
+        if (*alive) expire_step(now);
+    }
+    if (counters_.commits >= next_checkpoint_commits_) {
+        next_checkpoint_commits_ = counters_.commits + checkpoint_every_commits;
+        co_await asio::post(executor, asio::use_awaitable);
+        if (*alive) checkpoint();
+    }
 }
 
 void SqliteStore::write(std::vector<Exchange> const& exchanges) {
@@ -562,14 +597,9 @@ void SqliteStore::write(std::vector<Exchange> const& exchanges) {
         begin_.bind().run();
         try {
             for (auto const& e : exchanges) write_one(e);
-            auto now = wall_clock_ms();
-            if (now >= next_expiry_ms_) {
-                expire_some(now);
-                next_expiry_ms_ = now + std::clamp<std::int64_t>((now - cutoff(now)) / 4, 1000, 60000);
-            }
             commit_.bind().run();
         } catch (...) {
-            rollback_.bind().step();
+            roll_back(db_);
             throw;
         }
         counters_.exchanges_written += exchanges.size();
@@ -578,7 +608,27 @@ void SqliteStore::write(std::vector<Exchange> const& exchanges) {
         counters_.write_errors += exchanges.size();
         log::error("store: ", exchanges.size(), exchanges.size() == 1 ? " exchange" : " exchanges",
                    " not kept: ", e.what(), e.disk_full() ? " (the disk is full)" : "");
+    } catch (std::exception const& e) {
+        counters_.write_errors += exchanges.size();
+        log::error("store: ", exchanges.size(), exchanges.size() == 1 ? " exchange" : " exchanges", " not kept: ", e.what());
     }
+}
+
+// One small transaction of expiry, apart from any reply's.
+void SqliteStore::expire_step(std::int64_t now_ms) {
+    try {
+        expire_some(now_ms);
+    } catch (std::exception const& e) {
+        log::warn("store: expiring old conversations failed (tried again later): ", e.what());
+    }
+}
+
+// Copies the write-ahead log into the file (and syncs it) in a turn of its own, instead of
+// inside the commit that happens to fill the log (SQLite's automatic checkpoint is off).
+void SqliteStore::checkpoint() {
+    int log_pages = 0, copied = 0;
+    int rc = sqlite3_wal_checkpoint_v2(db_.handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log_pages, &copied);
+    if (rc != SQLITE_OK && rc != SQLITE_BUSY) log::warn("store: checkpoint failed: ", sqlite3_errmsg(db_.handle()));
 }
 
 void SqliteStore::write_one(Exchange const& e) {
@@ -590,7 +640,7 @@ void SqliteStore::write_one(Exchange const& e) {
         .run();
     insert_turn_.bind(e.conversation_id, "user", e.user_text, e.at_ms).run();
     if (!e.reply_text.empty()) insert_turn_.bind(e.conversation_id, "assistant", e.reply_text, e.at_ms).run();
-    upsert_usage_.bind(e.brand_id, e.usage.prompt, e.usage.completion, e.usage.total).run();
+    upsert_usage_.bind(e.brand_id, e.usage.prompt, e.usage.completion, e.usage.total, e.reply_text.empty() ? 0 : 1).run();
 }
 
 std::size_t SqliteStore::expire_some(std::int64_t now_ms) {

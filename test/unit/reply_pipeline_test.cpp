@@ -7,6 +7,7 @@
 #include "brandchat/protocol/server_message.hpp"
 #include "brandchat/reply/catalog_responder.hpp"
 #include "brandchat/setup.hpp"
+#include "brandchat/store/store.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -267,4 +268,60 @@ TEST_CASE("pipeline: a model that breaks off after its first piece ends in an er
     // What the client saw is kept as the assistant's turn.
     auto id = std::string(sink.frames[0].at("data").at("conversation_id").as_string());
     CHECK(server->conversations.find(id, "techpro")->turns.back().text == "Hello");
+}
+
+namespace {
+
+// A store whose writes take as long as the test says: record() returns when released.
+class SlowStore final : public Store {
+public:
+    explicit SlowStore(asio::io_context& io) : released_(io, asio::steady_timer::time_point::max()) {}
+    std::string describe() const override { return "slow"; }
+    std::size_t brand_count() override { return 0; }
+    std::vector<Brand> load_brands(std::size_t) override { return {}; }
+    void save_brands(std::vector<Brand> const&) override {}
+    std::vector<Product> search_products(ProductSearch const&) override { return {}; }
+    std::vector<Product> list_products(std::string const&, std::size_t, std::size_t) override { return {}; }
+    asio::awaitable<std::optional<Conversation>> load_conversation(std::string const&, std::string const&, std::size_t) override {
+        co_return std::nullopt;
+    }
+    asio::awaitable<void> record(Exchange exchange) override {
+        recorded.push_back(std::move(exchange));
+        co_await released_.async_wait(asio::as_tuple(asio::use_awaitable));
+        ++returned;
+    }
+    StoreCounters const& counters() const override { return counters_; }
+    void release() { released_.cancel(); }
+    std::vector<Exchange> recorded;
+    int returned = 0;
+
+private:
+    asio::steady_timer released_;
+    StoreCounters counters_;
+};
+
+} // namespace
+
+TEST_CASE("pipeline: complete is sent only once the store has kept the exchange") {
+    asio::io_context io;
+    auto server = server_with(0ms);
+    auto store = std::make_unique<SlowStore>(io);
+    auto* slow = store.get();
+    server->store = std::move(store);
+    MemorySink sink(io, *server, "techpro");
+    bool complete_while_writing = true;
+    std::size_t exchanges_seen = 0;
+    answer(io, sink, chat("I need a laptop for business work"), [&]() -> asio::awaitable<void> {
+        co_await sleep_for(100ms); // the reply has long been typed out (no word delay)
+        exchanges_seen = slow->recorded.size();
+        complete_while_writing = !sink.frames.empty() && sink.frames.back().at("type") == "complete";
+        slow->release();
+    });
+    CHECK(exchanges_seen == 1);
+    CHECK_FALSE(complete_while_writing);
+    CHECK(slow->returned == 1);
+    REQUIRE(sink.frames.back().at("type") == "complete");
+    CHECK(slow->recorded[0].user_text == "I need a laptop for business work");
+    CHECK(slow->recorded[0].reply_text == text_of(sink.frames));
+    CHECK_FALSE(slow->recorded[0].last_product_ids.empty());
 }

@@ -187,7 +187,7 @@ TEST_CASE("store: exchanges are kept across a reopen, with the conversation's st
     // Another brand's id, or an unknown one, is no conversation.
     CHECK_FALSE(run(io, store->load_conversation("conv-a", "rumahkita", 40)));
     CHECK_FALSE(run(io, store->load_conversation("conv-b", "techpro", 40)));
-    CHECK(query(path, "SELECT replies FROM brand_usage WHERE brand_id = 'techpro'") == 2);
+    CHECK(query(path, "SELECT replies FROM brand_usage WHERE brand_id = 'techpro'") == 1); // one reached the client
     CHECK(query(path, "SELECT total_tokens FROM brand_usage WHERE brand_id = 'techpro'") == 84);
 }
 
@@ -227,14 +227,19 @@ TEST_CASE("store: a conversation expires after its time without activity") {
     auto path = dir.file("shop.db");
     auto const day = std::int64_t(86400) * 1000;
     {
-        auto store = open_sqlite_store({path, std::chrono::hours(24 * 30)});
+        auto store = open_sqlite_store({path, std::chrono::hours(24 * 60)}); // both still current
         run(io, store->record(exchange("conv-old", "hello", "hi", wall_clock_ms() - 40 * day)));
         run(io, store->record(exchange("conv-new", "hello", "hi", wall_clock_ms() - 2 * day)));
+        CHECK(run(io, store->load_conversation("conv-old", "techpro", 40)));
+    }
+    CHECK(query(path, "SELECT count(*) FROM turns WHERE conversation_id = 'conv-old'") == 2);
+    {
+        auto store = open_sqlite_store({path, std::chrono::hours(24 * 30)});
+        // Deleted at this start, turns and all; the recent one is kept.
         CHECK_FALSE(run(io, store->load_conversation("conv-old", "techpro", 40)));
         CHECK(run(io, store->load_conversation("conv-new", "techpro", 40)));
+        CHECK(store->counters().conversations_expired == 1);
     }
-    // Deleted at the next start, turns and all; the recent one is kept.
-    { auto store = open_sqlite_store({path, std::chrono::hours(24 * 30)}); }
     CHECK(query(path, "SELECT count(*) FROM conversations WHERE id = 'conv-old'") == 0);
     CHECK(query(path, "SELECT count(*) FROM turns WHERE conversation_id = 'conv-old'") == 0);
     CHECK(query(path, "SELECT count(*) FROM turns WHERE conversation_id = 'conv-new'") == 2);
@@ -248,11 +253,36 @@ TEST_CASE("store: a file at every older schema version is upgraded and keeps its
         CAPTURE(version);
         TempDir dir;
         auto path = dir.file("old.db");
-        if (version > 0) create_sqlite_schema_at(path, version);
+        if (version > 0) {
+            create_sqlite_schema_at(path, version);
+            // What every schema has had: a brand, a product, a conversation with a turn, usage.
+            sqlite3* db = nullptr;
+            REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+            REQUIRE(sqlite3_exec(db, R"sql(
+                INSERT INTO brands (id, name) VALUES ('kept', 'Kept Shop');
+                INSERT INTO products (brand_id, id, position, name, category, price) VALUES ('kept', 'k1', 0, 'Kept Laptop', 'Laptop', 5000000);
+                INSERT INTO conversations (id, brand_id, created_at, updated_at, total_tokens) VALUES ('conv-kept', 'kept', 1, 9e15, 7);
+                INSERT INTO turns (conversation_id, role, content, created_at) VALUES ('conv-kept', 'user', 'still here?', 1);
+                INSERT INTO brand_usage (brand_id, replies, total_tokens) VALUES ('kept', 3, 7);
+            )sql", nullptr, nullptr, nullptr) == SQLITE_OK);
+            sqlite3_close(db);
+        }
         auto store = open_sqlite_store({path});
         CHECK(query(path, "PRAGMA user_version") == sqlite_schema_version());
+        if (version > 0) {
+            auto brands = store->load_brands(1000);
+            REQUIRE(brands.size() == 1);
+            REQUIRE(brands[0].products.size() == 1);
+            CHECK(brands[0].products[0].name == "Kept Laptop");
+            asio::io_context io;
+            auto c = run(io, store->load_conversation("conv-kept", "kept", 40));
+            REQUIRE(c);
+            CHECK(c->turns.at(0).text == "still here?");
+            CHECK(c->usage.total == 7);
+            CHECK(query(path, "SELECT replies FROM brand_usage WHERE brand_id = 'kept'") == 3);
+        }
         store->save_brands(bundled_brands());
-        CHECK(store->load_brands(1000).size() == 3);
+        CHECK(store->load_brands(1000).size() == (version > 0 ? 4u : 3u));
     }
     TempDir dir;
     auto path = dir.file("current.db");

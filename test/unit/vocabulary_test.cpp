@@ -57,3 +57,21 @@ TEST_CASE("ranking: other forms and slips of a word find what the word finds") {
     CHECK(picks("rumahkita", "kulkasnya") == picks("rumahkita", "kulkas"));
     CHECK(picks("rumahkita", "kulkas 2 pintuu") == picks("rumahkita", "kulkas 2 pintu"));
 }
+
+TEST_CASE("vocabulary: ordinary words are not taken for the catalog's") {
+    auto const& techpro = *bundled("techpro").vocabulary;
+    auto const& rumahkita = *bundled("rumahkita").vocabulary;
+    for (auto word : {"then", "gave", "mine", "cucu"}) {
+        CAPTURE(word);
+        CHECK(techpro.correct(word).empty());
+        CHECK(rumahkita.correct(word).empty());
+    }
+    CHECK(rumahkita.correct("kemeja").empty()); // its stem is "meja" once "ke-" is off: another word
+    CHECK(rumahkita.correct("dingin").empty()); // "pendingin" shares its stem, not its beginning
+    // A correction never changes what the message asks.
+    auto const& b = bundled("techpro");
+    auto q = read_query(b, "helo, whats the differense between laptpo models?");
+    CHECK(q.greeting == parse_query("helo, whats the differense between laptpo models?").greeting);
+    CHECK(q.asks_compare == parse_query("helo, whats the differense between laptpo models?").asks_compare);
+    CHECK(picks("rumahkita", "kado buat cucu") == picks("rumahkita", "kado buat"));
+}

@@ -23,10 +23,11 @@ public:
     bool contains(std::string_view word) const { return count_.contains(std::string(word)); }
     std::size_t size() const { return count_.size(); }
 
-    // The catalog's word for a word it does not use: the most used word with the same stem, else
-    // the nearest word by edit distance (one edit up to 7 letters, two from 8; a swap of
-    // neighbours is one edit; the first letter as typed). Empty when there is none, or when the
-    // word is the catalog's already, shorter than 4 letters, or holds a digit.
+    // The catalog's word for a word neither it nor the query reader uses: the most used catalog
+    // word with the same stem and the same first four letters, else (for words of five letters
+    // or more) the nearest catalog word by edit distance (one edit up to 7 letters, two from 8;
+    // a swap of neighbours is one edit; the first letter as typed). Empty when there is none, or
+    // when the word is known, shorter than 4 letters, or holds a digit.
     std::string correct(std::string_view word) const;
 
     // The message with every word of `terms` that the catalog does not use replaced by correct()'s

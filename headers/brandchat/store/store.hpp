@@ -9,13 +9,15 @@
 // - record() returns once the exchange is durable: after it, a crash of the process (kill -9)
 //   loses none of it. Calls made in the same turn of the event loop share one write (group
 //   commit). It never throws for a failed write: the failure is logged and counted
-//   (counters().write_errors), and the caller goes on (the customer still gets the reply).
+//   (counters().write_errors), and the caller goes on (the customer still gets the reply). A
+//   cancellation of the caller does not cut the wait short.
 // - load_conversation() gives a conversation's state and its last `max_turns` turns as they were
 //   recorded, or nothing when the id is unknown, of another brand, or expired.
 // - A conversation expires `expiry` after its last recorded exchange: it is no longer loaded, and
-//   its rows are deleted a bounded number at a time as writes go on.
+//   its rows are deleted a bounded number at a time as writes go on, apart from any reply's write.
 // - Everything runs on the server's one event loop thread; no call blocks for longer than one
-//   small transaction or one search.
+//   small transaction or one search. (SQLite: plus a checkpoint, in a turn of its own every 256
+//   commits, which syncs the file: the one wait for the disk.)
 #pragma once
 
 #include "brandchat/catalog/brand.hpp"
