@@ -77,7 +77,7 @@ CREATE TABLE brand_usage (
 )sql",
     // 2: products get a stable row number and a full-text index (FTS5) over their words that
     // triggers keep in step, and brands a table of their words: for catalogs too large to rank
-    // in memory.
+    // in memory. Conversations lose an index nothing used.
     R"sql(
 CREATE TABLE products_numbered (
     n INTEGER PRIMARY KEY,
@@ -119,6 +119,9 @@ CREATE TABLE product_kinds (
     PRIMARY KEY (brand_id, kind, price, n)
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX product_kinds_by_product ON product_kinds (n);
+-- Every exchange moves a conversation's updated_at: each index on it is one more page written per
+-- exchange, and this one had no query.
+DROP INDEX conversations_by_brand;
 CREATE VIRTUAL TABLE product_text USING fts5 (
     brand_id UNINDEXED, name, category, description, features, specifications, kinds,
     content = 'products', content_rowid = 'n', tokenize = 'unicode61 remove_diacritics 2'

@@ -19,6 +19,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
 #include <unordered_set>
 
 namespace brandchat {
@@ -37,9 +38,8 @@ namespace {
 
 // Conversations deleted per expiry step (with their turns), so a step is one small transaction.
 constexpr int expiry_batch = 100;
-// A checkpoint after this many commits (a batch is a few pages of log: about SQLite's own
-// default of 1,000 pages).
-constexpr std::uint64_t checkpoint_every_commits = 256;
+// A checkpoint once the write-ahead log holds this many pages (SQLite's own default).
+constexpr int checkpoint_pages = 1000;
 
 std::string json_strings(std::vector<std::string> const& items) {
     json::array a;
@@ -118,7 +118,7 @@ private:
     StoreCounters counters_;
     std::shared_ptr<Batch> open_batch_; // the one record() calls join until it is committed
     std::int64_t next_expiry_ms_ = 0;
-    std::uint64_t next_checkpoint_commits_ = checkpoint_every_commits;
+    int wal_pages_ = 0; // in the write-ahead log after the last commit (sqlite3_wal_hook)
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true); // false once destroyed
 
     sqlite::Statement begin_, commit_;
@@ -224,8 +224,18 @@ SqliteStore::SqliteStore(StoreOptions options)
             if (!mode.step() || mode.text(0) != "wal")
                 throw std::runtime_error("database " + path + ": cannot use write-ahead logging (is its folder writable?)");
             db_.exec("PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0");
+            // Only notes the log's size; the checkpoint runs in a turn of its own (checkpoint()).
+            sqlite3_wal_hook(
+                db_.handle(),
+                [](void* self, sqlite3*, char const*, int pages) {
+                    static_cast<SqliteStore*>(self)->wal_pages_ = pages;
+                    return SQLITE_OK;
+                },
+                this);
         }
-        db_.exec("PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 50; PRAGMA temp_store = MEMORY");
+        // 16 MiB of page cache (SQLite's default is 2): the pages of the conversations in use stay
+        // in memory instead of being read back from the operating system for each exchange.
+        db_.exec("PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 50; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -16384");
         begin_ = db_.prepare("BEGIN IMMEDIATE");
         commit_ = db_.prepare("COMMIT");
         upsert_conversation_ = db_.prepare(R"sql(
@@ -584,8 +594,8 @@ asio::awaitable<void> SqliteStore::commit_at_end_of_turn(std::shared_ptr<Batch> 
         co_await asio::post(executor, asio::use_awaitable);
         if (*alive) expire_step(now);
     }
-    if (counters_.commits >= next_checkpoint_commits_) {
-        next_checkpoint_commits_ = counters_.commits + checkpoint_every_commits;
+    if (wal_pages_ >= checkpoint_pages) {
+        wal_pages_ = 0;
         co_await asio::post(executor, asio::use_awaitable);
         if (*alive) checkpoint();
     }
@@ -596,7 +606,18 @@ void SqliteStore::write(std::vector<Exchange> const& exchanges) {
     try {
         begin_.bind().run();
         try {
-            for (auto const& e : exchanges) write_one(e);
+            // Token usage per brand, summed over the batch: one row update per brand, not per exchange.
+            std::map<std::string_view, std::pair<TokenUsage, std::int64_t>> by_brand;
+            for (auto const& e : exchanges) {
+                write_one(e);
+                auto& [usage, replies] = by_brand[e.brand_id];
+                usage.prompt += e.usage.prompt;
+                usage.completion += e.usage.completion;
+                usage.total += e.usage.total;
+                replies += e.reply_text.empty() ? 0 : 1;
+            }
+            for (auto const& [brand, sum] : by_brand)
+                upsert_usage_.bind(brand, sum.first.prompt, sum.first.completion, sum.first.total, sum.second).run();
             commit_.bind().run();
         } catch (...) {
             roll_back(db_);
@@ -640,7 +661,6 @@ void SqliteStore::write_one(Exchange const& e) {
         .run();
     insert_turn_.bind(e.conversation_id, "user", e.user_text, e.at_ms).run();
     if (!e.reply_text.empty()) insert_turn_.bind(e.conversation_id, "assistant", e.reply_text, e.at_ms).run();
-    upsert_usage_.bind(e.brand_id, e.usage.prompt, e.usage.completion, e.usage.total, e.reply_text.empty() ? 0 : 1).run();
 }
 
 std::size_t SqliteStore::expire_some(std::int64_t now_ms) {

@@ -16,8 +16,8 @@
 // - A conversation expires `expiry` after its last recorded exchange: it is no longer loaded, and
 //   its rows are deleted a bounded number at a time as writes go on, apart from any reply's write.
 // - Everything runs on the server's one event loop thread; no call blocks for longer than one
-//   small transaction or one search. (SQLite: plus a checkpoint, in a turn of its own every 256
-//   commits, which syncs the file: the one wait for the disk.)
+//   small transaction or one search. (SQLite: plus a checkpoint, in a turn of its own whenever
+//   the log reaches 1,000 pages, which syncs the file: the one wait for the disk.)
 #pragma once
 
 #include "brandchat/catalog/brand.hpp"
