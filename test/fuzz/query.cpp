@@ -1,4 +1,5 @@
-// The query reader: a customer's chat message through parse_query and detect_language, then, as
+// The query reader: a customer's chat message through parse_query, read_query (each brand's
+// vocabulary: stems and typing slips) and detect_language, then, as
 // the built-in responder does, rank_products and compose_catalog_answer against each active
 // bundled brand (loaded once from resources/brands/: techpro in English, rumahkita in
 // Indonesian), and once more as a follow-up to the first answer. Checks, beyond not crashing:
@@ -16,6 +17,7 @@
 #include "brandchat/language/language.hpp"
 #include "brandchat/language/text.hpp"
 #include "brandchat/reply/catalog_answer.hpp"
+#include "brandchat/search/vocabulary.hpp"
 #include "fuzz_check.hpp"
 
 #include <algorithm>
@@ -90,16 +92,35 @@ void check_answer(std::string const& answer, bool voice) {
     if (voice) FUZZ_CHECK(answer.find('\n') == std::string::npos);
 }
 
+// read_query: the brand's vocabulary may replace words (stems, slips), never what is asked.
+void check_read_query(Query const& read, Query const& plain, std::string_view message, Brand const& brand) {
+    FUZZ_CHECK(read.max_price == plain.max_price && read.min_price == plain.min_price);
+    FUZZ_CHECK(read.cheapest == plain.cheapest && read.priciest == plain.priciest && read.in_stock_only == plain.in_stock_only);
+    FUZZ_CHECK(read.asks_price == plain.asks_price && read.asks_availability == plain.asks_availability &&
+               read.asks_specs == plain.asks_specs && read.asks_compare == plain.asks_compare);
+    FUZZ_CHECK(read.greeting == plain.greeting && read.thanks == plain.thanks && read.asks_company == plain.asks_company &&
+               read.shopping_words == plain.shopping_words);
+    auto const& all = concepts();
+    auto known = [&](Concept const* c) { return c >= all.data() && c < all.data() + all.size(); };
+    for (auto const* c : read.categories) FUZZ_CHECK(known(c) && c->is_category);
+    for (auto const* c : read.qualities) FUZZ_CHECK(known(c));
+    auto tokens = word_tokens(message);
+    for (auto const& t : read.other_terms)
+        FUZZ_CHECK(std::find(tokens.begin(), tokens.end(), t) != tokens.end() || brand.vocabulary->contains(t));
+}
+
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* bytes, std::size_t size) {
     std::string message(reinterpret_cast<char const*>(bytes), size);
     (void)detect_language(message);
-    auto query = parse_query(message);
-    check_query(query, message);
+    auto plain = parse_query(message);
+    check_query(plain, message);
 
     RankingOptions options;
     for (auto const& brand : brands()) {
+        auto query = read_query(*brand, message);
+        check_read_query(query, plain, message, *brand);
         RankingContext first_turn;
         auto ranking = rank_products(*brand, query, first_turn, options);
         check_ranking(ranking, *brand, query, options);
