@@ -385,3 +385,22 @@ TEST_CASE("a conversation from before a restart goes on: the model sees its earl
     CHECK(str(products[0].at("name")) == first_product);
     std::filesystem::remove_all(folder);
 }
+
+TEST_CASE("a catalog kept in the store: the model is grounded on the candidates it ranked") {
+    MockModel mock("--token-delay-ms 0");
+    auto options = model_options("http://127.0.0.1:" + std::to_string(mock.port()) + "/v1");
+    options.in_memory_products = 0; // every catalog searched in the database
+    TestServer server(options);
+    WsClient c(server.port(), "/ws/chat/techpro");
+    c.read();
+    c.chat("I need a gaming laptop");
+    auto reply = c.read_reply();
+    REQUIRE(reply.complete.type == "complete");
+    auto products = reply.complete.data.at("suggested_products").as_array();
+    REQUIRE_FALSE(products.empty());
+    CHECK(str(products[0].at("category")) == "Laptop");
+    auto reqs = mock.requests();
+    REQUIRE(reqs.size() == 1);
+    std::string grounding = str(reqs[0].at("body").at("messages").as_array()[1].at("content"));
+    for (auto const& p : products) CHECK(grounding.find(str(p.at("name"))) != std::string::npos);
+}
