@@ -116,7 +116,11 @@ std::string Vocabulary::correct(std::string_view word) const {
 std::string Vocabulary::correct_message(std::string_view message, std::vector<std::string> const& terms, bool& changed) const {
     changed = false;
     std::string text = to_lower_ascii(message);
-    for (auto const& term : terms) {
+    // A correction scans the catalog's words: a message of a thousand made-up words must not
+    // hold the event loop for it. The first few are what a shopper means.
+    constexpr std::size_t most_terms = 16;
+    for (std::size_t i = 0; i < terms.size() && i < most_terms; ++i) {
+        auto const& term = terms[i];
         auto replacement = correct(term);
         if (replacement.empty()) continue;
         std::string out;

@@ -314,9 +314,7 @@ std::vector<Brand> SqliteStore::load_brands(std::size_t in_memory_products) {
     auto brands = db_.prepare(R"sql(
         SELECT id, name, description, is_active, language, welcome_message, persona_prompt, system_prompt, model,
                company_info, appearance, allowed_origins, created_at, updated_at FROM brands ORDER BY id)sql");
-    auto products = db_.prepare(R"sql(
-        SELECT id, name, description, category, price, features, specifications, availability
-        FROM products WHERE brand_id = ?1 ORDER BY position)sql");
+    auto products = db_.prepare(std::string("SELECT ") + product_columns + " FROM products p WHERE p.brand_id = ?1 ORDER BY p.position");
     while (brands.step()) {
         Brand b;
         b.id = brands.text(0);
@@ -349,16 +347,8 @@ std::vector<Brand> SqliteStore::load_brands(std::size_t in_memory_products) {
         }
         products.bind(b.id);
         while (products.step()) {
-            Product p;
-            p.id = products.text(0);
-            p.name = products.text(1);
-            p.description = products.text(2);
-            p.category = products.text(3);
-            p.price = products.real(4);
-            p.features = strings_of(products.text(5));
-            p.specifications = pairs_of(products.text(6));
-            p.availability = products.integer(7) != 0;
-            derive_product_fields(p);
+            auto p = product_from(products);
+            p.json = product_json(p); // in memory for good: serialized once
             b.products.push_back(std::move(p));
         }
         products.reset();

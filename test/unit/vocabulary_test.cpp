@@ -75,3 +75,13 @@ TEST_CASE("vocabulary: ordinary words are not taken for the catalog's") {
     CHECK(q.asks_compare == parse_query("helo, whats the differense between laptpo models?").asks_compare);
     CHECK(picks("rumahkita", "kado buat cucu") == picks("rumahkita", "kado buat"));
 }
+
+TEST_CASE("vocabulary: at most the first 16 unknown words of a message are looked up") {
+    auto const& b = bundled("techpro");
+    std::string padding;
+    for (int i = 0; i < 16; ++i) padding += "zqxwv" + std::string(1, static_cast<char>('a' + i)) + " ";
+    CHECK(read_query(b, "laptpo").categories.size() == 1);   // alone, it is a laptop
+    auto late = read_query(b, padding + "laptpo");
+    CHECK(late.categories.empty());                           // the 17th word is left as typed
+    CHECK(std::find(late.other_terms.begin(), late.other_terms.end(), "laptpo") != late.other_terms.end());
+}

@@ -30,8 +30,9 @@ public:
     // when the word is known, shorter than 4 letters, or holds a digit.
     std::string correct(std::string_view word) const;
 
-    // The message with every word of `terms` that the catalog does not use replaced by correct()'s
-    // word where there is one, lowercased; `changed` says whether anything was replaced.
+    // The message with each of the first 16 words of `terms` that the catalog does not use
+    // replaced by correct()'s word where there is one, lowercased; `changed` says whether
+    // anything was replaced.
     std::string correct_message(std::string_view message, std::vector<std::string> const& terms, bool& changed) const;
 
 private:
