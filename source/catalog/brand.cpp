@@ -75,22 +75,23 @@ std::string product_json(Product const& p) {
 
 void derive_product_fields(Product& p, bool with_json) {
     if (with_json) p.json = product_json(p);
-    // Appended in place and lowercased once: a large catalog's candidates are derived per message.
-    auto lowered = [](std::string& s, std::size_t from) {
-        for (auto i = from; i < s.size(); ++i)
+    // Appended in place and lowercased in place (to_lower_ascii would copy each text once more): a
+    // large catalog's candidates are derived per message.
+    auto lowered = [](std::string& s) {
+        for (std::size_t i = 0; i < s.size(); ++i)
             if (s[i] >= 'A' && s[i] <= 'Z') s[i] = static_cast<char>(s[i] - 'A' + 'a');
     };
     auto& strong = p.name_text;
     strong.clear();
     strong.append(p.name).append(" ").append(p.category);
     for (auto const& f : p.features) strong.append(" | ").append(f);
-    lowered(strong, 0);
+    lowered(strong);
     auto& text = p.search_text;
     text.clear();
     text.append(p.name).append(" ").append(p.category).append(" ").append(p.description);
     for (auto const& f : p.features) text.append(" ").append(f);
     for (auto const& [k, val] : p.specifications) text.append(" ").append(k).append(" ").append(val);
-    lowered(text, 0);
+    lowered(text);
 }
 
 std::string CompanyInfo::get(std::string const& key) const {

@@ -404,15 +404,15 @@ void SqliteStore::save_brands(std::vector<Brand> const& brands) {
 std::shared_ptr<Vocabulary const> SqliteStore::load_words(std::string const& brand_id) {
     auto words = db_.prepare("SELECT word, products FROM brand_words WHERE brand_id = ?1");
     auto vocabulary = std::make_shared<Vocabulary>();
-    bool any = false;
-    for (int pass = 0; pass < 2 && !any; ++pass) {
+    auto read = [&] {
         words.bind(brand_id);
-        while (words.step()) {
-            vocabulary->add(words.text(0), static_cast<std::uint32_t>(words.integer(1)));
-            any = true;
-        }
+        while (words.step()) vocabulary->add(words.text(0), static_cast<std::uint32_t>(words.integer(1)));
         words.reset();
-        if (!any && pass == 0) upgrade_catalog(brand_id); // a file from before schema 2: once, and kept
+    };
+    read();
+    if (vocabulary->size() == 0) { // a brand saved by schema 1: worked out once, and kept
+        upgrade_catalog(brand_id);
+        read();
     }
     vocabulary->finish();
     return vocabulary;
