@@ -75,23 +75,23 @@ std::string product_json(Product const& p) {
 
 void derive_product_fields(Product& p, bool with_json) {
     if (with_json) p.json = product_json(p);
-    // Appended in place and lowercased in place (to_lower_ascii would copy each text once more): a
-    // large catalog's candidates are derived per message.
-    auto lowered = [](std::string& s) {
-        for (std::size_t i = 0; i < s.size(); ++i)
-            if (s[i] >= 'A' && s[i] <= 'Z') s[i] = static_cast<char>(s[i] - 'A' + 'a');
-    };
-    auto& strong = p.name_text;
-    strong.clear();
-    strong.append(p.name).append(" ").append(p.category);
-    for (auto const& f : p.features) strong.append(" | ").append(f);
-    lowered(strong);
-    auto& text = p.search_text;
-    text.clear();
-    text.append(p.name).append(" ").append(p.category).append(" ").append(p.description);
-    for (auto const& f : p.features) text.append(" ").append(f);
-    for (auto const& [k, val] : p.specifications) text.append(" ").append(k).append(" ").append(val);
-    lowered(text);
+    auto& f = p.field_text;
+    for (auto& text : f) text.clear();
+    f[name_field] = p.name;
+    f[category_field] = p.category;
+    for (auto const& feature : p.features) (f[features_field].empty() ? f[features_field] : f[features_field].append(" | ")).append(feature);
+    for (auto const& [k, val] : p.specifications)
+        (f[specifications_field].empty() ? f[specifications_field] : f[specifications_field].append(" | ")).append(k).append(" ").append(val);
+    f[description_field] = p.description;
+    p.quantities.clear();
+    for (auto field : {name_field, features_field, specifications_field})
+        for (auto q : quantities_in(f[field])) p.quantities.push_back(q);
+    for (std::size_t i = 0; i < field_count; ++i) {
+        normalize_search_text(f[i]);
+        std::size_t words = 0;
+        for_each_word(f[i], [&](std::string_view) { ++words; });
+        p.field_words[i] = static_cast<std::uint16_t>(std::min<std::size_t>(words, 65535));
+    }
 }
 
 std::string CompanyInfo::get(std::string const& key) const {

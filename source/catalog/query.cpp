@@ -13,10 +13,10 @@ namespace brandchat {
 // a product's kinds (Product::kinds); quality concepts raise a product that mentions them anywhere.
 std::vector<Concept> const& concepts() {
     static std::vector<Concept> const all = {
-        {"laptop", {"laptop", "laptops", "notebook", "notebooks", "ultrabook", "macbook", "chromebook"}, true},
-        {"smartphone", {"smartphone", "smartphones", "phone", "phones", "handphone", "hape", "ponsel", "iphone", "cellphone", "android"}, true},
+        {"laptop", {"laptop", "laptops", "notebook", "notebooks", "ultrabook", "chromebook"}, true},
+        {"smartphone", {"smartphone", "smartphones", "phone", "phones", "handphone", "hape", "hp", "ponsel", "cellphone", "mobile", "telepon genggam"}, true},
         {"monitor", {"monitor", "monitors", "display", "layar"}, true},
-        {"tablet", {"tablet", "tablets", "ipad", "tab"}, true},
+        {"tablet", {"tablet", "tablets", "tab"}, true},
         {"headphone", {"headphone", "headphones", "headset", "earphone", "earphones", "earbuds", "earbud", "tws"}, true},
         {"mouse", {"mouse", "mice", "tetikus"}, true},
         {"keyboard", {"keyboard", "keyboards"}, true},
@@ -25,13 +25,13 @@ std::vector<Concept> const& concepts() {
         {"dock", {"dock", "docking", "hub"}, true},
         {"storage", {"ssd", "harddisk", "hdd"}, true},
         {"accessory", {"accessory", "accessories", "aksesoris"}, true},
-        {"kulkas", {"kulkas", "fridge", "refrigerator", "freezer"}, true},
+        {"kulkas", {"kulkas", "fridge", "fridges", "refrigerator", "freezer", "lemari es"}, true},
         {"mesin cuci", {"cuci", "washing", "washer", "laundry"}, true},
         {"ac", {"ac", "aircon", "pendingin", "conditioner"}, true},
         {"rice cooker", {"rice", "cooker", "penanak", "magicom", "magic"}, true},
         {"blender", {"blender", "juicer", "jus"}, true},
         {"kipas", {"kipas", "fan", "fans"}, true},
-        {"televisi", {"televisi", "tv", "television", "tele"}, true},
+        {"televisi", {"televisi", "tv", "tvs", "television", "teve", "tele"}, true},
         {"setrika", {"setrika", "iron", "gosokan"}, true},
         {"dispenser", {"dispenser", "galon"}, true},
         {"microwave", {"microwave", "oven"}, true},
@@ -45,12 +45,14 @@ std::vector<Concept> const& concepts() {
         {"portable", {"light", "lightweight", "ringan", "portable", "thin", "tipis", "travel", "traveling", "perjalanan"}},
         {"programming", {"programming", "coding", "developer", "programmer", "software"}},
         {"creative", {"video", "editing", "edit", "editor", "creator", "design", "desain", "designer", "kreator"}},
-        {"wireless", {"wireless", "nirkabel", "bluetooth"}},
-        {"inverter", {"inverter", "hemat", "irit", "efficient", "saving"}},
+        {"wireless", {"wireless", "nirkabel", "bluetooth"}, false, true},
+        {"inverter", {"inverter", "hemat listrik", "hemat energi", "energy saving", "hemat", "irit", "efficient", "saving"}, false, true},
         {"large", {"big", "large", "besar", "family", "keluarga"}},
         {"small", {"small", "kecil", "compact", "mini", "kos"}},
-        {"4k", {"4k", "uhd"}},
-        {"noise", {"noise", "anc", "cancelling", "canceling"}},
+        {"4k", {"4k", "uhd"}, false, true},
+        {"noise", {"noise cancelling", "noise canceling", "anc", "noise", "cancelling", "canceling"}, false, true},
+        {"memory", {"ram", "memory", "memori"}},
+        {"cordless", {"cordless", "tanpa kabel"}, false, true},
     };
     return all;
 }
@@ -134,7 +136,116 @@ LimitKind limit_word(std::vector<std::string> const& tokens, std::size_t i) {
     return LimitKind::none;
 }
 
+// The words and phrases that ask about each topic of the shop, in either language.
+struct TopicWords {
+    ShopTopic topic;
+    std::vector<std::string_view> words;   // single words
+    std::vector<std::string_view> phrases; // found in the lowercased message
+};
+
+std::vector<TopicWords> const& topic_words() {
+    static std::vector<TopicWords> const all = {
+        {ShopTopic::address, {"address", "alamat", "alamatnya", "located", "location", "lokasi", "lokasinya", "branch", "cabang", "showroom"},
+         {"where is your", "where are you", "di mana toko", "dimana toko", "toko di mana", "toko dimana", "where is the shop", "where is the store"}},
+        {ShopTopic::hours, {"hours", "opening", "buka", "tutup", "closing", "operasional"}, {"jam buka", "jam berapa", "open on", "are you open", "when do you open", "when do you close", "what time"}},
+        {ShopTopic::shipping, {"shipping", "ship", "ships", "delivery", "deliver", "pengiriman", "kirim", "dikirim", "ongkir", "ekspedisi", "kurir", "courier"},
+         {"ongkos kirim", "biaya kirim", "free shipping", "gratis ongkir"}},
+        {ShopTopic::returns, {"return", "returns", "refund", "pengembalian", "retur", "tukar", "penukaran", "exchange"}, {}},
+        {ShopTopic::warranty, {"warranty", "warranties", "garansi", "garansinya", "guarantee"}, {}},
+        {ShopTopic::payment, {"payment", "payments", "pay", "pembayaran", "bayar", "cicilan", "cicil", "nyicil", "installment", "installments", "credit", "kredit", "cod", "paylater", "qris", "transfer", "debit", "ovo", "gopay"},
+         {"bayar di tempat", "cash on delivery", "kartu kredit"}},
+        {ShopTopic::contact, {"contact", "kontak", "telepon", "email", "hubungi", "whatsapp", "call"}, {"phone number", "nomor telepon", "nomor hp", "customer service"}},
+    };
+    return all;
+}
+
+std::vector<ShopTopic> shop_topics_of(std::vector<std::string> const& tokens, std::string const& lower) {
+    std::vector<ShopTopic> out;
+    for (auto const& t : topic_words()) {
+        bool named = std::any_of(tokens.begin(), tokens.end(), [&](std::string const& token) {
+            return std::find(t.words.begin(), t.words.end(), token) != t.words.end();
+        });
+        named = named || std::any_of(t.phrases.begin(), t.phrases.end(), [&](std::string_view p) { return lower.find(p) != std::string::npos; });
+        if (named) out.push_back(t.topic);
+    }
+    return out;
+}
+
+bool is_shop_word(std::string_view word) {
+    for (auto const& t : topic_words())
+        if (std::find(t.words.begin(), t.words.end(), word) != t.words.end()) return true;
+    return false;
+}
+
+// "the first two", "the second one", "yang pertama", "dua yang pertama", "the last one".
+void read_pick(std::vector<std::string> const& tokens, Reference& r) {
+    auto number = [](std::string_view w) -> std::size_t {
+        static constexpr std::pair<std::string_view, std::size_t> names[] = {
+            {"two", 2}, {"three", 3}, {"dua", 2}, {"tiga", 3}, {"2", 2}, {"3", 3}};
+        for (auto const& [n, v] : names)
+            if (n == w) return v;
+        return 0;
+    };
+    for (std::size_t i = 0; i < tokens.size(); ++i) {
+        auto const& t = tokens[i];
+        std::size_t ordinal = t == "first" || t == "pertama" || t == "1st" ? 1 : t == "second" || t == "kedua" || t == "2nd" ? 2
+                              : t == "third" || t == "ketiga" || t == "3rd" ? 3 : t == "last" || t == "terakhir" ? 99 : 0;
+        if (ordinal == 0) continue;
+        r.refers = true;
+        std::size_t count = 1;
+        if (i + 1 < tokens.size() && number(tokens[i + 1])) count = number(tokens[i + 1]);          // "the first two"
+        else if (i >= 1 && number(tokens[i - 1]) && ordinal == 1) count = number(tokens[i - 1]);   // "dua pertama"
+        else if (i >= 2 && tokens[i - 1] == "yang" && number(tokens[i - 2]) && ordinal == 1) count = number(tokens[i - 2]);
+        if (ordinal == 99) {
+            r.first = 99; // the last: resolved against how many were shown
+            r.count = 1;
+        } else if (t == "kedua" && i + 1 < tokens.size() && tokens[i + 1] == "nya") {
+            r.count = 0; // "keduanya": both
+        } else {
+            r.first = ordinal - 1;
+            r.count = count;
+        }
+        return;
+    }
+}
+
+Reference reference_of(std::vector<std::string> const& tokens, std::string const& lower) {
+    Reference r;
+    r.refers = any_of(tokens, {"it", "its", "them", "they", "this", "that", "these", "those", "both", "either", "keduanya",
+                               "ketiganya", "tersebut", "itu"}) ||
+               contains_phrase(lower, {"which one", "which of", "which is", "which has", "which would", "one of", "of them", "of these",
+                                       "yang mana", "mana yang", "yg mana", "mana yg", "yang ini", "yang tadi"});
+    for (auto const& t : tokens) // "harganya", "speknya", "stoknya": its price, its specs, its stock
+        if (t.size() > 5 && t.ends_with("nya") && !find_concept(t)) {
+            auto base = std::string_view(t).substr(0, t.size() - 3);
+            if (base == "harga" || base == "spek" || base == "stok" || base == "ukuran" || base == "warna" || base == "kapasitas" ||
+                base == "daya" || base == "garansi" || base == "bedanya" || base == "beda" || base == "baterai" || base == "berat")
+                r.refers = true;
+        }
+    read_pick(tokens, r);
+    r.cheaper = any_of(tokens, {"cheaper"}) || contains_phrase(lower, {"lebih murah", "less expensive", "more affordable", "lebih hemat"});
+    r.pricier = any_of(tokens, {"pricier"}) || contains_phrase(lower, {"more expensive", "lebih mahal", "higher end", "lebih bagus", "better one"});
+    r.refine = any_of(tokens, {"version", "versi", "else", "another", "other", "lainnya", "lain", "anything"}) ||
+               contains_phrase(lower, {"what about", "how about", "gimana kalau", "bagaimana kalau", "bagaimana dengan", "kalau yang",
+                                       "ada yang lebih", "yang lebih", "any cheaper", "something cheaper", "something more"});
+    return r;
+}
+
 } // namespace
+
+std::string_view shop_topic_field(ShopTopic topic) {
+    switch (topic) {
+    case ShopTopic::about: return "about";
+    case ShopTopic::address: return "address";
+    case ShopTopic::hours: return "hours";
+    case ShopTopic::shipping: return "shipping";
+    case ShopTopic::returns: return "returns";
+    case ShopTopic::warranty: return "warranty";
+    case ShopTopic::payment: return "payment";
+    case ShopTopic::contact: return "phone";
+    }
+    return "about";
+}
 
 Concept const* find_concept(std::string_view word) {
     static auto const by_word = [] {
@@ -181,8 +292,9 @@ std::optional<double> parse_rupiah_amount(std::string_view number, std::string_v
 
 Query parse_query(std::string_view message) {
     Query q;
-    std::string lower = to_lower_ascii(message);
-    auto tokens = word_tokens(message);
+    std::string lower(message);
+    normalize_search_text(lower);
+    auto tokens = word_tokens(lower);
 
     // Price limits: an amount, optionally followed by a unit word, after a limit word.
     for (std::size_t i = 0; i < tokens.size(); ++i) {
@@ -231,24 +343,68 @@ Query parse_query(std::string_view message) {
     q.asks_compare = any_of(tokens, {"compare", "comparison", "bandingkan", "banding", "versus", "vs", "difference", "bedanya", "beda", "perbedaan"});
     q.greeting = any_of(tokens, {"hello", "hi", "hey", "halo", "hai", "hallo", "helo"}) || contains_phrase(lower, {"good morning", "good afternoon", "good evening", "selamat pagi", "selamat siang", "selamat sore", "selamat malam"});
     q.thanks = any_of(tokens, {"thanks", "thx", "makasih", "trims"}) || contains_phrase(lower, {"thank you", "terima kasih"});
-    q.asks_company = any_of(tokens, {"company", "perusahaan", "address", "alamat", "hours", "shipping", "pengiriman", "ongkir", "warranty", "garansi", "return", "returns", "refund", "payment", "pembayaran", "bayar", "contact", "kontak", "phone number", "email", "located", "lokasi", "toko", "store", "shop", "open"}) ||
-                     contains_phrase(lower, {"about you", "who are you", "tentang kalian", "tentang toko", "jam buka", "opening hours", "siapa kalian"});
+    q.shop_topics = shop_topics_of(tokens, lower);
+    q.asks_company = !q.shop_topics.empty() || any_of(tokens, {"company", "perusahaan", "toko", "store", "shop"}) ||
+                     contains_phrase(lower, {"about you", "who are you", "tentang kalian", "tentang toko", "siapa kalian"});
+    if (q.asks_company && q.shop_topics.empty()) q.shop_topics.push_back(ShopTopic::about);
+    q.reference = reference_of(tokens, lower);
     q.shopping_words = any_of(tokens, {"need", "want", "looking", "find", "buy", "recommend", "recommendation", "suggest", "show", "sell", "sells", "selling", "carry", "cari", "butuh", "perlu", "mau", "ingin", "beli", "rekomendasi", "sarankan", "carikan", "tampilkan", "jual", "jualan", "menjual", "dijual"});
+
+    // Amounts with units ("16GB", "1,5 PK", "55 inci"): attributes, not words to look for.
+    q.quantities = asked_quantities(lower);
+    std::string words = lower;
+    for (auto const& a : q.quantities) std::fill(words.begin() + static_cast<long>(a.begin), words.begin() + static_cast<long>(a.end), ' ');
+    tokens = word_tokens(words);
+    // Concepts said in two words ("hemat listrik", "tanpa kabel", "lemari es"), before single words.
+    std::vector<bool> used(tokens.size(), false);
+    for (auto const& c : concepts())
+        for (auto w : c.words) {
+            if (single_word_text(w)) continue;
+            auto parts = word_tokens(w);
+            for (std::size_t i = 0; i + parts.size() <= tokens.size(); ++i) {
+                bool match = true;
+                for (std::size_t k = 0; k < parts.size() && match; ++k) match = !used[i + k] && tokens[i + k] == parts[k];
+                if (!match) continue;
+                for (std::size_t k = 0; k < parts.size(); ++k) used[i + k] = true;
+                auto& list = c.is_category ? q.categories : q.qualities;
+                if (std::find(list.begin(), list.end(), &c) == list.end()) list.push_back(&c);
+                q.concept_words.emplace_back(std::string(w), &c);
+            }
+        }
 
     // "A laptop with a good keyboard", "a dock for my laptop": a kind named after "with" or "for",
     // beside a kind named before, is a quality of that one, not a second kind asked for.
     bool after_with = false;
-    for (auto const& t : tokens) {
+    std::string_view previous_content; // the last word kept as a term, for "iphone 15"
+    for (std::size_t i = 0; i < tokens.size(); ++i) {
+        auto const& t = tokens[i];
+        if (used[i]) {
+            previous_content = {};
+            continue;
+        }
         if (t == "with" || t == "dengan" || t == "for" || t == "untuk" || t == "buat") after_with = true;
         auto const* c = find_concept(t); // before amounts: "4k" is a resolution here, not Rp 4.000
-        if (!c && (is_number(t) || split_number_unit(t).first.size() == t.size())) continue;
+        if (!c && is_number(t)) {
+            // A model number after a name ("iPhone 15", "MacBook Pro 16"), unless it is an amount.
+            bool amount_follows = i + 1 < tokens.size() && parse_rupiah_amount("1", tokens[i + 1]);
+            bool whole = std::all_of(t.begin(), t.end(), [](char ch) { return ch >= '0' && ch <= '9'; });
+            if (whole && t.size() <= 4 && !previous_content.empty() && !amount_follows &&
+                std::find(q.other_terms.begin(), q.other_terms.end(), t) == q.other_terms.end())
+                q.other_terms.push_back(t);
+            previous_content = {};
+            continue;
+        }
+        if (!c && split_number_unit(t).first.size() == t.size()) continue;
         if (auto [num, unit] = split_number_unit(t); !c && !num.empty() && parse_rupiah_amount(num, unit)) continue;
         if (c) {
             bool kind = c->is_category && !(after_with && !q.categories.empty());
             auto& list = kind ? q.categories : q.qualities;
             if (std::find(list.begin(), list.end(), c) == list.end()) list.push_back(c);
+            q.concept_words.emplace_back(t, c);
+            previous_content = {};
             continue;
         }
+        previous_content = {};
         if (is_stopword(t) || t.size() < 2) continue;
         if (parse_rupiah_amount("1", t) || t == "rp" || t == "idr") continue; // unit words
         static constexpr std::string_view question_words[] = {
@@ -256,13 +412,16 @@ Query parse_query(std::string_view message) {
             "anggaran", "sampai", "hingga", "between", "antara", "around", "sekitar", "lebih", "kurang", "most",
             "paling", "company", "perusahaan", "toko", "store", "shop", "berapa", "biaya", "selamat", "pagi",
             "siang", "sore", "malam", "morning", "evening", "afternoon", "termahal", "expensive", "mahal", "murah",
-            "cheap", "cheaper", "affordable", "terjangkau", "ekonomis"};
+            "cheap", "cheaper", "affordable", "terjangkau", "ekonomis", "version", "versi", "first", "second", "third",
+            "last", "pertama", "kedua", "ketiga", "terakhir", "both", "keduanya", "ketiganya", "tersebut", "them",
+            "they", "other", "another", "else", "lain", "lainnya", "anything", "pricier", "least", "minimum", "maximum",
+            "two", "three", "dua", "tiga", "satu"};
         if (std::find(std::begin(question_words), std::end(question_words), t) != std::end(question_words)) continue;
-        if (q.asks_company && (t == "address" || t == "alamat" || t == "hours" || t == "shipping" || t == "pengiriman" ||
-                               t == "warranty" || t == "garansi" || t == "return" || t == "returns" || t == "payment" ||
-                               t == "pembayaran" || t == "contact" || t == "kontak" || t == "open" || t == "email"))
-            continue;
+        if (is_shop_word(t)) continue;
+        // "harganya", "speknya": a question word with "-nya" (its), about the products shown.
+        if (t.size() > 5 && t.ends_with("nya") && (is_stopword(t.substr(0, t.size() - 3)) || is_shop_word(t.substr(0, t.size() - 3)))) continue;
         if (std::find(q.other_terms.begin(), q.other_terms.end(), t) == q.other_terms.end()) q.other_terms.push_back(t);
+        previous_content = t;
     }
     return q;
 }

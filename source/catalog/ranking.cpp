@@ -1,140 +1,18 @@
 #include "brandchat/catalog/ranking.hpp"
 
+#include "brandchat/language/language.hpp"
 #include "brandchat/language/text.hpp"
+#include "brandchat/search/bm25.hpp"
 #include "brandchat/search/vocabulary.hpp"
 
 #include <algorithm>
-#include <cstdint>
-#include <functional>
-#include <memory_resource>
-#include <unordered_map>
 #include <cmath>
+#include <cstdint>
+#include <unordered_map>
 
 namespace brandchat {
 
 namespace {
-
-bool is_word_char(char ch) { return is_word_byte(ch); }
-
-enum Where : std::uint8_t { in_search = 1, in_name = 2 };
-
-// Calls f with each word of `text` (a maximal run of word characters) in order, until f says false.
-template <class F>
-void for_each_word(std::string_view text, F f) {
-    for (std::size_t i = 0; i < text.size();) {
-        if (!is_word_char(text[i])) {
-            ++i;
-            continue;
-        }
-        auto end = i;
-        while (end < text.size() && is_word_char(text[end])) ++end;
-        if (!f(text.substr(i, end - i))) return;
-        i = end;
-    }
-}
-
-bool single_word(std::string_view word) { return single_word_text(word); }
-
-// The "name category" part of name_text, before the features (brand.cpp joins them with " | ").
-std::string_view name_and_category(Product const& p) {
-    std::string_view name = p.name_text;
-    return name.substr(0, name.find(" | "));
-}
-
-// Where `word` occurs in each product (Where flags, one cell per product, or-ed into `cells`): from
-// the brand's word index for a single word, by scanning the texts for a phrase.
-void word_cells(Brand const& brand, std::string_view word, std::uint8_t* cells) {
-    if (single_word(word) && !brand.word_index.empty()) {
-        if (auto hit = brand.word_index.find(std::string(word)); hit != brand.word_index.end())
-            for (auto entry : hit->second)
-                if ((entry >> 2) < brand.products.size()) cells[entry >> 2] |= static_cast<std::uint8_t>(entry & 3);
-        return;
-    }
-    for (std::size_t i = 0; i < brand.products.size(); ++i) { // a phrase ("smart tv"), or no index
-        auto const& p = brand.products[i];
-        cells[i] |= static_cast<std::uint8_t>((contains_word(p.search_text, word) ? in_search : 0) |
-                                              (contains_word(p.name_text, word) ? in_name : 0));
-    }
-}
-
-// Counts one more of a concept's words in a product, found where `cell` says.
-void add_word(Brand::ConceptMatch& m, std::uint8_t cell) {
-    m.where |= cell;
-    m.words += (cell & in_search) ? 1 : 0;
-}
-
-// Where each of the query's words occurs in each product, worked out once per word for the whole
-// catalog (word_cells).
-class WordMatches {
-public:
-    explicit WordMatches(Brand const& brand) : brand_(brand) {}
-
-    std::uint8_t where(Product const& p, std::string_view word) {
-        auto index = static_cast<std::size_t>(&p - brand_.products.data());
-        // The same word is asked about for every product, through the same string_view (a
-        // concept's word, or one of the query's terms): its address finds it, unhashed. A word
-        // reached through two addresses is only worked out twice.
-        auto [it, fresh] = offset_of_.try_emplace(Key{word.data(), word.size()}, cells_.size());
-        if (fresh) lookup(word);
-        return cells_[it->second + index];
-    }
-
-    // A concept's words taken together: from the table made at load for parse_query's concepts,
-    // else (a concept from elsewhere, a brand built without the table) word by word.
-    Brand::ConceptMatch concept_match(Product const& p, Concept const& c) {
-        auto const& all = concepts();
-        auto index = static_cast<std::size_t>(&p - brand_.products.data());
-        bool listed = !std::less<>{}(&c, all.data()) && std::less<>{}(&c, all.data() + all.size());
-        if (listed && brand_.concept_matches.size() == all.size() * brand_.products.size())
-            return brand_.concept_matches[static_cast<std::size_t>(&c - all.data()) * brand_.products.size() + index];
-        Brand::ConceptMatch m;
-        for (auto w : c.words) add_word(m, where(p, w));
-        return m;
-    }
-
-private:
-    struct Key {
-        char const* data;
-        std::size_t size;
-        bool operator==(Key const&) const = default;
-    };
-    struct KeyHash {
-        std::size_t operator()(Key const& k) const { return std::hash<char const*>{}(k.data) ^ (k.size * 0x9E3779B97F4A7C15ull); }
-    };
-
-    // Appends one cell per product for `word`.
-    void lookup(std::string_view word) {
-        auto first = cells_.size();
-        cells_.resize(first + brand_.products.size(), 0);
-        word_cells(brand_, word, cells_.data() + first);
-    }
-
-    Brand const& brand_;
-    // One query's memo lives in this block (on the stack), spilling to the heap only for a
-    // very long message: a ranking allocates nothing for it.
-    std::byte block_[8192];
-    std::pmr::monotonic_buffer_resource arena_{block_, sizeof block_};
-    std::pmr::unordered_map<Key, std::size_t, KeyHash> offset_of_{&arena_}; // the words outlive the ranking
-    std::pmr::vector<std::uint8_t> cells_{&arena_};                         // one run of products.size() per word
-};
-
-// Where in a product a word was found: 1 for name or features, 0.6 for elsewhere, 0 nowhere.
-double weight(std::uint8_t where) { return (where & in_name) ? 1.0 : (where & in_search) ? 0.6 : 0.0; }
-
-double term_weight(WordMatches& m, Product const& p, std::string_view word) { return weight(m.where(p, word)); }
-
-// The best of the concept's words; a description that says it with two or more of them ("a
-// business laptop ... built for office work") counts as fully as the name or features do.
-double concept_weight(WordMatches& m, Product const& p, Concept const& c) {
-    auto match = m.concept_match(p, c);
-    return match.words >= 2 ? 1.0 : weight(match.where);
-}
-
-// How many of the concept's words the product mentions: breaks ties between equal fits, so a
-// laptop described with "business", "office" and "professional" beats one that says "office".
-int concept_depth(WordMatches& m, Product const& p, Concept const& c) { return m.concept_match(p, c).words; }
-
-bool matches_category(Product const& p, Concept const& c) { return std::find(p.kinds.begin(), p.kinds.end(), &c) != p.kinds.end(); }
 
 // "Accessory": a kind that does not say what a product is.
 Concept const* accessory() {
@@ -154,74 +32,226 @@ void add_kinds(std::string_view text, std::vector<Concept const*>& kinds, bool f
     });
 }
 
+// What the category says; where it says nothing but "accessory", what the name says ("Mechanical
+// Keyboard"), else the features, else the first kind the description names. A laptop's maker in
+// its name ("HP EliteBook", "hp" being a phone to Indonesian shoppers) does not make it a phone.
 std::vector<Concept const*> kinds_of(Product const& p) {
     std::vector<Concept const*> kinds;
-    add_kinds(name_and_category(p), kinds);
     auto says_what_it_is = [&] { return std::any_of(kinds.begin(), kinds.end(), [](Concept const* c) { return c != accessory(); }); };
+    add_kinds(p.field_text[category_field], kinds);
+    if (!says_what_it_is()) add_kinds(p.field_text[name_field], kinds);
     for (std::size_t i = 0; i < p.features.size() && !says_what_it_is(); ++i) add_kinds(to_lower_ascii(p.features[i]), kinds);
     if (!says_what_it_is()) add_kinds(to_lower_ascii(p.description), kinds, true);
     return kinds;
 }
 
+bool has_kind(Product const& p, Concept const* c) { return std::find(p.kinds.begin(), p.kinds.end(), c) != p.kinds.end(); }
+
+// How often a word or phrase occurs in each field of a product.
+std::array<std::uint8_t, field_count> field_counts(Product const& p, std::string_view word) {
+    std::array<std::uint8_t, field_count> counts{};
+    for (std::size_t f = 0; f < field_count; ++f)
+        counts[f] = static_cast<std::uint8_t>(std::min<std::size_t>(count_word(p.field_text[f], word), 255));
+    return counts;
+}
+
+// BM25F scores of the message's words in a brand's products, each word worked out once per
+// ranking: from the brand's inverted index where it has one, else (a message's candidates from
+// the store, a phrase) by scanning the products' texts.
+class Scorer {
+public:
+    explicit Scorer(Brand const& brand) : brand_(brand) {
+        if (brand.vocabulary && brand.vocabulary->documents() > 0) documents_ = brand.vocabulary->documents();
+        else documents_ = brand.products.size();
+    }
+
+    struct Word {
+        std::vector<float> score;  // per product
+        std::vector<bool> in_name; // per product
+        double idf = 0;
+        double full = 0;           // one mention in a name: bm25::named_once
+    };
+
+    Word const& word(std::string const& w) {
+        auto [it, fresh] = memo_.try_emplace(w);
+        if (!fresh) return it->second;
+        auto& out = it->second;
+        auto n = brand_.products.size();
+        out.score.assign(n, 0);
+        out.in_name.assign(n, false);
+        std::vector<std::pair<std::size_t, std::array<std::uint8_t, field_count>>> hits;
+        bool phrase = !single_word_text(w);
+        if (!brand_.word_index.empty()) {
+            // A phrase: the products using its first word, scanned for the whole phrase.
+            auto first = phrase ? w.substr(0, w.find(' ')) : w;
+            if (auto posting = brand_.word_index.find(first); posting != brand_.word_index.end())
+                for (auto const& entry : posting->second) {
+                    if (entry.product >= n) continue;
+                    hits.emplace_back(entry.product, phrase ? field_counts(brand_.products[entry.product], w) : entry.count);
+                }
+        } else {
+            for (std::size_t i = 0; i < n; ++i) hits.emplace_back(i, field_counts(brand_.products[i], w));
+        }
+        std::erase_if(hits, [](auto const& h) { return std::all_of(h.second.begin(), h.second.end(), [](auto c) { return c == 0; }); });
+        std::size_t with_word = hits.size();
+        if (brand_.vocabulary && brand_.vocabulary->documents() > 0) {
+            if (phrase) {
+                // A phrase's products are at most those of its rarest word.
+                std::size_t fewest = documents_;
+                for_each_word(w, [&](std::string_view part) { fewest = std::min<std::size_t>(fewest, brand_.vocabulary->products_using(part)); });
+                with_word = std::max(with_word, fewest);
+            } else {
+                with_word = std::max<std::size_t>(with_word, brand_.vocabulary->products_using(w));
+            }
+        }
+        out.idf = bm25::idf(documents_, with_word);
+        out.full = bm25::named_once(out.idf);
+        for (auto const& [i, counts] : hits) {
+            auto const& p = brand_.products[i];
+            out.score[i] = static_cast<float>(bm25::score(counts, p.field_words, brand_.average_field_words, out.idf));
+            out.in_name[i] = counts[name_field] > 0;
+        }
+        return out;
+    }
+
+private:
+    Brand const& brand_;
+    std::size_t documents_ = 0;
+    std::unordered_map<std::string, Word> memo_;
+};
+
+// A quality's score in a product: its words' scores added up (a description that says "business
+// ... office work" says it twice), as a share of half of one mention in a name, at most 1: a
+// quality is met by being said anywhere, and said more strongly in more places.
+struct ConceptScore {
+    double met = 0;
+    double raw = 0;
+};
+ConceptScore concept_score(Scorer& scorer, Concept const& c, std::size_t product) {
+    ConceptScore s;
+    for (auto w : c.words) {
+        auto const& word = scorer.word(std::string(w));
+        if (word.score[product] <= 0) continue;
+        s.met += word.score[product] / (0.5 * word.full); // a quality said once in a description is said
+        s.raw += word.score[product];
+    }
+    s.met = std::min(1.0, s.met);
+    return s;
+}
+
 // How far below the best fit a product may be and still count for "cheapest"/"most expensive".
 constexpr double near_best = 0.25;
 
-Ranking rank_with(Brand const& brand, Query const& q, RankingOptions const& options) {
-    Ranking r;
-    double aspects = static_cast<double>(!q.categories.empty()) + static_cast<double>(q.qualities.size() + q.other_terms.size()) +
-                     (q.has_price_limit() ? 1.0 : 0.0);
-    if (aspects == 0 && (q.cheapest || q.priciest)) aspects = 1; // "what's your cheapest?" ranks every product
-    if (aspects == 0) return r;
+struct Scored {
+    std::size_t index = 0;
+    double fit = 0;
+    double relevance = 0; // BM25F of every word asked for: breaks ties between equal fits
+};
 
-    WordMatches matches(brand);
-    std::vector<Suggestion> scored;
-    for (auto const& p : brand.products) {
-        if (q.max_price && p.price > *q.max_price) continue;
-        if (q.min_price && p.price < *q.min_price) continue;
-        if (q.in_stock_only && !p.availability) continue;
-        double satisfied = 0;
-        if (!q.categories.empty()) {
-            bool any = std::any_of(q.categories.begin(), q.categories.end(), [&](Concept const* c) { return matches_category(p, *c); });
-            if (!any) continue;
-            satisfied += 1;
-        }
-        for (auto const* c : q.qualities) satisfied += concept_weight(matches, p, *c);
-        for (auto const& t : q.other_terms) satisfied += term_weight(matches, p, t);
-        if (q.has_price_limit()) satisfied += 1;
-        if (q.categories.empty() && q.qualities.empty() && q.other_terms.empty() && (q.cheapest || q.priciest)) satisfied += 1;
-        double fit = satisfied / aspects;
-        if (!p.availability) fit *= 0.6;
-        // A limit alone matches everything under it; it needs a product term to mean something.
-        if (q.has_price_limit() && satisfied <= 1 && q.has_product_terms()) continue;
-        if (fit >= options.threshold) {
-            int d = 0;
-            for (auto const* c : q.qualities) d += concept_depth(matches, p, *c);
-            // Folded into the fit below its rounding, so sorting sees it and clients do not.
-            scored.push_back({&p, std::min(1.0, fit) + d * 1e-4});
-        }
+// The message's words sorted into what they ask.
+struct Asked {
+    std::vector<std::string> names;  // words of the catalog's product names
+    std::vector<std::string> terms;  // other words the catalog uses
+    std::vector<std::string> unknown; // words no product uses: they lower the fit, at half weight
+};
+
+Asked sort_words(Brand const& brand, Query const& q) {
+    Asked a;
+    for (auto const& t : q.other_terms) {
+        bool number = std::all_of(t.begin(), t.end(), [](char c) { return c >= '0' && c <= '9'; });
+        if (names_a_product(brand, t)) a.names.push_back(t);
+        else if (number) continue; // "15" after a word is a model number only where a name has it
+        else if (brand.vocabulary ? brand.vocabulary->products_using(t) > 0 : !brand.word_index.empty() && brand.word_index.contains(t)) a.terms.push_back(t);
+        else a.unknown.push_back(t);
     }
-    if (q.cheapest || q.priciest) {
-        // By price, among those that fit nearly as well as the best: "cheapest 4k tv" lists the 4K
-        // sets, not a cheaper set that is not 4K (fit 0.5 against 1).
+    return a;
+}
+
+// The fit of each product (among `indexes`) that passes the hard filters.
+std::vector<Scored> score_products(Brand const& brand, Query const& q, std::vector<std::size_t> const& indexes, bool filters) {
+    Scorer scorer(brand);
+    auto asked = sort_words(brand, q);
+    double name_idf = 0;
+    for (auto const& w : asked.names) name_idf += scorer.word(w).idf;
+
+    double weights = (q.categories.empty() ? 0 : 1) + (asked.names.empty() ? 0 : 2) + static_cast<double>(q.quantities.size()) +
+                     static_cast<double>(q.qualities.size() + asked.terms.size()) + 0.5 * static_cast<double>(asked.unknown.size()) +
+                     (q.has_price_limit() ? 1 : 0);
+    bool ranks_everything = weights == 0; // "what's your cheapest?", or a follow-up with nothing new
+    std::vector<Scored> out;
+    for (auto i : indexes) {
+        auto const& p = brand.products[i];
+        if (filters) {
+            if (q.max_price && p.price > *q.max_price) continue;
+            if (q.min_price && p.price < *q.min_price) continue;
+            if (q.in_stock_only && !p.availability) continue;
+            if (!q.categories.empty() && std::none_of(q.categories.begin(), q.categories.end(), [&](Concept const* c) { return has_kind(p, c); }))
+                continue;
+        }
+        double met = 0, penalty = 1, relevance = 0;
+        bool named = !asked.names.empty();
+        if (!q.categories.empty() && std::any_of(q.categories.begin(), q.categories.end(), [&](Concept const* c) { return has_kind(p, c); }))
+            met += 1;
+        if (!asked.names.empty()) {
+            double in_name = 0;
+            for (auto const& w : asked.names) {
+                auto const& word = scorer.word(w);
+                relevance += 2 * word.score[i];
+                if (word.in_name[i]) in_name += word.idf;
+                else named = false;
+            }
+            double share = name_idf > 0 ? in_name / name_idf : 0;
+            met += 2 * share;
+            if (share < 0.5) penalty *= 0.5;
+        }
+        for (auto const& a : q.quantities) {
+            bool has = std::any_of(p.quantities.begin(), p.quantities.end(), [&](Quantity const& listed) { return meets(listed, a); });
+            if (has) met += 1;
+            else penalty *= 0.5;
+        }
+        for (auto const* c : q.qualities) {
+            auto s = concept_score(scorer, *c, i);
+            met += s.met;
+            relevance += s.raw;
+            if (c->hard && s.met < 0.5) penalty *= 0.5;
+        }
+        for (auto const& w : asked.terms) {
+            auto const& word = scorer.word(w);
+            met += std::min(1.0, word.score[i] / word.full);
+            relevance += word.score[i];
+        }
+        if (q.has_price_limit()) met += 1;
+        double fit = ranks_everything ? 1.0 : met / weights * penalty;
+        // A limit alone matches everything under it; it needs a product term to mean something.
+        if (filters && q.has_price_limit() && met <= 1 && q.has_product_terms()) continue;
+        if (!p.availability && !named) fit *= 0.6;
+        out.push_back({i, std::min(1.0, fit), relevance});
+    }
+    return out;
+}
+
+// Best first: by fit, then in stock, then relevance, then price; for "cheapest" / "most
+// expensive", by price among those nearly as good as the best.
+void order(std::vector<Scored>& scored, Brand const& brand, bool cheapest, bool priciest) {
+    auto const& products = brand.products;
+    if (cheapest || priciest) {
         double best = 0;
         for (auto const& s : scored) best = std::max(best, s.fit);
-        std::erase_if(scored, [&](Suggestion const& s) { return s.fit < best - near_best; });
-        std::stable_sort(scored.begin(), scored.end(), [&](Suggestion const& a, Suggestion const& b) {
-            if (a.product->availability != b.product->availability) return a.product->availability;
-            return q.cheapest ? a.product->price < b.product->price : a.product->price > b.product->price;
+        std::erase_if(scored, [&](Scored const& s) { return s.fit < best - near_best; });
+        std::stable_sort(scored.begin(), scored.end(), [&](Scored const& a, Scored const& b) {
+            auto const &pa = products[a.index], &pb = products[b.index];
+            if (pa.availability != pb.availability) return pa.availability;
+            return cheapest ? pa.price < pb.price : pa.price > pb.price;
         });
-    } else {
-        std::stable_sort(scored.begin(), scored.end(), [](Suggestion const& a, Suggestion const& b) {
-            if (std::abs(a.fit - b.fit) > 1e-9) return a.fit > b.fit;
-            if (a.product->availability != b.product->availability) return a.product->availability;
-            return a.product->price < b.product->price;
-        });
+        return;
     }
-    if (scored.size() > options.limit) scored.resize(options.limit);
-    for (auto& s : scored) s.fit = std::min(1.0, std::floor(s.fit * 1000.0 + 1e-9) / 1000.0);
-    r.about_products = true;
-    r.suggestions = std::move(scored);
-    return r;
+    std::stable_sort(scored.begin(), scored.end(), [&](Scored const& a, Scored const& b) {
+        if (std::abs(a.fit - b.fit) > 1e-9) return a.fit > b.fit;
+        auto const &pa = products[a.index], &pb = products[b.index];
+        if (pa.availability != pb.availability) return pa.availability;
+        if (std::abs(a.relevance - b.relevance) > 1e-9) return a.relevance > b.relevance;
+        return pa.price < pb.price;
+    });
 }
 
 double mean_fit(std::vector<Suggestion> const& s) {
@@ -230,25 +260,68 @@ double mean_fit(std::vector<Suggestion> const& s) {
     return std::round(sum / static_cast<double>(s.size()) * 100.0) / 100.0;
 }
 
+void keep_best(Ranking& r, Brand const& brand, std::vector<Scored> scored, std::size_t limit) {
+    if (scored.size() > limit) scored.resize(limit);
+    for (auto const& s : scored) r.suggestions.push_back({&brand.products[s.index], std::min(1.0, std::floor(s.fit * 1000.0 + 1e-9) / 1000.0)});
+    if (!r.suggestions.empty()) r.confidence = mean_fit(r.suggestions);
+}
+
+Ranking rank_catalog(Brand const& brand, Query const& q, RankingOptions const& options) {
+    Ranking r;
+    bool asks = q.has_product_terms() || q.has_price_limit() || q.cheapest || q.priciest;
+    if (!asks) return r;
+    std::vector<std::size_t> all(brand.products.size());
+    for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
+    auto scored = score_products(brand, q, all, true);
+    std::erase_if(scored, [&](Scored const& s) { return s.fit < options.threshold; });
+    order(scored, brand, q.cheapest, q.priciest);
+    r.about_products = true;
+    keep_best(r, brand, std::move(scored), options.limit);
+    return r;
+}
+
+// The latest earlier message that asked for products, read again: the topic a short follow-up
+// continues.
+std::optional<Query> topic_of(Brand const& brand, RankingContext const& context) {
+    for (auto it = context.recent_user_messages.rbegin(); it != context.recent_user_messages.rend(); ++it)
+        if (auto earlier = read_query(brand, *it); earlier.has_product_terms()) return earlier;
+    return std::nullopt;
+}
+
+template <class T>
+void add_missing(std::vector<T>& to, std::vector<T> const& from) {
+    for (auto const& x : from)
+        if (std::find(to.begin(), to.end(), x) == to.end()) to.push_back(x);
+}
+
 } // namespace
 
 bool contains_word(std::string_view text, std::string_view word) {
     if (word.empty()) return false;
     for (auto pos = text.find(word); pos != std::string_view::npos; pos = text.find(word, pos + 1)) {
-        bool starts = pos == 0 || !is_word_char(text[pos - 1]);
+        bool starts = pos == 0 || !is_word_byte(text[pos - 1]);
         auto end = pos + word.size();
-        bool ends = end == text.size() || !is_word_char(text[end]);
+        bool ends = end == text.size() || !is_word_byte(text[end]);
         if (starts && ends) return true;
     }
     return false;
 }
 
+std::size_t count_word(std::string_view text, std::string_view word) {
+    std::size_t n = 0;
+    if (word.empty()) return 0;
+    for (auto pos = text.find(word); pos != std::string_view::npos; pos = text.find(word, pos + 1)) {
+        bool starts = pos == 0 || !is_word_byte(text[pos - 1]);
+        auto end = pos + word.size();
+        bool ends = end == text.size() || !is_word_byte(text[end]);
+        if (starts && ends) ++n;
+    }
+    return n;
+}
+
 std::vector<std::string> distinct_words(std::string_view text) {
     std::vector<std::string> words;
-    for_each_word(text, [&](std::string_view word) {
-        words.emplace_back(word);
-        return true;
-    });
+    for_each_word(text, [&](std::string_view word) { words.emplace_back(word); });
     std::sort(words.begin(), words.end());
     words.erase(std::unique(words.begin(), words.end()), words.end());
     return words;
@@ -260,104 +333,201 @@ void build_word_index(Brand& brand, bool whole_catalog) {
     for (auto const& p : brand.products)
         if (std::find(brand.categories.begin(), brand.categories.end(), p.category) == brand.categories.end())
             brand.categories.push_back(p.category);
+    brand.average_field_words = {};
+    for (auto const& p : brand.products)
+        for (std::size_t f = 0; f < field_count; ++f) brand.average_field_words[f] += p.field_words[f];
+    if (!brand.products.empty())
+        for (auto& a : brand.average_field_words) a /= static_cast<float>(brand.products.size());
     if (!whole_catalog) {
-        // A few dozen candidates: the ranking scans their texts for the query's words (word_cells)
-        // faster than an index of every word could be built.
+        // A few dozen candidates: the ranking scans their texts for the query's words faster than
+        // an index of every word could be built.
         for (auto& p : brand.products)
             if (p.kinds.empty()) p.kinds = kinds_of(p);
         return;
     }
     for (auto& p : brand.products) p.kinds = kinds_of(p);
     brand.word_index.clear();
+    std::unordered_map<std::string, std::uint32_t> names; // products naming each word
     for (std::size_t i = 0; i < brand.products.size(); ++i) {
         auto const& p = brand.products[i];
-        std::unordered_map<std::string, std::uint32_t> where;
-        for (auto& w : distinct_words(p.search_text)) where[std::move(w)] |= in_search;
-        for (auto& w : distinct_words(p.name_text)) where[std::move(w)] |= in_name;
-        for (auto const& [w, flags] : where) brand.word_index[w].push_back(static_cast<std::uint32_t>(i) << 2 | flags);
+        std::unordered_map<std::string_view, std::array<std::uint8_t, field_count>> counts;
+        for (std::size_t f = 0; f < field_count; ++f)
+            for_each_word(p.field_text[f], [&](std::string_view w) {
+                auto& c = counts[w][f];
+                if (c < 255) ++c;
+            });
+        for (auto const& [w, c] : counts) {
+            brand.word_index[std::string(w)].push_back({static_cast<std::uint32_t>(i), c});
+            if (c[name_field]) ++names[std::string(w)];
+        }
     }
     auto vocabulary = std::make_shared<Vocabulary>();
-    for (auto const& [word, entries] : brand.word_index) vocabulary->add(word, static_cast<std::uint32_t>(entries.size()));
+    for (auto const& [word, entries] : brand.word_index) {
+        auto named = names.find(word);
+        vocabulary->add(word, static_cast<std::uint32_t>(entries.size()), named == names.end() ? 0 : named->second);
+    }
+    vocabulary->set_documents(brand.products.size());
     vocabulary->finish();
     brand.vocabulary = std::move(vocabulary);
-    auto const& all = concepts();
-    auto n = brand.products.size();
-    brand.concept_matches.assign(all.size() * n, {});
-    std::vector<std::uint8_t> cells(n);
-    for (std::size_t c = 0; c < all.size(); ++c)
-        for (auto w : all[c].words) {
-            std::fill(cells.begin(), cells.end(), 0);
-            word_cells(brand, w, cells.data());
-            for (std::size_t i = 0; i < n; ++i) add_word(brand.concept_matches[c * n + i], cells[i]);
-        }
 }
 
 std::vector<Concept const*> kinds_of_product(Product const& product) { return kinds_of(product); }
 
+bool names_a_product(Brand const& brand, std::string_view word) {
+    if (brand.vocabulary) return brand.vocabulary->names_using(word) > 0;
+    return std::any_of(brand.products.begin(), brand.products.end(),
+                       [&](Product const& p) { return contains_word(p.field_text[name_field], word); });
+}
+
 Query read_query(Brand const& brand, std::string_view message) {
     auto q = parse_query(message);
-    if (!brand.vocabulary || q.other_terms.empty()) return q;
-    bool changed = false;
-    auto corrected = brand.vocabulary->correct_message(message, q.other_terms, changed);
-    if (!changed) return q;
-    // The corrected words may name kinds and qualities; what the message asks (a greeting, a
-    // price, a comparison, its limits) stays as the customer wrote it.
-    auto fixed = parse_query(corrected);
-    q.categories = std::move(fixed.categories);
-    q.qualities = std::move(fixed.qualities);
-    q.other_terms = std::move(fixed.other_terms);
+    if (brand.vocabulary && !q.other_terms.empty()) {
+        bool changed = false;
+        auto corrected = brand.vocabulary->correct_message(message, q.other_terms, changed);
+        if (changed) {
+            // The corrected words may name kinds and qualities; what the message asks (a greeting,
+            // a price, a comparison, its limits) stays as the customer wrote it.
+            auto fixed = parse_query(corrected);
+            q.categories = std::move(fixed.categories);
+            q.qualities = std::move(fixed.qualities);
+            q.other_terms = std::move(fixed.other_terms);
+            q.concept_words = std::move(fixed.concept_words);
+            q.quantities = std::move(fixed.quantities); // "2 pintuu": an amount once its unit is spelt right
+        }
+    }
+    // A word that names a kind and is also a maker in this catalog whose products are not that
+    // kind ("hp": a phone to Indonesian shoppers, and the maker of laptops here) means the maker
+    // when another kind is named ("laptop HP") or the message is English, else the kind.
+    for (auto const& [word, c] : q.concept_words) {
+        if (!c->is_category || !names_a_product(brand, word)) continue;
+        auto const& index = brand.word_index;
+        auto posting = index.find(word);
+        if (posting == index.end()) continue; // a catalog not in memory: the kind, as written
+        bool same_kind = std::any_of(posting->second.begin(), posting->second.end(), [&](Posting const& e) {
+            return e.count[name_field] && e.product < brand.products.size() && has_kind(brand.products[e.product], c);
+        });
+        if (same_kind) continue; // "AC" in the names of air conditioners
+        bool other_kind = std::any_of(q.categories.begin(), q.categories.end(), [&](Concept const* k) { return k != c; });
+        if (!other_kind && detect_language(message) != Language::english) continue;
+        std::erase(q.categories, c);
+        if (std::find(q.other_terms.begin(), q.other_terms.end(), word) == q.other_terms.end()) q.other_terms.push_back(word);
+    }
     return q;
 }
 
+Resolution resolve_follow_up(Brand const& brand, Query const& q, RankingContext const& context) {
+    Resolution out{q, {}, false, false};
+    auto const& ref = q.reference;
+    bool asks_about_shown = q.asks_price || q.asks_availability || q.asks_specs || q.asks_compare;
+    bool shown = !context.last_product_ids.empty();
+    auto topic = topic_of(brand, context);
+    bool refines = ref.refine || ((ref.cheaper || ref.pricier) && !ref.refers);
+    if (shown && refines && topic) {
+        // "What about the Pro version?", "ada yang lebih murah?": the last request, changed.
+        auto& merged = out.query;
+        if (merged.categories.empty()) merged.categories = topic->categories;
+        add_missing(merged.qualities, topic->qualities);
+        auto terms = topic->other_terms;
+        add_missing(terms, q.other_terms);
+        merged.other_terms = std::move(terms);
+        if (merged.quantities.empty()) merged.quantities = topic->quantities;
+        if (!merged.max_price) merged.max_price = topic->max_price;
+        if (!merged.min_price) merged.min_price = topic->min_price;
+        out.cheaper_than_shown = ref.cheaper;
+        out.pricier_than_shown = ref.pricier;
+        if (ref.cheaper) merged.cheapest = true;
+        return out;
+    }
+    bool refers = ref.refers || (asks_about_shown && q.categories.empty() && q.other_terms.empty());
+    if (shown && refers) {
+        auto const& ids = context.last_product_ids;
+        std::size_t first = ref.first == 99 ? ids.size() - 1 : std::min(ref.first, ids.size());
+        std::size_t count = ref.count == 0 ? ids.size() : ref.count;
+        for (std::size_t i = first; i < ids.size() && i < first + count; ++i) out.among.push_back(ids[i]);
+        if (out.among.empty()) out.among = ids;
+        if (ref.cheaper) out.query.cheapest = true;
+        if (ref.pricier) out.query.priciest = true;
+        return out;
+    }
+    // "Which is cheapest?" or "under 10 juta?" after talking about laptops: the same topic.
+    if (topic && !q.has_product_terms() && (q.has_price_limit() || q.cheapest || q.priciest)) {
+        out.query.categories = topic->categories;
+        out.query.qualities = topic->qualities;
+        out.query.other_terms = topic->other_terms;
+        out.query.quantities = topic->quantities;
+    }
+    return out;
+}
+
 Ranking rank_products(Brand const& brand, Query const& q, RankingContext const& context, RankingOptions const& options) {
-    std::vector<Product const*> previous;
-    for (auto const& id : context.last_product_ids)
-        for (auto const& p : brand.products)
-            if (p.id == id) previous.push_back(&p);
+    auto resolved = resolve_follow_up(brand, q, context);
+    auto const& effective = resolved.query;
 
-    bool asks_about_previous = q.asks_price || q.asks_availability || q.asks_specs || q.asks_compare;
-    bool names_products = !q.categories.empty() || !q.qualities.empty() || !q.other_terms.empty();
-
-    Ranking r;
-    if (names_products || q.has_price_limit() || q.cheapest || q.priciest) {
-        Query effective = q;
-        // "Which is cheapest?" or "under 10 juta?" after talking about laptops: keep the topic.
-        if (effective.categories.empty() && effective.qualities.empty() && effective.other_terms.empty()) {
-            for (auto it = context.recent_user_messages.rbegin(); it != context.recent_user_messages.rend(); ++it) {
-                auto earlier = parse_query(*it);
-                if (!earlier.categories.empty()) {
-                    effective.categories = earlier.categories;
-                    break;
+    if (!resolved.among.empty()) {
+        std::vector<std::size_t> shown;
+        for (auto const& id : resolved.among)
+            for (std::size_t i = 0; i < brand.products.size(); ++i)
+                if (brand.products[i].id == id) shown.push_back(i);
+        // "Does it come with a mouse?" names a kind none of them is: a new search.
+        bool other_kind = !effective.categories.empty() && std::none_of(shown.begin(), shown.end(), [&](std::size_t i) {
+            return std::any_of(effective.categories.begin(), effective.categories.end(), [&](Concept const* c) { return has_kind(brand.products[i], c); });
+        });
+        if (!shown.empty() && !other_kind) {
+            Ranking r;
+            r.about_products = true;
+            r.follow_up = true;
+            bool constrained = !effective.quantities.empty() || !effective.qualities.empty() || !effective.other_terms.empty();
+            auto scored = score_products(brand, effective, shown, false);
+            if (constrained || effective.cheapest || effective.priciest) {
+                if (effective.cheapest || effective.priciest) {
+                    std::stable_sort(scored.begin(), scored.end(), [&](Scored const& a, Scored const& b) {
+                        auto pa = brand.products[a.index].price, pb = brand.products[b.index].price;
+                        return effective.cheapest ? pa < pb : pa > pb;
+                    });
+                } else {
+                    std::stable_sort(scored.begin(), scored.end(), [](Scored const& a, Scored const& b) { return a.fit > b.fit; });
                 }
             }
-        }
-        r = rank_with(brand, effective, options);
-        // Words that name no concept and match no product ("opening", "weather") are not a
-        // product question by themselves.
-        bool only_loose_words = effective.categories.empty() && effective.qualities.empty() && !q.has_price_limit() &&
-                                !q.cheapest && !q.priciest;
-        if (only_loose_words && r.suggestions.empty() && !q.shopping_words) r.about_products = false;
-        // A term that matched nothing ("it", a typo) must not hide the products just discussed.
-        if (r.suggestions.empty() && asks_about_previous && !previous.empty() && q.categories.empty())
-            r = {};
-        else if (r.about_products || !q.categories.empty() || q.shopping_words) {
-            r.about_products = true;
-            if (!r.suggestions.empty()) r.confidence = mean_fit(r.suggestions);
+            if (!constrained)
+                for (auto& s : scored) s.fit = context.last_confidence.value_or(s.fit);
+            keep_best(r, brand, std::move(scored), options.limit);
+            if (!constrained && context.last_confidence) r.confidence = context.last_confidence;
             return r;
         }
     }
-    if (asks_about_previous && !previous.empty()) {
-        r.about_products = true;
-        r.follow_up = true;
-        for (auto const* p : previous)
-            if (r.suggestions.size() < options.limit) r.suggestions.push_back({p, context.last_confidence.value_or(0.7)});
-        r.confidence = context.last_confidence.value_or(mean_fit(r.suggestions));
-        return r;
+
+    Query search = effective;
+    if (resolved.cheaper_than_shown || resolved.pricier_than_shown) {
+        // Cheaper than the cheapest shown, dearer than the dearest.
+        std::optional<double> lowest, highest;
+        for (auto const& id : context.last_product_ids)
+            for (auto const& p : brand.products)
+                if (p.id == id) {
+                    lowest = std::min(lowest.value_or(p.price), p.price);
+                    highest = std::max(highest.value_or(p.price), p.price);
+                }
+        if (resolved.cheaper_than_shown && lowest) search.max_price = std::min(search.max_price.value_or(*lowest), *lowest - 1);
+        if (resolved.pricier_than_shown && highest) search.min_price = std::max(search.min_price.value_or(*highest), *highest + 1);
     }
-    r = {};
-    r.about_products = !q.categories.empty() || !q.qualities.empty() || q.shopping_words;
-    if (q.greeting && !names_products) r.about_products = false;
-    if (q.asks_company && !names_products) r.about_products = false;
+    // A question about the shop ("how long is the warranty?", "bisa COD?") that names no kind and
+    // no product is answered from the company information, with no products.
+    bool names_product = !q.categories.empty() || !q.quantities.empty() ||
+                         std::any_of(q.other_terms.begin(), q.other_terms.end(), [&](std::string const& t) { return names_a_product(brand, t); });
+    if (q.asks_company && !names_product) return {};
+
+    auto r = rank_catalog(brand, search, options);
+    bool names_anything = search.has_product_terms();
+    if (r.suggestions.empty()) {
+        // Words that name no concept and match no product ("opening", "weather") are not a
+        // product question by themselves.
+        bool loose = search.categories.empty() && search.qualities.empty() && search.quantities.empty() && !search.has_price_limit() &&
+                     !search.cheapest && !search.priciest;
+        if (!names_anything && !search.has_price_limit() && !search.cheapest && !search.priciest) r.about_products = false;
+        if (loose && !q.shopping_words) r.about_products = false;
+        if (q.shopping_words && !q.greeting) r.about_products = true;
+        if (!search.categories.empty() || !search.qualities.empty()) r.about_products = true;
+        if (q.greeting && !names_anything) r.about_products = false;
+    }
     return r;
 }
 

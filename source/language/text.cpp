@@ -18,6 +18,23 @@ std::string to_lower_ascii(std::string_view text) {
     return out;
 }
 
+void normalize_search_text(std::string& text) {
+    for (auto& c : text)
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    std::size_t out = 0;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        text[out++] = text[i];
+        bool non = i + 2 < text.size() && text[i] == 'n' && text[i + 1] == 'o' && text[i + 2] == 'n' &&
+                   (i == 0 || !brandchat::is_word_byte(text[i - 1]));
+        if (non && i + 4 < text.size() && (text[i + 3] == '-' || text[i + 3] == ' ') && text[i + 4] >= 'a' && text[i + 4] <= 'z') {
+            text[out++] = 'o';
+            text[out++] = 'n';
+            i += 3; // the separator is dropped
+        }
+    }
+    text.resize(out);
+}
+
 std::vector<std::string> word_tokens(std::string_view text) {
     std::vector<std::string> tokens;
     std::size_t i = 0;

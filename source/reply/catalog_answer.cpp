@@ -74,31 +74,15 @@ std::string thanks(ReplyRequest const& r) {
     return "You're welcome! If there is anything else you'd like to know, I'm happy to help.";
 }
 
+// The shop's answer to each topic the message asks about, from its company information.
 std::string company(ReplyRequest const& r) {
     auto const& info = r.brand->company;
-    auto lower = to_lower_ascii(r.message);
-    struct Topic {
-        std::vector<std::string_view> words;
-        std::string_view field;
-    };
-    static const std::vector<Topic> topics = {
-        {{"address", "alamat", "located", "lokasi", "where"}, "address"},
-        {{"hours", "open", "jam", "buka"}, "hours"},
-        {{"shipping", "delivery", "pengiriman", "kirim", "ongkir"}, "shipping"},
-        {{"return", "refund", "pengembalian", "retur", "tukar"}, "returns"},
-        {{"warranty", "garansi"}, "warranty"},
-        {{"payment", "pay", "pembayaran", "bayar", "cicilan", "installment"}, "payment"},
-        {{"contact", "phone", "email", "kontak", "telepon", "hubungi"}, "phone"},
-    };
     std::vector<std::string> parts;
-    for (auto const& t : topics)
-        for (auto w : t.words)
-            if (lower.find(w) != std::string::npos) {
-                auto value = info.get(std::string(t.field));
-                if (t.field == "phone" && !info.get("email").empty()) value += (value.empty() ? "" : " / ") + info.get("email");
-                if (!value.empty() && std::find(parts.begin(), parts.end(), value) == parts.end()) parts.push_back(value);
-                break;
-            }
+    for (auto topic : r.query.shop_topics) {
+        auto value = info.get(std::string(shop_topic_field(topic)));
+        if (topic == ShopTopic::contact && !info.get("email").empty()) value += (value.empty() ? "" : " / ") + info.get("email");
+        if (!value.empty() && std::find(parts.begin(), parts.end(), value) == parts.end()) parts.push_back(value);
+    }
     if (parts.empty()) {
         auto about = info.get("about");
         parts.push_back(about.empty() ? r.brand->description : about);
@@ -132,6 +116,37 @@ std::string follow_up(ReplyRequest const& r) {
                   : "The " + cheaper.name + " is " + format_rupiah(diff) + " cheaper.";
         return out;
     }
+    if (!q.quantities.empty()) {
+        // "Does it have 16GB RAM?": which of them have the amounts asked for.
+        std::string lower = r.message;
+        normalize_search_text(lower);
+        std::vector<std::string> amounts, yes, no;
+        auto const& said = lower.size() == r.message.size() ? r.message : lower; // as the customer wrote it
+        for (auto const& a : q.quantities) amounts.push_back(said.substr(a.begin, a.end - a.begin));
+        for (auto const* p : products) {
+            bool all = std::all_of(q.quantities.begin(), q.quantities.end(), [&](AskedQuantity const& a) {
+                return std::any_of(p->quantities.begin(), p->quantities.end(), [&](Quantity const& listed) { return meets(listed, a); });
+            });
+            (all ? yes : no).push_back(p->name);
+        }
+        auto what = join_list(amounts, r.language);
+        if (yes.empty()) return id ? "Tidak, " + join_list(no, r.language) + " tidak memiliki " + what + "."
+                                   : "No, the " + join_list(no, r.language) + (no.size() == 1 ? " does" : " do") + " not have " + what + ".";
+        out = id ? "Ya, " + join_list(yes, r.language) + " memiliki " + what + "."
+                 : "Yes, the " + join_list(yes, r.language) + (yes.size() == 1 ? " has " : " have ") + what + ".";
+        if (!no.empty() && !r.voice) out += id ? " " + join_list(no, r.language) + " tidak." : " The " + join_list(no, r.language) + (no.size() == 1 ? " does not." : " do not.");
+        return out;
+    }
+    if ((q.cheapest || q.priciest) && products.size() >= 2) {
+        auto const& p = *products.front();
+        std::string which = q.cheapest ? (id ? "Yang paling murah adalah " : "The cheapest of them is the ")
+                                       : (id ? "Yang paling mahal adalah " : "The most expensive of them is the ");
+        out = which + p.name + (id ? " seharga " : " at ") + format_rupiah(p.price) + ".";
+        if (r.voice) return out;
+        for (std::size_t i = 1; i < products.size(); ++i)
+            out += (i == 1 ? (id ? " Lalu " : " Then ") : ", ") + products[i]->name + " (" + format_rupiah(products[i]->price) + ")";
+        return out + (products.size() > 1 ? "." : "");
+    }
     if (q.asks_specs) {
         auto const& p = *products.front();
         if (r.voice) return id ? p.name + " memiliki " + key_features(p, 3) + "." : "The " + p.name + " has " + key_features(p, 3) + ".";
@@ -158,16 +173,23 @@ std::string recommendation(ReplyRequest const& r) {
     auto const& q = r.query;
     auto const& top = *products.front();
     std::string limit = price_phrase(q, id);
+    // The product asked for by name, or about its stock, out of stock: said first, plainly.
+    std::string stock_note;
+    if (!top.availability && (q.asks_availability || !q.other_terms.empty()))
+        stock_note = id ? "Mohon maaf, " + top.name + " saat ini stoknya sedang habis." : "Sorry, the " + top.name + " is currently out of stock.";
+    else if (q.asks_availability && top.availability)
+        stock_note = id ? "Ya, " + top.name + " tersedia." : "Yes, the " + top.name + " is in stock.";
     if (r.voice) {
+        if (!stock_note.empty()) return stock_note;
         if (q.cheapest) return id ? "Pilihan termurah kami adalah " + top.name + " seharga " + format_rupiah(top.price) + "."
                                   : "Our most affordable choice is the " + top.name + " at " + format_rupiah(top.price) + ".";
         return id ? "Saya rekomendasikan " + top.name + " seharga " + format_rupiah(top.price) + " dengan " + key_features(top, 2) + "."
                   : "I recommend the " + top.name + " at " + format_rupiah(top.price) + ", with " + key_features(top, 2) + ".";
     }
-    std::string out;
-    if (q.cheapest) out = id ? "Berikut pilihan termurah kami" + limit + ":\n" : "Here are our most affordable options" + limit + ":\n";
-    else if (q.priciest) out = id ? "Berikut pilihan premium kami:\n" : "Here are our premium options:\n";
-    else out = id ? "Berikut rekomendasi saya" + limit + ":\n" : "Here is what I recommend" + limit + ":\n";
+    std::string out = stock_note.empty() ? std::string() : stock_note + "\n";
+    if (q.cheapest) out += id ? "Berikut pilihan termurah kami" + limit + ":\n" : "Here are our most affordable options" + limit + ":\n";
+    else if (q.priciest) out += id ? "Berikut pilihan premium kami:\n" : "Here are our premium options:\n";
+    else out += id ? "Berikut rekomendasi saya" + limit + ":\n" : "Here is what I recommend" + limit + ":\n";
     for (auto const* p : products)
         out += "- " + p->name + " (" + format_rupiah(p->price) + "): " + key_features(*p, 3) + "; " + stock(*p, id) + ".\n";
     out += id ? "Mau saya tampilkan spesifikasi lengkap atau bandingkan pilihannya?"

@@ -65,7 +65,20 @@ std::string stem_key(std::string_view word) {
     return std::string(stem_with(english.get(), first));
 }
 
-void Vocabulary::add(std::string_view word, std::uint32_t products) { count_[std::string(word)] += products; }
+void Vocabulary::add(std::string_view word, std::uint32_t products, std::uint32_t in_names) {
+    count_[std::string(word)] += products;
+    if (in_names) in_names_[std::string(word)] += in_names;
+}
+
+std::uint32_t Vocabulary::products_using(std::string_view word) const {
+    auto it = count_.find(std::string(word));
+    return it == count_.end() ? 0 : it->second;
+}
+
+std::uint32_t Vocabulary::names_using(std::string_view word) const {
+    auto it = in_names_.find(std::string(word));
+    return it == in_names_.end() ? 0 : it->second;
+}
 
 void Vocabulary::finish() {
     // Concept words are known (never corrected), but only the catalog's own words are targets: a

@@ -12,7 +12,7 @@ namespace {
 constexpr std::int64_t application_id = 0x62636874;
 
 // Times are milliseconds since the epoch (INTEGER). JSON columns hold what Boost.JSON wrote.
-constexpr std::array<std::string_view, 2> migrations = {
+constexpr std::array<std::string_view, 3> migrations = {
     // 1: brands, products, conversations, turns, token usage per brand.
     R"sql(
 CREATE TABLE brands (
@@ -141,6 +141,13 @@ CREATE TRIGGER product_text_update AFTER UPDATE ON products BEGIN
     VALUES (new.n, new.brand_id, new.name, new.category, new.description, new.features, new.specifications, new.kinds);
 END;
 INSERT INTO product_text (product_text) VALUES ('rebuild');
+)sql",
+    // 3: a brand's words also count the products naming them (product lines and models the query
+    // reader recognizes). Every brand's words and kinds are worked out again at its next load in
+    // store mode (the kinds follow the query reader's concepts, which changed with it).
+    R"sql(
+ALTER TABLE brand_words ADD COLUMN in_names INTEGER NOT NULL DEFAULT 0;
+DELETE FROM brand_words;
 )sql",
 };
 

@@ -102,7 +102,7 @@ private:
     asio::awaitable<void> commit_at_end_of_turn(std::shared_ptr<Batch> batch, std::shared_ptr<bool> alive);
     void expire_step(std::int64_t now_ms);
     void checkpoint();
-    std::shared_ptr<Vocabulary const> load_words(std::string const& brand_id);
+    std::shared_ptr<Vocabulary const> load_words(std::string const& brand_id, std::size_t products);
     void save_words(std::string const& brand_id, std::vector<Product> const& products);
     void upgrade_catalog(std::string const& brand_id);
     void write(std::vector<Exchange> const& exchanges);
@@ -341,7 +341,7 @@ std::vector<Brand> SqliteStore::load_brands(std::size_t in_memory_products) {
             categories.bind(b.id);
             while (categories.step()) b.categories.push_back(categories.text(0));
             categories.reset();
-            b.vocabulary = load_words(b.id);
+            b.vocabulary = load_words(b.id, n);
             out.push_back(std::move(b));
             continue;
         }
@@ -401,30 +401,34 @@ void SqliteStore::save_brands(std::vector<Brand> const& brands) {
     }
 }
 
-std::shared_ptr<Vocabulary const> SqliteStore::load_words(std::string const& brand_id) {
-    auto words = db_.prepare("SELECT word, products FROM brand_words WHERE brand_id = ?1");
+std::shared_ptr<Vocabulary const> SqliteStore::load_words(std::string const& brand_id, std::size_t products) {
+    auto words = db_.prepare("SELECT word, products, in_names FROM brand_words WHERE brand_id = ?1");
     auto vocabulary = std::make_shared<Vocabulary>();
     auto read = [&] {
         words.bind(brand_id);
-        while (words.step()) vocabulary->add(words.text(0), static_cast<std::uint32_t>(words.integer(1)));
+        while (words.step())
+            vocabulary->add(words.text(0), static_cast<std::uint32_t>(words.integer(1)), static_cast<std::uint32_t>(words.integer(2)));
         words.reset();
     };
     read();
-    if (vocabulary->size() == 0) { // a brand saved by schema 1: worked out once, and kept
+    if (vocabulary->size() == 0) { // a brand saved by an older schema: worked out once, and kept
         upgrade_catalog(brand_id);
         read();
     }
+    vocabulary->set_documents(products);
     vocabulary->finish();
     return vocabulary;
 }
 
-// A brand saved by schema 1: its products' kinds and its words, worked out and kept.
+// A brand saved by an older schema: its products' kinds and its words, worked out and kept.
 void SqliteStore::upgrade_catalog(std::string const& brand_id) {
     auto rows = db_.prepare(std::string("SELECT ") + product_columns + " FROM products p WHERE p.brand_id = ?1");
     auto set_kinds = db_.prepare("UPDATE products SET kinds = ?2 WHERE n = ?1");
     auto insert_kind = db_.prepare("INSERT OR IGNORE INTO product_kinds (brand_id, kind, price, n) VALUES (?1, ?2, ?3, ?4)");
+    auto clear_kinds = db_.prepare("DELETE FROM product_kinds WHERE brand_id = ?1");
     begin_.bind().run();
     try {
+        clear_kinds.bind(brand_id).run(); // kinds the query reader no longer gives
         std::vector<Product> products;
         rows.bind(brand_id);
         std::vector<std::pair<std::int64_t, std::size_t>> numbers;
@@ -447,13 +451,21 @@ void SqliteStore::upgrade_catalog(std::string const& brand_id) {
 
 // Inside a transaction: the brand's words as its products use them.
 void SqliteStore::save_words(std::string const& brand_id, std::vector<Product> const& products) {
-    std::unordered_map<std::string, std::uint32_t> counts;
-    for (auto const& p : products)
-        for (auto& w : distinct_words(p.search_text)) ++counts[std::move(w)];
+    std::unordered_map<std::string, std::pair<std::uint32_t, std::uint32_t>> counts; // products, of them naming it
+    for (auto const& p : products) {
+        std::vector<std::string> words;
+        for (auto const& text : p.field_text)
+            for (auto& w : distinct_words(text)) words.push_back(std::move(w));
+        std::sort(words.begin(), words.end());
+        words.erase(std::unique(words.begin(), words.end()), words.end());
+        for (auto& w : words) ++counts[std::move(w)].first;
+        for (auto& w : distinct_words(p.field_text[name_field])) ++counts[std::move(w)].second;
+    }
     auto clear = db_.prepare("DELETE FROM brand_words WHERE brand_id = ?1");
     clear.bind(brand_id).run();
-    auto insert = db_.prepare("INSERT INTO brand_words (brand_id, word, products) VALUES (?1, ?2, ?3)");
-    for (auto const& [word, n] : counts) insert.bind(brand_id, word, static_cast<std::int64_t>(n)).run();
+    auto insert = db_.prepare("INSERT INTO brand_words (brand_id, word, products, in_names) VALUES (?1, ?2, ?3, ?4)");
+    for (auto const& [word, n] : counts)
+        insert.bind(brand_id, word, static_cast<std::int64_t>(n.first), static_cast<std::int64_t>(n.second)).run();
 }
 
 std::vector<Product> SqliteStore::search_products(ProductSearch const& q) {

@@ -123,7 +123,7 @@ TEST_CASE("store: brands and their products come back as they were saved, in the
         REQUIRE(b.products.size() == a.products.size());
         for (std::size_t j = 0; j < a.products.size(); ++j) {
             CHECK(b.products[j].json == a.products[j].json); // every field, in the protocol's shape
-            CHECK(b.products[j].search_text == a.products[j].search_text);
+            CHECK(b.products[j].field_text == a.products[j].field_text);
         }
         CHECK(b.word_index.size() == a.word_index.size());
     }

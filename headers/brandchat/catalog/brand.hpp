@@ -2,8 +2,10 @@
 // product catalog, loaded from one JSON file per brand under resources/brands/.
 #pragma once
 
+#include "brandchat/catalog/quantity.hpp"
 #include "brandchat/language/language.hpp"
 
+#include <array>
 #include <map>
 #include <memory>
 #include <string>
@@ -15,6 +17,16 @@ namespace brandchat {
 
 struct Concept;    // catalog/query.hpp
 class Vocabulary; // search/vocabulary.hpp
+
+// Where in a product a word occurs, in the order of Product::field_text.
+enum Field : std::uint8_t { name_field, category_field, features_field, specifications_field, description_field };
+constexpr std::size_t field_count = 5;
+
+// One product using a word, and how many times in each field (255 at most).
+struct Posting {
+    std::uint32_t product = 0;
+    std::array<std::uint8_t, field_count> count{};
+};
 
 struct Product {
     std::string id;
@@ -28,8 +40,12 @@ struct Product {
 
     std::string json;         // the product as the protocol shows it, serialized once at load (empty:
                               // a candidate read from the store, product_json() when suggested)
-    std::string search_text;  // lowercased name, category, description, features and specs
-    std::string name_text;    // lowercased name, category and features: where a match counts fully
+    // The fields the ranking reads, lowercased (Field order): name; category; features joined by
+    // " | "; specifications as "key value | ..."; description. "non-inverter" is kept as one word,
+    // "noninverter", so that it does not count as "inverter".
+    std::array<std::string, 5> field_text;
+    std::array<std::uint16_t, 5> field_words{}; // words in each field, for BM25's length normalization
+    std::vector<Quantity> quantities;           // the amounts its name, features and specifications list
     // The kinds of product it is (category concepts, query.hpp), which a request for a kind must
     // match: those its category or name names. Where those name no kind, or only "accessory" (an
     // "Accessory" called "Sony WH-1000XM5"), those its features name, or else the first its
@@ -65,22 +81,16 @@ struct Brand {
     // A catalog too large to rank in memory (--in-memory-products): its products stay in the
     // store, and each message ranks the candidates the store's full-text index finds.
     bool catalog_in_store = false;
-    // Every word of every product, with where it occurs: product index << 2 | in search_text (1),
-    // in name_text (2). Built at load (build_word_index, ranking.hpp).
-    std::unordered_map<std::string, std::vector<std::uint32_t>> word_index;
-    // For each concept of parse_query (concepts(), query.hpp) and each product: the word_index
-    // flags of the concept's words or-ed together, and how many of its words occur anywhere.
-    // At [concept number * products.size() + product index]; built with word_index.
-    struct ConceptMatch {
-        std::uint8_t where = 0;
-        std::uint8_t words = 0;
-    };
-    std::vector<ConceptMatch> concept_matches;
+    // Every word of every product: the products using it, with how often in each field (an inverted
+    // index for BM25F, search/bm25.hpp). Built at load (build_word_index, ranking.hpp); empty for a
+    // message's candidates from the store, whose texts the ranking scans instead.
+    std::unordered_map<std::string, std::vector<Posting>> word_index;
+    std::array<float, 5> average_field_words{}; // over its products
     // The catalog's words, for stems and typing slips in what shoppers write; with word_index.
     std::shared_ptr<Vocabulary const> vocabulary;
 };
 
-// Fills a product's derived fields (json, search_text, name_text) from its data. Brands built
+// Fills a product's derived fields (json, field_text, field_words, quantities) from its data. Brands built
 // from anything but parse_brand (the store) call it for each product, then build_word_index
 // (ranking.hpp) for the brand.
 // Without `with_json` the json field stays empty (product_json makes it when it is needed).

@@ -1,9 +1,14 @@
 // What a customer's message asks for, read without a model: the product concepts it names
 // (with English/Indonesian synonyms folded together), price limits ("under 15 million",
 // "di bawah 10 juta", "budget Rp 8.000.000"), ordering ("cheapest", "termurah") and the kind of
-// question (greeting, company, price, availability, specs, comparison).
+// question (greeting, company, price, availability, specs, comparison), amounts with units ("16GB",
+// "1 PK", quantity.hpp), the shop's topics ("ongkir", "bisa cicilan?") and what it refers back to
+// ("which one", "the first two", "yang mana", "the Pro version").
 #pragma once
 
+#include "brandchat/catalog/quantity.hpp"
+
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -16,13 +21,38 @@ struct Concept {
     std::string_view name;                  // canonical word
     std::vector<std::string_view> words;    // every word that names it, lowercase
     bool is_category = false;               // names a kind of product, not a quality of one
+    bool hard = false;                      // a yes/no attribute ("4K", "inverter", "wireless"): a
+                                            // product without it fits at most half as well
+};
+
+// What a shopper asks about the shop rather than its products; each is answered from one field
+// of the brand's company information (shop_topic_field).
+enum class ShopTopic : std::uint8_t { about, address, hours, shipping, returns, warranty, payment, contact };
+std::string_view shop_topic_field(ShopTopic topic);
+
+// How a message points back at the products last shown.
+struct Reference {
+    bool refers = false;      // "it", "which one", "them", "the first two", "yang mana", "harganya": those products
+    bool refine = false;      // "what about the Pro version?", "anything cheaper?", "ada yang lebih murah?":
+                              // the last search again, changed by this message
+    bool cheaper = false;     // "cheaper", "lebih murah"
+    bool pricier = false;     // "more expensive", "lebih mahal"
+    std::size_t first = 0;    // an ordinal pick among them ("the second one": first 1, count 1)
+    std::size_t count = 0;    // 0: all of them
 };
 
 struct Query {
     std::vector<Concept const*> categories; // kinds of product asked for
     std::vector<Concept const*> qualities;  // concepts that are not categories ("gaming", "business"), and a
                                             // kind named after "with"/"for" beside another ("laptop with a keyboard")
-    std::vector<std::string> other_terms;   // remaining content words (brand names, model names)
+    std::vector<std::string> other_terms;   // remaining content words (brand names, model names, a
+                                            // number after one: "iphone 15", "macbook pro 16")
+    // Each concept named, with the word that named it ("hp" names a phone in Indonesian, and is a
+    // laptop maker's name too: read_query decides which by the catalog).
+    std::vector<std::pair<std::string, Concept const*>> concept_words;
+    std::vector<AskedQuantity> quantities;  // "16GB", "at least 8 kg", "1 PK"
+    std::vector<ShopTopic> shop_topics;     // in the order the message names them
+    Reference reference;
     std::optional<double> max_price;
     std::optional<double> min_price;
     bool cheapest = false;
@@ -37,7 +67,9 @@ struct Query {
     bool asks_company = false;
     bool shopping_words = false;            // "need", "looking for", "recommend", "cari", "butuh"
 
-    bool has_product_terms() const { return !categories.empty() || !qualities.empty() || !other_terms.empty(); }
+    bool has_product_terms() const {
+        return !categories.empty() || !qualities.empty() || !other_terms.empty() || !quantities.empty();
+    }
     bool has_price_limit() const { return max_price || min_price; }
 };
 

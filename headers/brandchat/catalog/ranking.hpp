@@ -1,12 +1,26 @@
-// Picks a brand's products for a message. Each product gets a fit in [0, 1]: the share of the
-// message's aspects (each category, quality and other term asked for, and a price limit) that
-// the product satisfies, where a term found in the name or features counts 1, found only in the
-// description or specifications 0.6 (a quality found there with two or more of its words, 1); an
-// out-of-stock product's fit is scaled by 0.6. Price limits, "in stock" and the kind of product
-// asked for (one of Product::kinds) are hard filters. Products whose fit reaches the threshold
-// are sorted (by fit; for "cheapest"/"most expensive", by price among those within 0.25 of the
-// best fit) and the best few kept. The confidence score is the mean fit of what is kept, rounded
-// to two decimals; null when nothing is kept.
+// Picks a brand's products for a message.
+//
+// Each word of the message is scored in each product with BM25F (search/bm25.hpp: the name counts
+// most, then category, features, specifications, description; rarer words count more). A product's
+// fit, in [0, 1], is the weighted share of what the message asks for that it meets:
+// - the kind of product (Product::kinds; a hard filter when named), weight 1;
+// - the product line or model named (words of the catalog's product names: "iphone", "macbook pro
+//   16", "galaxy"), weight 2, met by the share of their inverse document frequency in its name;
+//   under half met, the fit is halved;
+// - each amount with a unit (quantity.hpp: "16GB", "1 PK", "55 inci"), weight 1, met or not; each
+//   one not met halves the fit;
+// - each quality (query.hpp concepts: "gaming", "business"; the hard ones, "4K", "inverter",
+//   "wireless", halve the fit when missing) and each other word, weight 1 (0.5 for a word no product
+//   uses), met by its BM25F score over that of one mention in a name, at most 1;
+// - a price limit (a hard filter), weight 1.
+// An out-of-stock product's fit is scaled by 0.6, unless it is the one named (every name word in its
+// name). Products whose fit reaches the threshold are sorted by fit (for "cheapest"/"most
+// expensive", by price among those within 0.25 of the best), then in stock first, then by BM25F.
+// The confidence score is the mean fit of those kept, rounded to two decimals; null when none.
+//
+// A follow-up ("which one is cheaper?", "does it have 16GB RAM?", "the first two", "yang mana")
+// ranks the products last shown instead (resolve_follow_up); "what about the Pro version?" or
+// "anything cheaper?" searches again with the last request changed.
 #pragma once
 
 #include "brandchat/catalog/brand.hpp"
@@ -42,6 +56,18 @@ struct RankingOptions {
     double threshold = 0.5;
 };
 
+// What to rank for a message in its conversation.
+struct Resolution {
+    Query query;                    // the message's request, with the earlier one it refines or continues
+    std::vector<std::string> among; // a follow-up about products shown: only these (ids, in order)
+    bool cheaper_than_shown = false; // "anything cheaper?": below the cheapest product shown
+    bool pricier_than_shown = false; // "something more expensive?": above the dearest
+};
+Resolution resolve_follow_up(Brand const& brand, Query const& query, RankingContext const& context);
+
+// Whether a word is in some product's name in this brand (a product line, a model, a maker).
+bool names_a_product(Brand const& brand, std::string_view word);
+
 // parse_query on the message, with the words the brand's catalog does not use replaced by its own
 // forms of them where it has some ("laptopnya", "laptpo" → "laptop"; Brand::vocabulary).
 Query read_query(Brand const& brand, std::string_view message);
@@ -51,6 +77,8 @@ Ranking rank_products(Brand const& brand, Query const& query, RankingContext con
 
 // True when `word` occurs in `text` as a whole word (both lowercase).
 bool contains_word(std::string_view text, std::string_view word);
+// How many times it does.
+std::size_t count_word(std::string_view text, std::string_view word);
 
 // The distinct words of `text` (maximal runs of letters and digits, UTF-8 bytes counting as
 // letters), sorted. Looking a single word up in them answers contains_word in log time.
@@ -59,9 +87,9 @@ std::vector<std::string> distinct_words(std::string_view text);
 // The kinds of product it is (Product::kinds), from its words.
 std::vector<Concept const*> kinds_of_product(Product const& product);
 
-// Fills brand.word_index, concept_matches and vocabulary from its products' distinct words, and
-// each product's kinds. For one message's candidates (`whole_catalog` false) only the kinds a
-// product does not have yet: the ranking then scans their texts for the query's words.
+// Fills brand.word_index, average_field_words and vocabulary from its products' words, and each
+// product's kinds. For one message's candidates (`whole_catalog` false) only the averages and
+// the kinds a product does not have yet: the ranking then scans their texts for the query's words.
 void build_word_index(Brand& brand, bool whole_catalog = true);
 
 } // namespace brandchat

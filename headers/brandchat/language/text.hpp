@@ -4,6 +4,7 @@
 
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 namespace brandchat {
@@ -24,6 +25,31 @@ inline bool single_word_text(std::string_view text) {
         if (!is_word_byte(c)) return false;
     return true;
 }
+
+// Calls f with each word of `text` (a maximal run of word bytes) in order, until f returns false
+// (f may return void: every word).
+template <class F>
+void for_each_word(std::string_view text, F f) {
+    for (std::size_t i = 0; i < text.size();) {
+        if (!is_word_byte(text[i])) {
+            ++i;
+            continue;
+        }
+        auto end = i;
+        while (end < text.size() && is_word_byte(text[end])) ++end;
+        if constexpr (std::is_void_v<decltype(f(text.substr(i, end - i)))>) {
+            f(text.substr(i, end - i));
+        } else if (!f(text.substr(i, end - i))) {
+            return;
+        }
+        i = end;
+    }
+}
+
+// A text as the ranking searches it, in place: ASCII lowercased, and a word negated with "non"
+// ("non-inverter", "non inverter") joined to it ("noninverter"), so that it does not count as the
+// word it negates. Messages and products go through the same.
+void normalize_search_text(std::string& text);
 
 // Lowercased word tokens: runs of letters and digits (UTF-8 bytes >= 0x80 count as letters).
 // Digits keep their '.' and ',' separators inside a number ("19.999.000" stays one token).

@@ -15,8 +15,15 @@ namespace brandchat {
 
 class Vocabulary {
 public:
-    // Counts one more product using `word` (lowercase).
-    void add(std::string_view word, std::uint32_t products = 1);
+    // Counts `products` more products using `word` (lowercase), `in_names` of them in their name.
+    void add(std::string_view word, std::uint32_t products = 1, std::uint32_t in_names = 0);
+    // How many products the catalog has: with products_using(), a word's inverse document
+    // frequency for BM25 (search/bm25.hpp) over a catalog the ranking does not hold in memory.
+    void set_documents(std::size_t n) { documents_ = n; }
+    std::size_t documents() const { return documents_; }
+    std::uint32_t products_using(std::string_view word) const;
+    // Products whose name has the word: a product line or model ("macbook", "galaxy", "s24").
+    std::uint32_t names_using(std::string_view word) const;
     // Adds the concept words and works out the stems; call once after the last add().
     void finish();
 
@@ -37,6 +44,8 @@ public:
 
 private:
     std::unordered_map<std::string, std::uint32_t> count_;     // word → products using it
+    std::unordered_map<std::string, std::uint32_t> in_names_; // word → products naming it
+    std::size_t documents_ = 0;
     std::unordered_map<std::string, std::string> by_stem_;     // stem key → the most used word with it
     std::vector<std::vector<std::string const*>> by_letter_;   // first byte → alphabetic words of ≥ 3 letters
 };
