@@ -22,13 +22,15 @@ void normalize_search_text(std::string& text) {
     for (auto& c : text)
         if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
     std::size_t out = 0;
+    char before = ' '; // the byte before text[i] as it was: the output overwrites it
     for (std::size_t i = 0; i < text.size(); ++i) {
+        bool non = i + 2 < text.size() && text[i] == 'n' && text[i + 1] == 'o' && text[i + 2] == 'n' && !brandchat::is_word_byte(before);
+        before = text[i];
         text[out++] = text[i];
-        bool non = i + 2 < text.size() && text[i] == 'n' && text[i + 1] == 'o' && text[i + 2] == 'n' &&
-                   (i == 0 || !brandchat::is_word_byte(text[i - 1]));
         if (non && i + 4 < text.size() && (text[i + 3] == '-' || text[i + 3] == ' ') && text[i + 4] >= 'a' && text[i + 4] <= 'z') {
             text[out++] = 'o';
             text[out++] = 'n';
+            before = text[i + 3];
             i += 3; // the separator is dropped
         }
     }

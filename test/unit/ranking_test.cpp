@@ -267,3 +267,83 @@ TEST_CASE("the brand's inverted index ranks exactly as scanning every product's 
         }
     }
 }
+
+namespace {
+std::vector<std::string> ids_for(char const* brand_id, std::vector<char const*> turns, Ranking* last = nullptr) {
+    auto const& brand = test::bundled(brand_id);
+    RankingContext context;
+    Ranking r;
+    for (auto const* message : turns) {
+        r = rank_products(brand, read_query(brand, message), context);
+        if (r.about_products) {
+            context.last_product_ids.clear();
+            for (auto const& s : r.suggestions) context.last_product_ids.push_back(s.product->id);
+            context.last_confidence = r.confidence;
+        }
+        context.recent_user_messages.push_back(message);
+    }
+    std::vector<std::string> ids;
+    for (auto const& s : r.suggestions) ids.push_back(s.product->id);
+    if (last) *last = r;
+    return ids;
+}
+using Ids = std::vector<std::string>;
+} // namespace
+
+TEST_CASE("a product line named is met by the products of that line, and a model number picks the model") {
+    auto iphone = ids_for("techpro", {"I want an iPhone"});
+    std::sort(iphone.begin(), iphone.end());
+    CHECK(iphone == Ids{"phone-003", "phone-004"});
+    CHECK(ids_for("techpro", {"What's the cheapest MacBook you have?"}).front() == "laptop-008");
+    Ranking r;
+    // Out of stock, but the one asked for: first, at full fit.
+    CHECK(ids_for("techpro", {"Is the MacBook Pro 16 available?"}, &r).front() == "laptop-010");
+    CHECK(r.suggestions.front().fit == 1.0);
+    auto ipad = ids_for("techpro", {"iPad"});
+    for (auto const& id : ipad) CHECK(id.starts_with("tablet-00"));
+    CHECK(std::find(ipad.begin(), ipad.end(), "tablet-003") == ipad.end()); // not the Samsung
+}
+
+TEST_CASE("an amount or a yes/no attribute not met lowers the fit below the others") {
+    CHECK(ids_for("rumahkita", {"AC 1 PK inverter"}).front() == "ac-002");
+    auto doors = ids_for("rumahkita", {"kulkas 2 pintu yang hemat listrik"});
+    REQUIRE_FALSE(doors.empty());
+    CHECK(std::find(doors.begin(), doors.end(), "kulkas-001") == doors.end()); // 1 pintu
+    for (auto const& id : ids_for("techpro", {"laptop with 16GB RAM under 15 juta"}))
+        CHECK((id == "laptop-007" || id == "laptop-013" || id == "laptop-014"));
+    for (auto const& id : ids_for("techpro", {"4K monitor"})) CHECK((id == "monitor-002" || id == "monitor-007"));
+    CHECK(ids_for("rumahkita", {"TV OLED 55 inci"}) == Ids{"tv-003"});
+    CHECK(ids_for("rumahkita", {"AC non inverter"}).front() == "ac-001");
+}
+
+TEST_CASE("'hp' is a phone to an Indonesian shopper, and the maker beside another kind") {
+    for (auto const& id : ids_for("techpro", {"hp murah"})) CHECK(id.starts_with("phone-"));
+    auto laptops = ids_for("techpro", {"laptop hp"});
+    std::sort(laptops.begin(), laptops.end());
+    CHECK(laptops == Ids{"laptop-003", "laptop-014"});
+}
+
+TEST_CASE("follow-ups resolve against the products last shown") {
+    auto cheaper = ids_for("techpro", {"show me gaming laptops", "which one is cheaper?"});
+    auto shown = ids_for("techpro", {"show me gaming laptops"});
+    REQUIRE(cheaper.size() == shown.size());
+    CHECK(cheaper.front() == "laptop-011"); // the Katana, the cheapest of those shown
+    CHECK(ids_for("techpro", {"show me gaming laptops", "the first two"}) == Ids{shown[0], shown[1]});
+    CHECK(ids_for("techpro", {"show me gaming laptops", "what about the Pro version?"}).front() == "laptop-015");
+    CHECK(ids_for("techpro", {"I want an iPhone", "what about the Pro version?"}).front() == "phone-003");
+    CHECK(ids_for("rumahkita", {"kulkas", "yang kedua berapa harganya?"}) ==
+          Ids{ids_for("rumahkita", {"kulkas"})[1]});
+}
+
+TEST_CASE("questions about the shop suggest no products") {
+    for (char const* message : {"How long is the warranty?", "shipping cost?", "bisa cicilan?", "bisa COD?", "jam buka toko?",
+                                "alamat tokonya di mana?", "can I return it?"}) {
+        CAPTURE(message);
+        Ranking r;
+        CHECK(ids_for("rumahkita", {message}, &r).empty());
+        CHECK_FALSE(r.about_products);
+        CHECK_FALSE(r.confidence);
+    }
+    auto q = parse_query("bisa COD dan cicilan? berapa ongkir ke Bandung?");
+    CHECK(q.shop_topics == std::vector<ShopTopic>{ShopTopic::shipping, ShopTopic::payment});
+}
