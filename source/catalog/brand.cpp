@@ -84,8 +84,12 @@ void derive_product_fields(Product& p, bool with_json) {
         (f[specifications_field].empty() ? f[specifications_field] : f[specifications_field].append(" | ")).append(k).append(" ").append(val);
     f[description_field] = p.description;
     p.quantities.clear();
-    for (auto field : {name_field, features_field, specifications_field})
-        for (auto q : quantities_in(f[field])) p.quantities.push_back(q);
+    auto list = [&](std::string const& text, std::string const& where) {
+        for (auto q : quantities_in(text)) p.quantities.push_back({q, to_lower_ascii(where)});
+    };
+    list(p.name, p.name);
+    for (auto const& feature : p.features) list(feature, feature);
+    for (auto const& [k, val] : p.specifications) list(val, k + " " + val);
     for (std::size_t i = 0; i < field_count; ++i) {
         normalize_search_text(f[i]);
         std::size_t words = 0;

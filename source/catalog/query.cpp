@@ -27,8 +27,8 @@ std::vector<Concept> const& concepts() {
         {"accessory", {"accessory", "accessories", "aksesoris"}, true},
         {"kulkas", {"kulkas", "fridge", "fridges", "refrigerator", "freezer", "lemari es"}, true},
         {"mesin cuci", {"cuci", "washing", "washer", "laundry"}, true},
-        {"ac", {"ac", "aircon", "pendingin", "conditioner"}, true},
-        {"rice cooker", {"rice", "cooker", "penanak", "magicom", "magic"}, true},
+        {"ac", {"air conditioner", "air conditioners", "ac", "aircon", "aircond", "pendingin", "conditioner", "conditioners"}, true},
+        {"rice cooker", {"magic com", "rice cooker", "rice", "cooker", "penanak", "magicom", "magic"}, true},
         {"blender", {"blender", "juicer", "jus"}, true},
         {"kipas", {"kipas", "fan", "fans"}, true},
         {"televisi", {"televisi", "tv", "tvs", "television", "teve", "tele"}, true},
@@ -36,7 +36,8 @@ std::vector<Concept> const& concepts() {
         {"dispenser", {"dispenser", "galon"}, true},
         {"microwave", {"microwave", "oven"}, true},
         {"penyedot debu", {"vacuum", "vakum", "penyedot", "debu"}, true},
-        {"turntable", {"turntable", "vinyl", "cassette"}, true},
+        {"turntable", {"turntable", "turntables", "vinyl", "piringan"}, true},
+        {"cassette deck", {"cassette", "cassettes", "kaset", "tape"}, true},
         {"business", {"business", "bisnis", "office", "kantor", "kerja", "work", "professional", "profesional"}},
         {"gaming", {"gaming", "game", "games", "gamer", "gim"}},
         {"student", {"student", "students", "mahasiswa", "pelajar", "sekolah", "kuliah", "school", "college"}},
@@ -78,7 +79,8 @@ constexpr std::string_view stopwords[] = {
     "thanks", "thank", "terima", "kasih", "price", "prices", "harga", "harganya", "cost", "costs",
     "available", "availability", "stock", "tersedia", "stok", "ready", "specs", "spec", "specifications",
     "spesifikasi", "compare", "comparison", "bandingkan", "banding", "versus", "vs", "cheap", "cheaper",
-    "cheapest", "murah", "termurah", "budget"};
+    "cheapest", "murah", "termurah", "budget", "product", "products", "produk", "item", "items", "barang", "machine",
+    "machines", "stuff", "things", "thing", "unit", "units", "options", "option", "choices", "pilihan"};
 
 bool is_stopword(std::string_view w) {
     return std::find(std::begin(stopwords), std::end(stopwords), w) != std::end(stopwords);
@@ -322,8 +324,11 @@ Query parse_query(std::string_view message) {
             // "between 5 and 10 juta" / "antara 5 - 10 juta": the second number closes a range.
             if (q.min_price && !q.max_price) q.max_price = amount;
             else if (at >= 1 && (tokens[at - 1] == "between" || tokens[at - 1] == "antara")) q.min_price = amount;
-            else if (at >= 1 && (tokens[at - 1] == "around" || tokens[at - 1] == "sekitar" || tokens[at - 1] == "about"))
-                q.max_price = *amount * 1.15;
+            else if (at >= 1 && (tokens[at - 1] == "around" || tokens[at - 1] == "sekitar" || tokens[at - 1] == "about" ||
+                                 tokens[at - 1] == "kisaran" || tokens[at - 1] == "approximately")) {
+                q.max_price = *amount * 1.15; // "around 4 million": 3,4 to 4,6 million
+                q.min_price = *amount * 0.85;
+            }
             break;
         }
         if (unit_is_next) ++i;
@@ -336,7 +341,12 @@ Query parse_query(std::string_view message) {
 
     q.cheapest = any_of(tokens, {"cheapest", "termurah", "lowest", "cheap", "cheaper", "affordable", "murah", "terjangkau", "ekonomis"}) || contains_phrase(lower, {"paling murah", "most affordable", "least expensive"});
     q.priciest = any_of(tokens, {"termahal", "priciest"}) || contains_phrase(lower, {"most expensive", "paling mahal", "top of the line", "high end", "high-end"});
-    q.in_stock_only = contains_phrase(lower, {"in stock", "available now", "ready stock", "ready stok"});
+    // "Laptop in stock" asks only for what is in stock; "is the Legion in stock?", "ready stok?"
+    // ask whether it is.
+    bool question = lower.find('?') != std::string::npos ||
+                    (!tokens.empty() && (tokens[0] == "is" || tokens[0] == "are" || tokens[0] == "do" || tokens[0] == "does" ||
+                                         tokens[0] == "apakah" || tokens[0] == "ada" || tokens[0] == "masih"));
+    q.in_stock_only = !question && contains_phrase(lower, {"in stock", "available now", "ready stock", "ready stok"});
     q.asks_price = any_of(tokens, {"price", "prices", "harga", "harganya", "cost", "costs", "berapa", "biaya"}) || contains_phrase(lower, {"how much"});
     q.asks_availability = any_of(tokens, {"available", "availability", "stock", "tersedia", "stok", "stoknya", "ready", "ada"}) && !q.has_price_limit();
     q.asks_specs = any_of(tokens, {"specs", "spec", "specifications", "specification", "spesifikasi", "spek", "speknya", "detail", "details"});
@@ -353,7 +363,26 @@ Query parse_query(std::string_view message) {
     // Amounts with units ("16GB", "1,5 PK", "55 inci"): attributes, not words to look for.
     q.quantities = asked_quantities(lower);
     std::string words = lower;
-    for (auto const& a : q.quantities) std::fill(words.begin() + static_cast<long>(a.begin), words.begin() + static_cast<long>(a.end), ' ');
+    for (auto& a : q.quantities) {
+        std::fill(words.begin() + static_cast<long>(a.begin), words.begin() + static_cast<long>(a.end), ' ');
+        // The quality said right before or after it: "RAM 8GB", "8GB RAM", "baterai 5000mAh".
+        auto word_before = [&] {
+            auto end = a.begin;
+            while (end > 0 && !is_word_byte(lower[end - 1])) --end;
+            auto start = end;
+            while (start > 0 && is_word_byte(lower[start - 1])) --start;
+            return std::string_view(lower).substr(start, end - start);
+        };
+        auto word_after = [&] {
+            auto start = a.end;
+            while (start < lower.size() && !is_word_byte(lower[start])) ++start;
+            auto end = start;
+            while (end < lower.size() && is_word_byte(lower[end])) ++end;
+            return std::string_view(lower).substr(start, end - start);
+        };
+        for (auto w : {word_after(), word_before()})
+            if (auto const* c = find_concept(w); c && !c->is_category && !a.about) a.about = c;
+    }
     tokens = word_tokens(words);
     // Concepts said in two words ("hemat listrik", "tanpa kabel", "lemari es"), before single words.
     std::vector<bool> used(tokens.size(), false);
@@ -376,6 +405,7 @@ Query parse_query(std::string_view message) {
     // beside a kind named before, is a quality of that one, not a second kind asked for.
     bool after_with = false;
     std::string_view previous_content; // the last word kept as a term, for "iphone 15"
+    std::vector<std::size_t> term_at;  // each other term's token
     for (std::size_t i = 0; i < tokens.size(); ++i) {
         auto const& t = tokens[i];
         if (used[i]) {
@@ -389,8 +419,10 @@ Query parse_query(std::string_view message) {
             bool amount_follows = i + 1 < tokens.size() && parse_rupiah_amount("1", tokens[i + 1]);
             bool whole = std::all_of(t.begin(), t.end(), [](char ch) { return ch >= '0' && ch <= '9'; });
             if (whole && t.size() <= 4 && !previous_content.empty() && !amount_follows &&
-                std::find(q.other_terms.begin(), q.other_terms.end(), t) == q.other_terms.end())
+                std::find(q.other_terms.begin(), q.other_terms.end(), t) == q.other_terms.end()) {
                 q.other_terms.push_back(t);
+                term_at.push_back(i);
+            }
             previous_content = {};
             continue;
         }
@@ -420,8 +452,31 @@ Query parse_query(std::string_view message) {
         if (is_shop_word(t)) continue;
         // "harganya", "speknya": a question word with "-nya" (its), about the products shown.
         if (t.size() > 5 && t.ends_with("nya") && (is_stopword(t.substr(0, t.size() - 3)) || is_shop_word(t.substr(0, t.size() - 3)))) continue;
-        if (std::find(q.other_terms.begin(), q.other_terms.end(), t) == q.other_terms.end()) q.other_terms.push_back(t);
+        if (std::find(q.other_terms.begin(), q.other_terms.end(), t) == q.other_terms.end()) {
+            q.other_terms.push_back(t);
+            term_at.push_back(i);
+        }
         previous_content = t;
+    }
+    // A word beside another content word ("mesin kopi"), or a capitalized one beside a kind ("Surface
+    // laptop", "kulkas Toshiba"), is part of what the product is called; a lowercase word beside a
+    // kind is more often what it should be ("laptop kencang").
+    std::vector<std::string> capitalized;
+    bool first_word = true;
+    for_each_word(message, [&](std::string_view w) {
+        if (!first_word && w.front() >= 'A' && w.front() <= 'Z') capitalized.push_back(to_lower_ascii(w));
+        first_word = false;
+    });
+    auto is_term = [&](std::size_t at) { return std::find(term_at.begin(), term_at.end(), at) != term_at.end(); };
+    auto is_kind = [&](std::size_t at) {
+        auto const* c = at < tokens.size() ? find_concept(tokens[at]) : nullptr;
+        return c && c->is_category && std::find(q.categories.begin(), q.categories.end(), c) != q.categories.end();
+    };
+    for (auto at : term_at) {
+        bool proper = std::find(capitalized.begin(), capitalized.end(), tokens[at]) != capitalized.end();
+        bool beside_term = is_term(at + 1) || (at > 0 && is_term(at - 1));
+        bool beside_kind = is_kind(at + 1) || (at > 0 && is_kind(at - 1));
+        q.beside_a_name.push_back(beside_term || (proper && beside_kind));
     }
     return q;
 }

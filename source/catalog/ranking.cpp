@@ -145,23 +145,28 @@ constexpr double near_best = 0.25;
 struct Scored {
     std::size_t index = 0;
     double fit = 0;
+    double order_fit = 0; // the fit it is sorted by: an out-of-stock product named is still first
     double relevance = 0; // BM25F of every word asked for: breaks ties between equal fits
 };
 
 // The message's words sorted into what they ask.
 struct Asked {
     std::vector<std::string> names;  // words of the catalog's product names
+    std::vector<std::string> missing_names; // beside a kind or a name, used by no product ("Huawei phones")
     std::vector<std::string> terms;  // other words the catalog uses
     std::vector<std::string> unknown; // words no product uses: they lower the fit, at half weight
 };
 
 Asked sort_words(Brand const& brand, Query const& q) {
     Asked a;
-    for (auto const& t : q.other_terms) {
+    for (std::size_t i = 0; i < q.other_terms.size(); ++i) {
+        auto const& t = q.other_terms[i];
         bool number = std::all_of(t.begin(), t.end(), [](char c) { return c >= '0' && c <= '9'; });
+        bool beside = i < q.beside_a_name.size() && q.beside_a_name[i];
         if (names_a_product(brand, t)) a.names.push_back(t);
         else if (number) continue; // "15" after a word is a model number only where a name has it
         else if (brand.vocabulary ? brand.vocabulary->products_using(t) > 0 : !brand.word_index.empty() && brand.word_index.contains(t)) a.terms.push_back(t);
+        else if (beside) a.missing_names.push_back(t);
         else a.unknown.push_back(t);
     }
     return a;
@@ -173,8 +178,21 @@ std::vector<Scored> score_products(Brand const& brand, Query const& q, std::vect
     auto asked = sort_words(brand, q);
     double name_idf = 0;
     for (auto const& w : asked.names) name_idf += scorer.word(w).idf;
+    // A word no product uses is as rare as a word can be.
+    double missing_idf = bm25::idf(std::max<std::size_t>(brand.vocabulary ? brand.vocabulary->documents() : 0, brand.products.size()), 0);
+    name_idf += missing_idf * static_cast<double>(asked.missing_names.size());
+    bool names_asked = !asked.names.empty() || !asked.missing_names.empty();
+    // The words that named the kinds, for relevance: "earbuds" raises the products that say it.
+    std::vector<std::string> kind_words;
+    // With the other forms of the word among the kind's ("phones", "phone"), so that either finds the same.
+    for (auto const& [word, c] : q.concept_words) {
+        if (!c->is_category || std::find(q.categories.begin(), q.categories.end(), c) == q.categories.end()) continue;
+        auto stem = stem_key(word);
+        for (auto w : c->words)
+            if (stem_key(w) == stem && std::find(kind_words.begin(), kind_words.end(), w) == kind_words.end()) kind_words.emplace_back(w);
+    }
 
-    double weights = (q.categories.empty() ? 0 : 1) + (asked.names.empty() ? 0 : 2) + static_cast<double>(q.quantities.size()) +
+    double weights = (q.categories.empty() ? 0 : 1) + (names_asked ? 2 : 0) + static_cast<double>(q.quantities.size()) +
                      static_cast<double>(q.qualities.size() + asked.terms.size()) + 0.5 * static_cast<double>(asked.unknown.size()) +
                      (q.has_price_limit() ? 1 : 0);
     bool ranks_everything = weights == 0; // "what's your cheapest?", or a follow-up with nothing new
@@ -189,10 +207,11 @@ std::vector<Scored> score_products(Brand const& brand, Query const& q, std::vect
                 continue;
         }
         double met = 0, penalty = 1, relevance = 0;
-        bool named = !asked.names.empty();
+        bool named = !asked.names.empty() && asked.missing_names.empty();
+        for (auto const& w : kind_words) relevance += scorer.word(w).score[i];
         if (!q.categories.empty() && std::any_of(q.categories.begin(), q.categories.end(), [&](Concept const* c) { return has_kind(p, c); }))
             met += 1;
-        if (!asked.names.empty()) {
+        if (names_asked) {
             double in_name = 0;
             for (auto const& w : asked.names) {
                 auto const& word = scorer.word(w);
@@ -205,7 +224,7 @@ std::vector<Scored> score_products(Brand const& brand, Query const& q, std::vect
             if (share < 0.5) penalty *= 0.5;
         }
         for (auto const& a : q.quantities) {
-            bool has = std::any_of(p.quantities.begin(), p.quantities.end(), [&](Quantity const& listed) { return meets(listed, a); });
+            bool has = has_quantity(p, a);
             if (has) met += 1;
             else penalty *= 0.5;
         }
@@ -224,8 +243,11 @@ std::vector<Scored> score_products(Brand const& brand, Query const& q, std::vect
         double fit = ranks_everything ? 1.0 : met / weights * penalty;
         // A limit alone matches everything under it; it needs a product term to mean something.
         if (filters && q.has_price_limit() && met <= 1 && q.has_product_terms()) continue;
-        if (!p.availability && !named) fit *= 0.6;
-        out.push_back({i, std::min(1.0, fit), relevance});
+        fit = std::min(1.0, fit);
+        // Out of stock: it fits less, but the one asked for by name is still put first.
+        double order_fit = !p.availability && !named ? fit * 0.6 : fit;
+        if (!p.availability) fit *= 0.6;
+        out.push_back({i, fit, order_fit, relevance});
     }
     return out;
 }
@@ -236,8 +258,8 @@ void order(std::vector<Scored>& scored, Brand const& brand, bool cheapest, bool 
     auto const& products = brand.products;
     if (cheapest || priciest) {
         double best = 0;
-        for (auto const& s : scored) best = std::max(best, s.fit);
-        std::erase_if(scored, [&](Scored const& s) { return s.fit < best - near_best; });
+        for (auto const& s : scored) best = std::max(best, s.order_fit);
+        std::erase_if(scored, [&](Scored const& s) { return s.order_fit < best - near_best; });
         std::stable_sort(scored.begin(), scored.end(), [&](Scored const& a, Scored const& b) {
             auto const &pa = products[a.index], &pb = products[b.index];
             if (pa.availability != pb.availability) return pa.availability;
@@ -246,7 +268,7 @@ void order(std::vector<Scored>& scored, Brand const& brand, bool cheapest, bool 
         return;
     }
     std::stable_sort(scored.begin(), scored.end(), [&](Scored const& a, Scored const& b) {
-        if (std::abs(a.fit - b.fit) > 1e-9) return a.fit > b.fit;
+        if (std::abs(a.order_fit - b.order_fit) > 1e-9) return a.order_fit > b.order_fit;
         auto const &pa = products[a.index], &pb = products[b.index];
         if (pa.availability != pb.availability) return pa.availability;
         if (std::abs(a.relevance - b.relevance) > 1e-9) return a.relevance > b.relevance;
@@ -273,7 +295,7 @@ Ranking rank_catalog(Brand const& brand, Query const& q, RankingOptions const& o
     std::vector<std::size_t> all(brand.products.size());
     for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
     auto scored = score_products(brand, q, all, true);
-    std::erase_if(scored, [&](Scored const& s) { return s.fit < options.threshold; });
+    std::erase_if(scored, [&](Scored const& s) { return s.order_fit < options.threshold; });
     order(scored, brand, q.cheapest, q.priciest);
     r.about_products = true;
     keep_best(r, brand, std::move(scored), options.limit);
@@ -367,11 +389,23 @@ void build_word_index(Brand& brand, bool whole_catalog) {
         vocabulary->add(word, static_cast<std::uint32_t>(entries.size()), named == names.end() ? 0 : named->second);
     }
     vocabulary->set_documents(brand.products.size());
+    for (auto const& p : brand.products)
+        for_each_word(p.field_text[name_field], [&](std::string_view w) {
+            if (auto const* c = find_concept(w); c && c->is_category)
+                for (auto const* kind : p.kinds) vocabulary->add_name_kind(w, kind->name);
+        });
     vocabulary->finish();
     brand.vocabulary = std::move(vocabulary);
 }
 
 std::vector<Concept const*> kinds_of_product(Product const& product) { return kinds_of(product); }
+
+bool has_quantity(Product const& p, AskedQuantity const& a) {
+    return std::any_of(p.quantities.begin(), p.quantities.end(), [&](ListedQuantity const& listed) {
+        return meets(listed.quantity, a) &&
+               (!a.about || std::any_of(a.about->words.begin(), a.about->words.end(), [&](std::string_view w) { return contains_word(listed.where, w); }));
+    });
+}
 
 bool names_a_product(Brand const& brand, std::string_view word) {
     if (brand.vocabulary) return brand.vocabulary->names_using(word) > 0;
@@ -391,6 +425,7 @@ Query read_query(Brand const& brand, std::string_view message) {
             q.categories = std::move(fixed.categories);
             q.qualities = std::move(fixed.qualities);
             q.other_terms = std::move(fixed.other_terms);
+            q.beside_a_name = std::move(fixed.beside_a_name);
             q.concept_words = std::move(fixed.concept_words);
             q.quantities = std::move(fixed.quantities); // "2 pintuu": an amount once its unit is spelt right
         }
@@ -399,18 +434,15 @@ Query read_query(Brand const& brand, std::string_view message) {
     // kind ("hp": a phone to Indonesian shoppers, and the maker of laptops here) means the maker
     // when another kind is named ("laptop HP") or the message is English, else the kind.
     for (auto const& [word, c] : q.concept_words) {
-        if (!c->is_category || !names_a_product(brand, word)) continue;
-        auto const& index = brand.word_index;
-        auto posting = index.find(word);
-        if (posting == index.end()) continue; // a catalog not in memory: the kind, as written
-        bool same_kind = std::any_of(posting->second.begin(), posting->second.end(), [&](Posting const& e) {
-            return e.count[name_field] && e.product < brand.products.size() && has_kind(brand.products[e.product], c);
-        });
-        if (same_kind) continue; // "AC" in the names of air conditioners
+        if (!c->is_category || !brand.vocabulary || !names_a_product(brand, word)) continue;
+        if (brand.vocabulary->names_kind(word, c->name)) continue; // "AC" in the names of air conditioners
         bool other_kind = std::any_of(q.categories.begin(), q.categories.end(), [&](Concept const* k) { return k != c; });
         if (!other_kind && detect_language(message) != Language::english) continue;
         std::erase(q.categories, c);
-        if (std::find(q.other_terms.begin(), q.other_terms.end(), word) == q.other_terms.end()) q.other_terms.push_back(word);
+        if (std::find(q.other_terms.begin(), q.other_terms.end(), word) == q.other_terms.end()) {
+            q.other_terms.push_back(word);
+            q.beside_a_name.resize(q.other_terms.size(), false);
+        }
     }
     return q;
 }
@@ -427,9 +459,14 @@ Resolution resolve_follow_up(Brand const& brand, Query const& q, RankingContext 
         auto& merged = out.query;
         if (merged.categories.empty()) merged.categories = topic->categories;
         add_missing(merged.qualities, topic->qualities);
-        auto terms = topic->other_terms;
-        add_missing(terms, q.other_terms);
-        merged.other_terms = std::move(terms);
+        merged.other_terms = topic->other_terms;
+        merged.beside_a_name = topic->beside_a_name;
+        merged.beside_a_name.resize(merged.other_terms.size(), false);
+        for (std::size_t i = 0; i < q.other_terms.size(); ++i)
+            if (std::find(merged.other_terms.begin(), merged.other_terms.end(), q.other_terms[i]) == merged.other_terms.end()) {
+                merged.other_terms.push_back(q.other_terms[i]);
+                merged.beside_a_name.push_back(i < q.beside_a_name.size() && q.beside_a_name[i]);
+            }
         if (merged.quantities.empty()) merged.quantities = topic->quantities;
         if (!merged.max_price) merged.max_price = topic->max_price;
         if (!merged.min_price) merged.min_price = topic->min_price;
@@ -454,12 +491,19 @@ Resolution resolve_follow_up(Brand const& brand, Query const& q, RankingContext 
         out.query.categories = topic->categories;
         out.query.qualities = topic->qualities;
         out.query.other_terms = topic->other_terms;
+        out.query.beside_a_name = topic->beside_a_name;
         out.query.quantities = topic->quantities;
     }
     return out;
 }
 
 Ranking rank_products(Brand const& brand, Query const& q, RankingContext const& context, RankingOptions const& options) {
+    // A question about the shop ("how long is the warranty?", "bisa COD?") that names no kind and
+    // no product is answered from the company information, with no products.
+    bool names_product = !q.categories.empty() || !q.quantities.empty() ||
+                         std::any_of(q.other_terms.begin(), q.other_terms.end(), [&](std::string const& t) { return names_a_product(brand, t); });
+    if (q.asks_company && !names_product) return {};
+
     auto resolved = resolve_follow_up(brand, q, context);
     auto const& effective = resolved.query;
 
@@ -477,6 +521,22 @@ Ranking rank_products(Brand const& brand, Query const& q, RankingContext const& 
             r.about_products = true;
             r.follow_up = true;
             bool constrained = !effective.quantities.empty() || !effective.qualities.empty() || !effective.other_terms.empty();
+            // "Compare it with the iPhone 15 Pro": the one shown, then the one named.
+            bool names_another = std::any_of(effective.other_terms.begin(), effective.other_terms.end(),
+                                             [&](std::string const& t) { return names_a_product(brand, t); });
+            if (effective.asks_compare && names_another) {
+                Ranking named = rank_catalog(brand, effective, options);
+                Ranking both;
+                both.about_products = both.follow_up = true;
+                both.suggestions.push_back({&brand.products[shown.front()], context.last_confidence.value_or(1.0)});
+                for (auto const& s : named.suggestions)
+                    if (s.product != both.suggestions.front().product && both.suggestions.size() < std::max<std::size_t>(2, options.limit)) {
+                        both.suggestions.push_back(s);
+                        break;
+                    }
+                both.confidence = mean_fit(both.suggestions);
+                return both;
+            }
             auto scored = score_products(brand, effective, shown, false);
             if (constrained || effective.cheapest || effective.priciest) {
                 if (effective.cheapest || effective.priciest) {
@@ -509,12 +569,6 @@ Ranking rank_products(Brand const& brand, Query const& q, RankingContext const& 
         if (resolved.cheaper_than_shown && lowest) search.max_price = std::min(search.max_price.value_or(*lowest), *lowest - 1);
         if (resolved.pricier_than_shown && highest) search.min_price = std::max(search.min_price.value_or(*highest), *highest + 1);
     }
-    // A question about the shop ("how long is the warranty?", "bisa COD?") that names no kind and
-    // no product is answered from the company information, with no products.
-    bool names_product = !q.categories.empty() || !q.quantities.empty() ||
-                         std::any_of(q.other_terms.begin(), q.other_terms.end(), [&](std::string const& t) { return names_a_product(brand, t); });
-    if (q.asks_company && !names_product) return {};
-
     auto r = rank_catalog(brand, search, options);
     bool names_anything = search.has_product_terms();
     if (r.suggestions.empty()) {

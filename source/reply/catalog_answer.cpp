@@ -1,5 +1,6 @@
 #include "brandchat/reply/catalog_answer.hpp"
 
+#include "brandchat/catalog/ranking.hpp"
 #include "brandchat/language/sentence_limiter.hpp"
 #include "brandchat/language/text.hpp"
 
@@ -124,9 +125,7 @@ std::string follow_up(ReplyRequest const& r) {
         auto const& said = lower.size() == r.message.size() ? r.message : lower; // as the customer wrote it
         for (auto const& a : q.quantities) amounts.push_back(said.substr(a.begin, a.end - a.begin));
         for (auto const* p : products) {
-            bool all = std::all_of(q.quantities.begin(), q.quantities.end(), [&](AskedQuantity const& a) {
-                return std::any_of(p->quantities.begin(), p->quantities.end(), [&](Quantity const& listed) { return meets(listed, a); });
-            });
+            bool all = std::all_of(q.quantities.begin(), q.quantities.end(), [&](AskedQuantity const& a) { return has_quantity(*p, a); });
             (all ? yes : no).push_back(p->name);
         }
         auto what = join_list(amounts, r.language);

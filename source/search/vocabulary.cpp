@@ -75,6 +75,16 @@ std::uint32_t Vocabulary::products_using(std::string_view word) const {
     return it == count_.end() ? 0 : it->second;
 }
 
+void Vocabulary::add_name_kind(std::string_view word, std::string_view kind) {
+    auto& kinds = name_kinds_[std::string(word)];
+    if (std::find(kinds.begin(), kinds.end(), kind) == kinds.end()) kinds.emplace_back(kind);
+}
+
+bool Vocabulary::names_kind(std::string_view word, std::string_view kind) const {
+    auto it = name_kinds_.find(std::string(word));
+    return it != name_kinds_.end() && std::find(it->second.begin(), it->second.end(), kind) != it->second.end();
+}
+
 std::uint32_t Vocabulary::names_using(std::string_view word) const {
     auto it = in_names_.find(std::string(word));
     return it == in_names_.end() ? 0 : it->second;

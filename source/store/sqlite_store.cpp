@@ -2,6 +2,7 @@
 
 #include "brandchat/catalog/query.hpp"
 #include "brandchat/catalog/ranking.hpp"
+#include "brandchat/language/text.hpp"
 #include "brandchat/log.hpp"
 #include "brandchat/search/vocabulary.hpp"
 #include "schema.hpp"
@@ -416,6 +417,27 @@ std::shared_ptr<Vocabulary const> SqliteStore::load_words(std::string const& bra
         read();
     }
     vocabulary->set_documents(products);
+    // The kinds of the products whose names use a word that names a kind (Vocabulary::names_kind).
+    auto named = db_.prepare("SELECT p.kinds FROM product_text t JOIN products p ON p.n = t.rowid "
+                             "WHERE t.product_text MATCH ?1 AND p.brand_id = ?2 LIMIT 64");
+    for (auto const& c : concepts()) {
+        if (!c.is_category) continue;
+        for (auto w : c.words) {
+            if (!single_word_text(w) || vocabulary->names_using(w) == 0) continue;
+            std::string match = "name : \"";
+            match.append(w).append("\"");
+            named.bind(match, brand_id);
+            while (named.step()) {
+                auto kinds = named.text(0);
+                for (std::size_t at = 0; at < kinds.size();) {
+                    auto end = std::min(kinds.find('|', at), kinds.size());
+                    vocabulary->add_name_kind(w, std::string_view(kinds).substr(at, end - at));
+                    at = end + 1;
+                }
+            }
+            named.reset();
+        }
+    }
     vocabulary->finish();
     return vocabulary;
 }

@@ -45,7 +45,7 @@ struct Product {
     // "noninverter", so that it does not count as "inverter".
     std::array<std::string, 5> field_text;
     std::array<std::uint16_t, 5> field_words{}; // words in each field, for BM25's length normalization
-    std::vector<Quantity> quantities;           // the amounts its name, features and specifications list
+    std::vector<ListedQuantity> quantities;     // the amounts its name, features and specifications list
     // The kinds of product it is (category concepts, query.hpp), which a request for a kind must
     // match: those its category or name names. Where those name no kind, or only "accessory" (an
     // "Accessory" called "Sony WH-1000XM5"), those its features name, or else the first its

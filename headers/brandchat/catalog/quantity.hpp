@@ -5,10 +5,13 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <vector>
 
 namespace brandchat {
+
+struct Concept; // query.hpp
 
 enum class Unit : std::uint8_t { gigabyte, inch, pk, liter, watt, hertz, megapixel, door, kilogram, milliamp_hour, tub, rpm };
 
@@ -24,6 +27,14 @@ struct AskedQuantity {
     Quantity quantity;
     Compare compare = Compare::equal;
     std::size_t begin = 0, end = 0; // its bytes in the text it was read from (number and unit)
+    Concept const* about = nullptr; // the quality said beside it ("RAM 8GB", "8GB RAM": memory), which
+                                    // the product must say beside its amount ("8GB RAM", not "RTX 4060 8GB")
+};
+
+// An amount a product lists, with the feature or specification (or the name) it is in, lowercased.
+struct ListedQuantity {
+    Quantity quantity;
+    std::string where;
 };
 
 // The quantities in a product's text, in order (duplicates kept).

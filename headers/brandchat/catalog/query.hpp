@@ -50,6 +50,9 @@ struct Query {
     // Each concept named, with the word that named it ("hp" names a phone in Indonesian, and is a
     // laptop maker's name too: read_query decides which by the catalog).
     std::vector<std::pair<std::string, Concept const*>> concept_words;
+    // For each of other_terms: whether it stands beside a kind or another such term ("Huawei
+    // phones", "mesin kopi"): a word no product uses there is a product line the shop lacks.
+    std::vector<bool> beside_a_name;
     std::vector<AskedQuantity> quantities;  // "16GB", "at least 8 kg", "1 PK"
     std::vector<ShopTopic> shop_topics;     // in the order the message names them
     Reference reference;

@@ -65,6 +65,10 @@ struct Resolution {
 };
 Resolution resolve_follow_up(Brand const& brand, Query const& query, RankingContext const& context);
 
+// Whether the product lists an amount the shopper asked for, beside the quality asked with it
+// ("8GB RAM" for "RAM 8GB", not "RTX 4060 8GB").
+bool has_quantity(Product const& product, AskedQuantity const& asked);
+
 // Whether a word is in some product's name in this brand (a product line, a model, a maker).
 bool names_a_product(Brand const& brand, std::string_view word);
 

@@ -24,6 +24,10 @@ public:
     std::uint32_t products_using(std::string_view word) const;
     // Products whose name has the word: a product line or model ("macbook", "galaxy", "s24").
     std::uint32_t names_using(std::string_view word) const;
+    // For a word that names a kind of product (query.hpp) and is also in product names: the kinds
+    // of those products ("ssd" in "Portable SSD 1TB": storage; "hp" in "HP EliteBook": laptop).
+    void add_name_kind(std::string_view word, std::string_view kind);
+    bool names_kind(std::string_view word, std::string_view kind) const;
     // Adds the concept words and works out the stems; call once after the last add().
     void finish();
 
@@ -46,6 +50,7 @@ private:
     std::unordered_map<std::string, std::uint32_t> count_;     // word → products using it
     std::unordered_map<std::string, std::uint32_t> in_names_; // word → products naming it
     std::size_t documents_ = 0;
+    std::unordered_map<std::string, std::vector<std::string>> name_kinds_;
     std::unordered_map<std::string, std::string> by_stem_;     // stem key → the most used word with it
     std::vector<std::vector<std::string const*>> by_letter_;   // first byte → alphabetic words of ≥ 3 letters
 };
