@@ -148,6 +148,9 @@ std::vector<AskedQuantity> asked_quantities(std::string_view lower) {
                                           "kurang dari", "di bawah", "dibawah", "up to", "hingga", "sampai"}) ||
                  starts_with_words(after, {"or less", "and below", "ke bawah", "kebawah", "atau kurang"}))
             a.compare = AskedQuantity::Compare::at_most;
+        // More of these is better to a shopper: "a 144Hz screen" is met by 165Hz, "50MP" by 200MP.
+        else if (q.unit == Unit::hertz || q.unit == Unit::megapixel || q.unit == Unit::milliamp_hour)
+            a.compare = AskedQuantity::Compare::at_least;
         out.push_back(a);
     });
     return out;

@@ -41,8 +41,8 @@ std::vector<Concept> const& concepts() {
         {"business", {"business", "bisnis", "office", "kantor", "kerja", "work", "professional", "profesional"}},
         {"gaming", {"gaming", "game", "games", "gamer", "gim"}},
         {"student", {"student", "students", "mahasiswa", "pelajar", "sekolah", "kuliah", "school", "college"}},
-        {"camera", {"camera", "kamera", "photo", "photos", "foto", "photography", "fotografi"}},
-        {"battery", {"battery", "baterai", "batre"}},
+        {"camera", {"camera", "kamera", "photo", "photos", "foto", "photography", "fotografi"}, false, false, true},
+        {"battery", {"battery", "baterai", "batre"}, false, false, true},
         {"portable", {"light", "lightweight", "ringan", "portable", "thin", "tipis", "travel", "traveling", "perjalanan"}},
         {"programming", {"programming", "coding", "developer", "programmer", "software"}},
         {"creative", {"video", "editing", "edit", "editor", "creator", "design", "desain", "designer", "kreator"}},
@@ -52,7 +52,8 @@ std::vector<Concept> const& concepts() {
         {"small", {"small", "kecil", "compact", "mini", "kos"}},
         {"4k", {"4k", "uhd"}, false, true},
         {"noise", {"noise cancelling", "noise canceling", "anc", "noise", "cancelling", "canceling"}, false, true},
-        {"memory", {"ram", "memory", "memori"}},
+        {"memory", {"ram", "memory", "memori"}, false, false, true},
+        {"bedroom", {"kamar tidur", "bedroom", "bedrooms", "kamar", "kos"}},
         {"cordless", {"cordless", "tanpa kabel"}, false, true},
     };
     return all;
@@ -358,6 +359,14 @@ Query parse_query(std::string_view message) {
                      contains_phrase(lower, {"about you", "who are you", "tentang kalian", "tentang toko", "siapa kalian"});
     if (q.asks_company && q.shop_topics.empty()) q.shop_topics.push_back(ShopTopic::about);
     q.reference = reference_of(tokens, lower);
+    if (any_of(tokens, {"lightest", "teringan"}) || contains_phrase(lower, {"paling ringan", "most lightweight"}))
+        q.superlative = Query::Superlative{Unit::kilogram, false};
+    else if (any_of(tokens, {"heaviest", "terberat"}) || contains_phrase(lower, {"paling berat"}))
+        q.superlative = Query::Superlative{Unit::kilogram, true};
+    else if (contains_phrase(lower, {"biggest screen", "largest screen", "layar terbesar", "layar paling besar", "biggest tv", "tv terbesar"}))
+        q.superlative = Query::Superlative{Unit::inch, true};
+    else if (contains_phrase(lower, {"biggest battery", "largest battery", "baterai terbesar", "baterai paling besar", "longest battery"}))
+        q.superlative = Query::Superlative{Unit::milliamp_hour, true};
     q.shopping_words = any_of(tokens, {"need", "want", "looking", "find", "buy", "recommend", "recommendation", "suggest", "show", "sell", "sells", "selling", "carry", "cari", "butuh", "perlu", "mau", "ingin", "beli", "rekomendasi", "sarankan", "carikan", "tampilkan", "jual", "jualan", "menjual", "dijual"});
 
     // Amounts with units ("16GB", "1,5 PK", "55 inci"): attributes, not words to look for.
@@ -381,7 +390,7 @@ Query parse_query(std::string_view message) {
             return std::string_view(lower).substr(start, end - start);
         };
         for (auto w : {word_after(), word_before()})
-            if (auto const* c = find_concept(w); c && !c->is_category && !a.about) a.about = c;
+            if (auto const* c = find_concept(w); c && c->measured && !a.about) a.about = c;
     }
     tokens = word_tokens(words);
     // Concepts said in two words ("hemat listrik", "tanpa kabel", "lemari es"), before single words.

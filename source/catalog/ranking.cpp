@@ -538,7 +538,24 @@ Ranking rank_products(Brand const& brand, Query const& q, RankingContext const& 
                 return both;
             }
             auto scored = score_products(brand, effective, shown, false);
-            if (constrained || effective.cheapest || effective.priciest) {
+            if (effective.superlative) {
+                // "The lightest of them": by the amount each lists in that unit (the least, or the
+                // most), those that list none last.
+                auto amount = [&](std::size_t i) -> std::optional<double> {
+                    std::optional<double> best;
+                    for (auto const& l : brand.products[i].quantities)
+                        if (l.quantity.unit == effective.superlative->unit)
+                            best = effective.superlative->most ? std::max(best.value_or(l.quantity.value), l.quantity.value)
+                                                               : std::min(best.value_or(l.quantity.value), l.quantity.value);
+                    return best;
+                };
+                bool most = effective.superlative->most;
+                std::stable_sort(scored.begin(), scored.end(), [&](Scored const& a, Scored const& b) {
+                    auto x = amount(a.index), y = amount(b.index);
+                    if (x.has_value() != y.has_value()) return x.has_value();
+                    return x && (most ? *x > *y : *x < *y);
+                });
+            } else if (constrained || effective.cheapest || effective.priciest) {
                 if (effective.cheapest || effective.priciest) {
                     std::stable_sort(scored.begin(), scored.end(), [&](Scored const& a, Scored const& b) {
                         auto pa = brand.products[a.index].price, pb = brand.products[b.index].price;

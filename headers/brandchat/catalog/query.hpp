@@ -23,6 +23,7 @@ struct Concept {
     bool is_category = false;               // names a kind of product, not a quality of one
     bool hard = false;                      // a yes/no attribute ("4K", "inverter", "wireless"): a
                                             // product without it fits at most half as well
+    bool measured = false;                  // said with an amount it qualifies ("RAM 8GB", "50MP camera")
 };
 
 // What a shopper asks about the shop rather than its products; each is answered from one field
@@ -54,6 +55,13 @@ struct Query {
     // phones", "mesin kopi"): a word no product uses there is a product line the shop lacks.
     std::vector<bool> beside_a_name;
     std::vector<AskedQuantity> quantities;  // "16GB", "at least 8 kg", "1 PK"
+    // "The lightest" ("paling ringan", "teringan"): the product listing the least of this unit
+    // first; `most` for "the biggest screen" ("layar terbesar").
+    struct Superlative {
+        Unit unit = Unit::kilogram;
+        bool most = false;
+    };
+    std::optional<Superlative> superlative;
     std::vector<ShopTopic> shop_topics;     // in the order the message names them
     Reference reference;
     std::optional<double> max_price;
