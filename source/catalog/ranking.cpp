@@ -452,8 +452,10 @@ Resolution resolve_follow_up(Brand const& brand, Query const& q, RankingContext 
     auto const& ref = q.reference;
     bool asks_about_shown = q.asks_price || q.asks_availability || q.asks_specs || q.asks_compare;
     bool shown = !context.last_product_ids.empty();
-    auto topic = topic_of(brand, context);
     bool refines = ref.refine || ((ref.cheaper || ref.pricier) && !ref.refers);
+    bool continues = !q.has_product_terms() && (q.has_price_limit() || q.cheapest || q.priciest);
+    // The earlier messages are read again only when this one refines or continues them.
+    auto topic = (shown && refines) || continues ? topic_of(brand, context) : std::nullopt;
     if (shown && refines && topic) {
         // "What about the Pro version?", "ada yang lebih murah?": the last request, changed.
         auto& merged = out.query;
@@ -487,7 +489,7 @@ Resolution resolve_follow_up(Brand const& brand, Query const& q, RankingContext 
         return out;
     }
     // "Which is cheapest?" or "under 10 juta?" after talking about laptops: the same topic.
-    if (topic && !q.has_product_terms() && (q.has_price_limit() || q.cheapest || q.priciest)) {
+    if (topic && continues) {
         out.query.categories = topic->categories;
         out.query.qualities = topic->qualities;
         out.query.other_terms = topic->other_terms;

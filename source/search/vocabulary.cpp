@@ -66,13 +66,14 @@ std::string stem_key(std::string_view word) {
 }
 
 void Vocabulary::add(std::string_view word, std::uint32_t products, std::uint32_t in_names) {
-    count_[std::string(word)] += products;
-    if (in_names) in_names_[std::string(word)] += in_names;
+    auto& c = count_[std::string(word)];
+    c.products += products;
+    c.in_names += in_names;
 }
 
 std::uint32_t Vocabulary::products_using(std::string_view word) const {
     auto it = count_.find(std::string(word));
-    return it == count_.end() ? 0 : it->second;
+    return it == count_.end() ? 0 : it->second.products;
 }
 
 void Vocabulary::add_name_kind(std::string_view word, std::string_view kind) {
@@ -86,8 +87,8 @@ bool Vocabulary::names_kind(std::string_view word, std::string_view kind) const 
 }
 
 std::uint32_t Vocabulary::names_using(std::string_view word) const {
-    auto it = in_names_.find(std::string(word));
-    return it == in_names_.end() ? 0 : it->second;
+    auto it = count_.find(std::string(word));
+    return it == count_.end() ? 0 : it->second.in_names;
 }
 
 void Vocabulary::finish() {
@@ -95,13 +96,14 @@ void Vocabulary::finish() {
     // correction must lead to products, and a shopper's "cucu" is not a misspelt "cuci".
     for (auto const& c : concepts())
         for (auto w : c.words)
-            if (single_word_text(w)) count_.try_emplace(std::string(w), 0);
+            if (single_word_text(w)) count_.try_emplace(std::string(w));
     by_stem_.clear();
     by_letter_.assign(256, {});
-    for (auto const& [word, n] : count_) {
+    for (auto const& [word, counts] : count_) {
+        auto n = counts.products;
         if (n == 0 || !alphabetic(word) || word.size() < 3) continue;
         auto& best = by_stem_[stem_key(word)];
-        auto current = best.empty() ? 0 : count_.at(best);
+        auto current = best.empty() ? 0 : count_.at(best).products;
         if (best.empty() || n > current || (n == current && word.size() < best.size()) ||
             (n == current && word.size() == best.size() && word < best))
             best = word;
@@ -127,8 +129,8 @@ std::string Vocabulary::correct(std::string_view word) const {
     for (auto const* candidate : by_letter_[static_cast<unsigned char>(word[0])]) {
         auto d = edit_distance(word, *candidate, std::min(limit, best_distance));
         if (d > limit || d > best_distance) continue;
-        if (d < best_distance || count_.at(*candidate) > count_.at(*best) ||
-            (count_.at(*candidate) == count_.at(*best) && *candidate < *best)) {
+        if (d < best_distance || count_.at(*candidate).products > count_.at(*best).products ||
+            (count_.at(*candidate).products == count_.at(*best).products && *candidate < *best)) {
             best = candidate;
             best_distance = d;
         }

@@ -47,8 +47,11 @@ public:
     std::string correct_message(std::string_view message, std::vector<std::string> const& terms, bool& changed) const;
 
 private:
-    std::unordered_map<std::string, std::uint32_t> count_;     // word → products using it
-    std::unordered_map<std::string, std::uint32_t> in_names_; // word → products naming it
+    struct Counts {
+        std::uint32_t products = 0; // using it
+        std::uint32_t in_names = 0; // of them, naming it
+    };
+    std::unordered_map<std::string, Counts> count_;
     std::size_t documents_ = 0;
     std::unordered_map<std::string, std::vector<std::string>> name_kinds_;
     std::unordered_map<std::string, std::string> by_stem_;     // stem key → the most used word with it
