@@ -80,7 +80,16 @@ constexpr std::string_view matches_follow = "Catalog information: the products t
 // The catalog information message, through `fixed` for its fixed text and `line` for each
 // suggested product: the one place that decides what the model is told about the products.
 template <class Fixed, class Line>
-void catalog_information(Ranking const& ranking, Fixed fixed, Line line) {
+void catalog_information(ReplyRequest const& r, Fixed fixed, Line line) {
+    auto const& ranking = r.ranking;
+    if (!ranking.about_products && !r.query.shop_topics.empty()) {
+        // "Bisa COD?", "how long is the warranty?": the company information above answers it.
+        std::string text = "Catalog information: this message asks about the shop itself (";
+        for (std::size_t i = 0; i < r.query.shop_topics.size(); ++i)
+            append(text, i ? ", " : "", shop_topic_field(r.query.shop_topics[i]));
+        text += "), not about products: answer it from the company information above, and suggest no products.";
+        return fixed(text);
+    }
     if (!ranking.about_products) return fixed(not_about_products);
     if (ranking.suggestions.empty()) return fixed(nothing_matches);
     fixed(matches_follow);
@@ -98,7 +107,7 @@ std::size_t index_in(std::vector<Product> const& products, Product const* p) {
 
 std::string products_prompt(ReplyRequest const& r) {
     std::string s;
-    catalog_information(r.ranking, [&](std::string_view text) { s += text; }, [&](Product const& p) { s += product_line(p); });
+    catalog_information(r, [&](std::string_view text) { s += text; }, [&](Product const& p) { s += product_line(p); });
     return s;
 }
 
@@ -144,7 +153,7 @@ std::string chat_completion_body(ReplyRequest const& r, PromptSettings const& se
     out += system;
     out += R"("},{"role":"system","content":")";
     catalog_information(
-        r.ranking, [&](std::string_view text) { protocol::append_json_escaped(out, text); },
+        r, [&](std::string_view text) { protocol::append_json_escaped(out, text); },
         [&](Product const& p) {
             if (auto const* line = cached_line(p)) out += *line;
             else protocol::append_json_escaped(out, product_line(p));

@@ -2,6 +2,7 @@
 #include "brandchat/language/text.hpp"
 #include "brandchat/reply/catalog_answer.hpp"
 #include "brandchat/reply/catalog_responder.hpp"
+#include "brandchat/reply/prompt.hpp"
 #include "test_brands.hpp"
 
 #include <doctest/doctest.h>
@@ -65,4 +66,48 @@ TEST_CASE("split_words loses nothing") {
     for (auto const& w : words) joined += w;
     CHECK(joined == text);
     CHECK(words.size() == 7);
+}
+
+TEST_CASE("a question about the shop is answered from its company information, and the model is told so") {
+    struct Case {
+        char const* brand;
+        char const* message;
+        char const* field;
+    };
+    for (auto const& c : {Case{"rumahkita", "bisa COD?", "payment"}, Case{"rumahkita", "bisa cicilan?", "payment"},
+                          Case{"techpro", "How long is the warranty?", "warranty"}, Case{"techpro", "shipping cost?", "shipping"},
+                          Case{"rumahkita", "jam buka toko?", "hours"}, Case{"techpro", "Where is your shop located?", "address"}}) {
+        CAPTURE(c.message);
+        auto r = request(c.brand, c.message, Language::english, false);
+        CHECK_FALSE(r.ranking.about_products);
+        CHECK(r.ranking.suggestions.empty());
+        auto text = compose_catalog_answer(r);
+        CHECK(text.find(r.brand->company.get(c.field)) != std::string::npos);
+        auto prompt = products_prompt(r);
+        CHECK(prompt.find("asks about the shop itself") != std::string::npos);
+        CHECK(prompt.find(c.field) != std::string::npos);
+    }
+}
+
+TEST_CASE("an out-of-stock product asked for by name is said to be out of stock first") {
+    auto r = request("techpro", "Is the MacBook Pro 16 available?", Language::english, false);
+    REQUIRE_FALSE(r.ranking.suggestions.empty());
+    CHECK(r.ranking.suggestions.front().product->id == "laptop-010");
+    CHECK(compose_catalog_answer(r).starts_with("Sorry, the Apple MacBook Pro 16 M3 Max is currently out of stock."));
+    auto voice = request("techpro", "Is the MacBook Pro 16 available?", Language::english, true);
+    CHECK(compose_catalog_answer(voice) == "Sorry, the Apple MacBook Pro 16 M3 Max is currently out of stock.");
+    auto id = request("rumahkita", "apakah LG OLED 55 inci ready?", Language::indonesian, false);
+    CHECK(compose_catalog_answer(id).starts_with("Mohon maaf, LG OLED evo 55 Inci OLED55C3PSA saat ini stoknya sedang habis."));
+}
+
+TEST_CASE("a follow-up asking for an amount says which of the products shown have it") {
+    auto shown = request("techpro", "show me gaming laptops", Language::english, false);
+    RankingContext context;
+    for (auto const& s : shown.ranking.suggestions) context.last_product_ids.push_back(s.product->id);
+    context.recent_user_messages = {"show me gaming laptops"};
+    auto r = request("techpro", "does it have 32GB RAM?", Language::english, false, context);
+    CHECK(r.ranking.follow_up);
+    CHECK(compose_catalog_answer(r).starts_with("No, the "));
+    auto yes = request("techpro", "does it have 16GB RAM?", Language::english, false, context);
+    CHECK(compose_catalog_answer(yes).starts_with("Yes, the "));
 }
