@@ -589,7 +589,8 @@ Ranking rank_products(Brand const& brand, Query const& q, RankingContext const& 
         if (resolved.pricier_than_shown && highest) search.min_price = std::max(search.min_price.value_or(*highest), *highest + 1);
     }
     auto r = rank_catalog(brand, search, options);
-    bool names_anything = search.has_product_terms();
+    r.below_shown = resolved.cheaper_than_shown;
+    bool names_anything = search.has_product_terms() || resolved.cheaper_than_shown || resolved.pricier_than_shown;
     if (r.suggestions.empty()) {
         // Words that name no concept and match no product ("opening", "weather") are not a
         // product question by themselves.

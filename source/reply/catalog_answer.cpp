@@ -199,6 +199,8 @@ std::string recommendation(ReplyRequest const& r) {
 std::string nothing_fits(ReplyRequest const& r) {
     bool id = indonesian(r);
     auto cats = list_categories(*r.brand, r.language);
+    if (r.ranking.below_shown) // "anything cheaper?" after the cheapest there is
+        return id ? "Maaf, itu sudah pilihan termurah kami untuk kebutuhan tersebut." : "Sorry, those are already our most affordable options for that.";
     if (!r.query.has_product_terms() && !r.query.has_price_limit()) {
         if (r.voice) return id ? "Tentu, produk apa yang Anda cari?" : "Sure, what kind of product are you looking for?";
         return id ? "Dengan senang hati! Kami menyediakan " + cats + ". Produk apa yang Anda cari, dan berapa anggaran Anda?"

@@ -40,6 +40,7 @@ struct Suggestion {
 struct Ranking {
     bool about_products = false;            // the message asks about products at all
     bool follow_up = false;                 // it is about the products suggested last turn
+    bool below_shown = false;               // it asked for something cheaper than those shown
     std::vector<Suggestion> suggestions;    // best first, at most the limit
     std::optional<double> confidence;       // null when suggestions is empty
 };
