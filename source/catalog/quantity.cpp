@@ -27,6 +27,9 @@ constexpr UnitWord unit_words[] = {
     {"megapixel", Unit::megapixel, 1}, {"pintu", Unit::door, 1},    {"door", Unit::door, 1},
     {"doors", Unit::door, 1},       {"kg", Unit::kilogram, 1},      {"kilo", Unit::kilogram, 1},
     {"mah", Unit::milliamp_hour, 1}, {"tabung", Unit::tub, 1},      {"rpm", Unit::rpm, 1},
+    {"person", Unit::person, 1},    {"persons", Unit::person, 1},   {"people", Unit::person, 1},
+    {"orang", Unit::person, 1},     {"p", Unit::person, 1},         {"cm", Unit::centimeter, 1},
+    {"mm", Unit::centimeter, 0.1},
 };
 
 bool digit(char c) { return c >= '0' && c <= '9'; }
@@ -182,6 +185,8 @@ std::string_view unit_name(Unit unit) {
     case Unit::milliamp_hour: return "mAh";
     case Unit::tub: return "tub";
     case Unit::rpm: return "rpm";
+    case Unit::person: return "person";
+    case Unit::centimeter: return "cm";
     }
     return "";
 }

@@ -34,7 +34,23 @@ std::vector<Concept> const& concepts() {
         {"televisi", {"televisi", "tv", "tvs", "television", "teve", "tele"}, true},
         {"setrika", {"setrika", "iron", "gosokan"}, true},
         {"dispenser", {"dispenser", "galon"}, true},
-        {"microwave", {"microwave", "oven"}, true},
+        {"microwave", {"microwave", "microwaves"}, true},
+        {"oven", {"oven", "ovens", "pemanggang"}, true},
+        {"air fryer", {"air fryer", "air fryers", "airfryer", "penggoreng udara"}, true},
+        {"stove", {"kompor", "stove", "stoves", "cooktop", "hob", "tungku"}, true},
+        {"pan", {"wajan", "penggorengan", "frying pan", "pan", "pans", "skillet", "teflon", "wok"}, true},
+        {"pot", {"panci", "pot", "pots", "cookware", "presto"}, true},
+        {"mixer", {"mixer", "mixers", "pengaduk"}, true},
+        {"scale", {"timbangan", "scale", "scales"}, true},
+        {"coffee maker", {"coffee machine", "coffee maker", "espresso", "mesin kopi"}, true},
+        {"bicycle", {"bicycle", "bicycles", "bike", "bikes", "sepeda", "mtb", "sepeda gunung"}, true},
+        {"shoes", {"shoes", "shoe", "sneakers", "sepatu", "trainers"}, true},
+        {"tent", {"tent", "tents", "tenda"}, true},
+        {"bag", {"backpack", "backpacks", "bag", "bags", "tas", "ransel", "carrier", "daypack"}, true},
+        {"watch", {"smartwatch", "smartwatches", "watch", "watches", "jam tangan", "arloji"}, true},
+        {"treadmill", {"treadmill", "treadmills"}, true},
+        {"weights", {"dumbbell", "dumbbells", "dumbel", "barbel", "kettlebell", "kettlebells", "weights", "beban"}, true},
+        {"mat", {"yoga mat", "mat", "mats", "matras", "tikar"}, true},
         {"penyedot debu", {"vacuum", "vakum", "penyedot", "debu"}, true},
         {"turntable", {"turntable", "turntables", "vinyl", "piringan"}, true},
         {"cassette deck", {"cassette", "cassettes", "kaset", "tape"}, true},
@@ -55,6 +71,10 @@ std::vector<Concept> const& concepts() {
         {"memory", {"ram", "memory", "memori"}, false, false, true},
         {"bedroom", {"kamar tidur", "bedroom", "bedrooms", "kamar", "kos"}},
         {"cordless", {"cordless", "tanpa kabel"}, false, true},
+        {"waterproof", {"waterproof", "tahan air", "water resistant", "water-resistant", "anti air"}, false, true},
+        {"nonstick", {"anti lengket", "nonstick", "non stick"}, false, true},
+        {"induction", {"induction", "induksi"}},
+        {"running", {"running", "lari", "jogging", "marathon"}},
     };
     return all;
 }
@@ -359,7 +379,7 @@ Query parse_query(std::string_view message) {
                      contains_phrase(lower, {"about you", "who are you", "tentang kalian", "tentang toko", "siapa kalian"});
     if (q.asks_company && q.shop_topics.empty()) q.shop_topics.push_back(ShopTopic::about);
     q.reference = reference_of(tokens, lower);
-    if (any_of(tokens, {"lightest", "teringan"}) || contains_phrase(lower, {"paling ringan", "most lightweight"}))
+    if (any_of(tokens, {"lightest", "teringan", "lighter"}) || contains_phrase(lower, {"paling ringan", "most lightweight", "lebih ringan"}))
         q.superlative = Query::Superlative{Unit::kilogram, false};
     else if (any_of(tokens, {"heaviest", "terberat"}) || contains_phrase(lower, {"paling berat"}))
         q.superlative = Query::Superlative{Unit::kilogram, true};
@@ -367,6 +387,10 @@ Query parse_query(std::string_view message) {
         q.superlative = Query::Superlative{Unit::inch, true};
     else if (contains_phrase(lower, {"biggest battery", "largest battery", "baterai terbesar", "baterai paling besar", "longest battery"}))
         q.superlative = Query::Superlative{Unit::milliamp_hour, true};
+    else if (any_of(tokens, {"smallest", "terkecil", "smaller"}) || contains_phrase(lower, {"paling kecil", "lebih kecil"}))
+        q.superlative = Query::Superlative{Unit::liter, false, true};
+    else if (any_of(tokens, {"biggest", "largest", "terbesar", "bigger", "larger"}) || contains_phrase(lower, {"paling besar", "lebih besar"}))
+        q.superlative = Query::Superlative{Unit::liter, true, true};
     q.shopping_words = any_of(tokens, {"need", "want", "looking", "find", "buy", "recommend", "recommendation", "suggest", "show", "sell", "sells", "selling", "carry", "cari", "butuh", "perlu", "mau", "ingin", "beli", "rekomendasi", "sarankan", "carikan", "tampilkan", "jual", "jualan", "menjual", "dijual"});
 
     // Amounts with units ("16GB", "1,5 PK", "55 inci"): attributes, not words to look for.

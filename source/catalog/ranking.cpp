@@ -149,6 +149,14 @@ struct Scored {
     double relevance = 0; // BM25F of every word asked for: breaks ties between equal fits
 };
 
+// A word of the product names that names a line, a maker or a model ("iphone", "polygon", "s24"):
+// mostly found in names. One found more often in features and descriptions than in names
+// ("digital", "oled", "mini") describes a product: a plain word, scored where it is.
+bool names_a_line(Brand const& brand, std::string_view word) {
+    if (!brand.vocabulary) return true;
+    return 2 * brand.vocabulary->names_using(word) >= brand.vocabulary->products_using(word);
+}
+
 // The message's words sorted into what they ask.
 struct Asked {
     std::vector<std::string> names;  // words of the catalog's product names
@@ -163,7 +171,7 @@ Asked sort_words(Brand const& brand, Query const& q) {
         auto const& t = q.other_terms[i];
         bool number = std::all_of(t.begin(), t.end(), [](char c) { return c >= '0' && c <= '9'; });
         bool beside = i < q.beside_a_name.size() && q.beside_a_name[i];
-        if (names_a_product(brand, t)) a.names.push_back(t);
+        if (names_a_product(brand, t) && (number || names_a_line(brand, t))) a.names.push_back(t); // "16" after "pro": a model
         else if (number) continue; // "15" after a word is a model number only where a name has it
         else if (brand.vocabulary ? brand.vocabulary->products_using(t) > 0 : !brand.word_index.empty() && brand.word_index.contains(t)) a.terms.push_back(t);
         else if (beside) a.missing_names.push_back(t);
@@ -207,7 +215,7 @@ std::vector<Scored> score_products(Brand const& brand, Query const& q, std::vect
                 continue;
         }
         double met = 0, penalty = 1, relevance = 0;
-        bool named = !asked.names.empty() && asked.missing_names.empty();
+        bool named = !asked.names.empty() && asked.missing_names.empty(); // every name word in its name, below
         for (auto const& w : kind_words) relevance += scorer.word(w).score[i];
         if (!q.categories.empty() && std::any_of(q.categories.begin(), q.categories.end(), [&](Concept const* c) { return has_kind(p, c); }))
             met += 1;
@@ -268,7 +276,9 @@ void order(std::vector<Scored>& scored, Brand const& brand, bool cheapest, bool 
         return;
     }
     std::stable_sort(scored.begin(), scored.end(), [&](Scored const& a, Scored const& b) {
-        if (std::abs(a.order_fit - b.order_fit) > 1e-9) return a.order_fit > b.order_fit;
+        // Fits as the client sees them (three decimals): a difference below that is a tie.
+        auto fa = std::floor(a.order_fit * 1000.0 + 1e-9), fb = std::floor(b.order_fit * 1000.0 + 1e-9);
+        if (fa != fb) return fa > fb;
         auto const &pa = products[a.index], &pb = products[b.index];
         if (pa.availability != pb.availability) return pa.availability;
         if (std::abs(a.relevance - b.relevance) > 1e-9) return a.relevance > b.relevance;
@@ -389,6 +399,7 @@ void build_word_index(Brand& brand, bool whole_catalog) {
         vocabulary->add(word, static_cast<std::uint32_t>(entries.size()), named == names.end() ? 0 : named->second);
     }
     vocabulary->set_documents(brand.products.size());
+    add_kind_words(*vocabulary, brand.products);
     for (auto const& p : brand.products)
         for_each_word(p.field_text[name_field], [&](std::string_view w) {
             if (auto const* c = find_concept(w); c && c->is_category)
@@ -399,6 +410,20 @@ void build_word_index(Brand& brand, bool whole_catalog) {
 }
 
 std::vector<Concept const*> kinds_of_product(Product const& product) { return kinds_of(product); }
+
+void add_kind_words(Vocabulary& vocabulary, std::vector<Concept const*> const& kinds) {
+    for (auto const* c : kinds)
+        for (auto w : c->words)
+            if (single_word_text(w) && vocabulary.products_using(w) == 0) vocabulary.add(w, 1);
+}
+
+void add_kind_words(Vocabulary& vocabulary, std::vector<Product> const& products) {
+    std::vector<Concept const*> kinds;
+    for (auto const& p : products)
+        for (auto const* c : p.kinds)
+            if (std::find(kinds.begin(), kinds.end(), c) == kinds.end()) kinds.push_back(c);
+    add_kind_words(vocabulary, kinds);
+}
 
 bool has_quantity(Product const& p, AskedQuantity const& a) {
     return std::any_of(p.quantities.begin(), p.quantities.end(), [&](ListedQuantity const& listed) {
@@ -502,9 +527,13 @@ Resolution resolve_follow_up(Brand const& brand, Query const& q, RankingContext 
 Ranking rank_products(Brand const& brand, Query const& q, RankingContext const& context, RankingOptions const& options) {
     // A question about the shop ("how long is the warranty?", "bisa COD?") that names no kind and
     // no product is answered from the company information, with no products.
+    // So is one about a topic of the shop (shipping, warranty, payment...) that names a kind but asks
+    // for no product ("How do you ship bikes to Bandung?", "garansi air fryer berapa lama?").
     bool names_product = !q.categories.empty() || !q.quantities.empty() ||
                          std::any_of(q.other_terms.begin(), q.other_terms.end(), [&](std::string const& t) { return names_a_product(brand, t); });
-    if (q.asks_company && !names_product) return {};
+    bool topic = std::any_of(q.shop_topics.begin(), q.shop_topics.end(), [](ShopTopic t) { return t != ShopTopic::about; });
+    bool asks_for_products = q.shopping_words || q.has_price_limit() || q.cheapest || q.priciest || !q.quantities.empty();
+    if (q.asks_company && (!names_product || (topic && !asks_for_products))) return {};
 
     auto resolved = resolve_follow_up(brand, q, context);
     auto const& effective = resolved.query;
@@ -543,10 +572,22 @@ Ranking rank_products(Brand const& brand, Query const& q, RankingContext const& 
             if (effective.superlative) {
                 // "The lightest of them": by the amount each lists in that unit (the least, or the
                 // most), those that list none last.
+                auto unit = effective.superlative->unit;
+                if (effective.superlative->any_size)
+                    for (auto u : {Unit::liter, Unit::inch, Unit::kilogram, Unit::gigabyte}) {
+                        bool all = std::all_of(scored.begin(), scored.end(), [&](Scored const& s) {
+                            auto const& listed = brand.products[s.index].quantities;
+                            return std::any_of(listed.begin(), listed.end(), [&](ListedQuantity const& l) { return l.quantity.unit == u; });
+                        });
+                        if (all) {
+                            unit = u;
+                            break;
+                        }
+                    }
                 auto amount = [&](std::size_t i) -> std::optional<double> {
                     std::optional<double> best;
                     for (auto const& l : brand.products[i].quantities)
-                        if (l.quantity.unit == effective.superlative->unit)
+                        if (l.quantity.unit == unit)
                             best = effective.superlative->most ? std::max(best.value_or(l.quantity.value), l.quantity.value)
                                                                : std::min(best.value_or(l.quantity.value), l.quantity.value);
                     return best;

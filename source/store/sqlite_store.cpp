@@ -417,6 +417,15 @@ std::shared_ptr<Vocabulary const> SqliteStore::load_words(std::string const& bra
         read();
     }
     vocabulary->set_documents(products);
+    {
+        auto kinds = db_.prepare("SELECT DISTINCT kind FROM product_kinds WHERE brand_id = ?1");
+        kinds.bind(brand_id);
+        std::vector<Concept const*> found;
+        while (kinds.step())
+            for (auto const& c : concepts())
+                if (c.name == kinds.text(0)) found.push_back(&c);
+        add_kind_words(*vocabulary, found);
+    }
     // The kinds of the products whose names use a word that names a kind (Vocabulary::names_kind).
     // CROSS JOIN: the matches drive the loop (a plain join let the planner walk every product of
     // the brand and look each up in the index: 10 s at start for 100,000 products).

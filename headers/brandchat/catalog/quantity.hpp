@@ -13,7 +13,7 @@ namespace brandchat {
 
 struct Concept; // query.hpp
 
-enum class Unit : std::uint8_t { gigabyte, inch, pk, liter, watt, hertz, megapixel, door, kilogram, milliamp_hour, tub, rpm };
+enum class Unit : std::uint8_t { gigabyte, inch, pk, liter, watt, hertz, megapixel, door, kilogram, milliamp_hour, tub, rpm, person, centimeter };
 
 struct Quantity {
     double value = 0;           // in the unit's base: 1TB is 1000 gigabytes, 250 ml 0.25 liter

@@ -60,6 +60,7 @@ struct Query {
     struct Superlative {
         Unit unit = Unit::kilogram;
         bool most = false;
+        bool any_size = false; // "the smallest": in the first of liter, inch, kg, GB they all list
     };
     std::optional<Superlative> superlative;
     std::vector<ShopTopic> shop_topics;     // in the order the message names them

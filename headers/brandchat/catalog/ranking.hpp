@@ -32,6 +32,8 @@
 
 namespace brandchat {
 
+class Vocabulary; // search/vocabulary.hpp
+
 struct Suggestion {
     Product const* product = nullptr;
     double fit = 0;
@@ -91,6 +93,12 @@ std::vector<std::string> distinct_words(std::string_view text);
 
 // The kinds of product it is (Product::kinds), from its words.
 std::vector<Concept const*> kinds_of_product(Product const& product);
+
+// Makes the words of these kinds ("sepeda", "bike" for a shop of bicycles) words of the catalog,
+// so that a slip of one ("sepda") is corrected to it even where the catalog says only "Bicycle".
+// Before Vocabulary::finish().
+void add_kind_words(Vocabulary& vocabulary, std::vector<Concept const*> const& kinds);
+void add_kind_words(Vocabulary& vocabulary, std::vector<Product> const& products);
 
 // Fills brand.word_index, average_field_words and vocabulary from its products' words, and each
 // product's kinds. For one message's candidates (`whole_catalog` false) only the averages and
