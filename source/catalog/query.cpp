@@ -43,7 +43,7 @@ std::vector<Concept> const& concepts() {
         {"mixer", {"mixer", "mixers", "pengaduk"}, true},
         {"scale", {"timbangan", "scale", "scales"}, true},
         {"coffee maker", {"coffee machine", "coffee maker", "espresso", "mesin kopi"}, true},
-        {"bicycle", {"bicycle", "bicycles", "bike", "bikes", "sepeda", "mtb", "sepeda gunung"}, true},
+        {"bicycle", {"bicycle", "bicycles", "bike", "bikes", "sepeda"}, true},
         {"shoes", {"shoes", "shoe", "sneakers", "sepatu", "trainers"}, true},
         {"tent", {"tent", "tents", "tenda"}, true},
         {"bag", {"backpack", "backpacks", "bag", "bags", "tas", "ransel", "carrier", "daypack"}, true},
@@ -75,6 +75,8 @@ std::vector<Concept> const& concepts() {
         {"nonstick", {"anti lengket", "nonstick", "non stick"}, false, true},
         {"induction", {"induction", "induksi"}},
         {"running", {"running", "lari", "jogging", "marathon"}},
+        {"folding", {"folding", "foldable", "lipat"}},
+        {"mountain", {"mountain", "mtb", "gunung", "hiking", "trekking", "naik gunung", "pendakian"}},
     };
     return all;
 }
@@ -169,7 +171,8 @@ struct TopicWords {
 std::vector<TopicWords> const& topic_words() {
     static std::vector<TopicWords> const all = {
         {ShopTopic::address, {"address", "alamat", "alamatnya", "located", "location", "lokasi", "lokasinya", "branch", "cabang", "showroom"},
-         {"where is your", "where are you", "di mana toko", "dimana toko", "toko di mana", "toko dimana", "where is the shop", "where is the store"}},
+         {"where is your", "where are you", "di mana toko", "dimana toko", "toko di mana", "toko dimana", "tokonya di mana", "tokonya dimana",
+          "where is the shop", "where is the store", "lokasi toko"}},
         {ShopTopic::hours, {"hours", "opening", "buka", "tutup", "closing", "operasional"}, {"jam buka", "jam berapa", "open on", "are you open", "when do you open", "when do you close", "what time"}},
         {ShopTopic::shipping, {"shipping", "ship", "ships", "delivery", "deliver", "pengiriman", "kirim", "dikirim", "ongkir", "ekspedisi", "kurir", "courier"},
          {"ongkos kirim", "biaya kirim", "free shipping", "gratis ongkir"}},
@@ -177,7 +180,7 @@ std::vector<TopicWords> const& topic_words() {
         {ShopTopic::warranty, {"warranty", "warranties", "garansi", "garansinya", "guarantee"}, {}},
         {ShopTopic::payment, {"payment", "payments", "pay", "pembayaran", "bayar", "cicilan", "cicil", "nyicil", "installment", "installments", "credit", "kredit", "cod", "paylater", "qris", "transfer", "debit", "ovo", "gopay"},
          {"bayar di tempat", "cash on delivery", "kartu kredit"}},
-        {ShopTopic::contact, {"contact", "kontak", "telepon", "email", "hubungi", "whatsapp", "call"}, {"phone number", "nomor telepon", "nomor hp", "customer service"}},
+        {ShopTopic::contact, {"contact", "kontak", "telepon", "email", "hubungi", "whatsapp", "call"}, {"phone number", "nomor telepon", "nomor hp", "nomor wa", "no wa", "no hp", "customer service"}},
     };
     return all;
 }
@@ -186,7 +189,11 @@ std::vector<ShopTopic> shop_topics_of(std::vector<std::string> const& tokens, st
     std::vector<ShopTopic> out;
     for (auto const& t : topic_words()) {
         bool named = std::any_of(tokens.begin(), tokens.end(), [&](std::string const& token) {
-            return std::find(t.words.begin(), t.words.end(), token) != t.words.end();
+            // "pengirimannya", "garansinya": the word with "-nya" (its)
+            std::string_view base = token;
+            if (base.size() > 5 && base.ends_with("nya")) base.remove_suffix(3);
+            return std::find(t.words.begin(), t.words.end(), token) != t.words.end() ||
+                   std::find(t.words.begin(), t.words.end(), base) != t.words.end();
         });
         named = named || std::any_of(t.phrases.begin(), t.phrases.end(), [&](std::string_view p) { return lower.find(p) != std::string::npos; });
         if (named) out.push_back(t.topic);
@@ -503,7 +510,7 @@ Query parse_query(std::string_view message) {
     auto is_term = [&](std::size_t at) { return std::find(term_at.begin(), term_at.end(), at) != term_at.end(); };
     auto is_kind = [&](std::size_t at) {
         auto const* c = at < tokens.size() ? find_concept(tokens[at]) : nullptr;
-        return c && c->is_category && std::find(q.categories.begin(), q.categories.end(), c) != q.categories.end();
+        return c != nullptr; // a kind or a quality: "Brooks running shoes"
     };
     for (auto at : term_at) {
         bool proper = std::find(capitalized.begin(), capitalized.end(), tokens[at]) != capitalized.end();

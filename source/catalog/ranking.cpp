@@ -23,6 +23,16 @@ Concept const* accessory() {
 // The category concepts the lowercase words of `text` name, in order; with `first_only`, the
 // first that is not "accessory".
 void add_kinds(std::string_view text, std::vector<Concept const*>& kinds, bool first_only = false) {
+    // Kinds said in two words first ("Air Fryer", "Yoga Mat", "Mesin Kopi").
+    for (auto const& c : concepts()) {
+        if (!c.is_category || std::find(kinds.begin(), kinds.end(), &c) != kinds.end()) continue;
+        for (auto w : c.words)
+            if (!single_word_text(w) && contains_word(text, w)) {
+                kinds.push_back(&c);
+                if (first_only) return;
+                break;
+            }
+    }
     for_each_word(text, [&](std::string_view word) {
         auto const* c = find_concept(word);
         if (!c || !c->is_category || std::find(kinds.begin(), kinds.end(), c) != kinds.end()) return true;
