@@ -84,7 +84,8 @@ std::size_t read_number(std::string_view text, std::size_t at, double& value) {
 template <class F>
 void scan(std::string_view text, F f) {
     for (std::size_t i = 0; i < text.size();) {
-        bool starts = digit(text[i]) && (i == 0 || !(letter(text[i - 1]) || digit(text[i - 1]) || text[i - 1] == '.' || text[i - 1] == ','));
+        // Not inside a word: after a letter, a digit, a separator or a byte of a UTF-8 letter.
+        bool starts = digit(text[i]) && (i == 0 || !(is_word_byte(text[i - 1]) || text[i - 1] == '.' || text[i - 1] == ','));
         if (!starts) {
             ++i;
             continue;

@@ -4,7 +4,7 @@
 // bundled brand (loaded once from resources/brands/: techpro in English, rumahkita in
 // Indonesian), and once more as a follow-up to the first answer. Checks, beyond not crashing:
 // - price limits are numbers >= 0; concepts are distinct, from concepts(), categories are
-//   category concepts; other terms are distinct words of the message;
+//   category concepts; other terms are distinct words of the message (normalize_search_text);
 // - a ranking keeps at most `limit` products, each a distinct product of the brand; outside a
 //   follow-up each fits in [threshold, 1] and meets the hard filters (price limits, "in stock",
 //   one of the kinds asked for); the confidence is null exactly when nothing is kept, else the
@@ -54,7 +54,9 @@ void check_query(Query const& q, std::string_view message) {
     FUZZ_CHECK(distinct(q.categories) && distinct(q.qualities) && distinct(q.other_terms));
     for (auto const* c : q.categories) FUZZ_CHECK(known(c) && c->is_category);
     for (auto const* c : q.qualities) FUZZ_CHECK(known(c));
-    auto tokens = word_tokens(message);
+    std::string normalized(message); // as the reader reads it: "non inverter" is one word
+    normalize_search_text(normalized);
+    auto tokens = word_tokens(normalized);
     for (auto const& t : q.other_terms) FUZZ_CHECK(std::find(tokens.begin(), tokens.end(), t) != tokens.end());
 }
 

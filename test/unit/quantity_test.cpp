@@ -57,3 +57,10 @@ TEST_CASE("a word negated with 'non' is another word") {
     normalize_search_text(text);
     CHECK(text == "noninverter, noninverter, inverter, none of it");
 }
+
+TEST_CASE("a number right after a letter of another script is part of that word, not an amount") {
+    // Found by test/fuzz/query.cpp: "\x97\x91\x9c\x997 inch" read "7 inch" out of the middle of a
+    // word, and the word left behind was not a word of the message.
+    CHECK(quantities_in("\x97\x91\x9c\x99" "7 inch").empty());
+    CHECK(quantities_in("ukuran 7 inch") == std::vector<Quantity>{{7, Unit::inch}});
+}
