@@ -219,15 +219,15 @@ void read_pick(std::vector<std::string> const& tokens, Reference& r) {
     for (std::size_t i = 0; i < tokens.size(); ++i) {
         auto const& t = tokens[i];
         std::size_t ordinal = t == "first" || t == "pertama" || t == "1st" ? 1 : t == "second" || t == "kedua" || t == "2nd" ? 2
-                              : t == "third" || t == "ketiga" || t == "3rd" ? 3 : t == "last" || t == "terakhir" ? 99 : 0;
+                              : t == "third" || t == "ketiga" || t == "3rd" ? 3 : t == "last" || t == "terakhir" ? Reference::last : 0;
         if (ordinal == 0) continue;
         r.refers = true;
         std::size_t count = 1;
         if (i + 1 < tokens.size() && number(tokens[i + 1])) count = number(tokens[i + 1]);          // "the first two"
         else if (i >= 1 && number(tokens[i - 1]) && ordinal == 1) count = number(tokens[i - 1]);   // "dua pertama"
         else if (i >= 2 && tokens[i - 1] == "yang" && number(tokens[i - 2]) && ordinal == 1) count = number(tokens[i - 2]);
-        if (ordinal == 99) {
-            r.first = 99; // the last: resolved against how many were shown
+        if (ordinal == Reference::last) {
+            r.first = Reference::last; // resolved against how many were shown
             r.count = 1;
         } else if (t == "kedua" && i + 1 < tokens.size() && tokens[i + 1] == "nya") {
             r.count = 0; // "keduanya": both

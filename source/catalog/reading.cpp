@@ -93,7 +93,7 @@ Resolution resolve_follow_up(Brand const& brand, Query const& q, RankingContext 
     bool refers = ref.refers || (asks_about_shown && q.categories.empty() && q.other_terms.empty());
     if (shown && refers) {
         auto const& ids = context.last_product_ids;
-        std::size_t first = ref.first == 99 ? ids.size() - 1 : std::min(ref.first, ids.size());
+        std::size_t first = ref.first == Reference::last ? ids.size() - 1 : std::min(ref.first, ids.size());
         std::size_t count = ref.count == 0 ? ids.size() : ref.count;
         for (std::size_t i = first; i < ids.size() && i < first + count; ++i) out.among.push_back(ids[i]);
         if (out.among.empty()) out.among = ids;

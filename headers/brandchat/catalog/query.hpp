@@ -38,6 +38,7 @@ struct Reference {
                               // the last search again, changed by this message
     bool cheaper = false;     // "cheaper", "lebih murah"
     bool pricier = false;     // "more expensive", "lebih mahal"
+    static constexpr std::size_t last = static_cast<std::size_t>(-1); // "the last one" as `first`
     std::size_t first = 0;    // an ordinal pick among them ("the second one": first 1, count 1)
     std::size_t count = 0;    // 0: all of them
 };
