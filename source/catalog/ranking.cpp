@@ -271,7 +271,7 @@ Ranking rank_catalog(Brand const& brand, Query const& q, RankingOptions const& o
     std::vector<std::size_t> all(brand.products.size());
     for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
     auto scored = score_products(brand, q, all, true);
-    std::erase_if(scored, [&](Scored const& s) { return s.order_fit < options.threshold; });
+    std::erase_if(scored, [&](Scored const& s) { return s.fit < options.threshold; }); // the fit the client is told
     order(scored, brand, q.cheapest, q.priciest);
     r.about_products = true;
     keep_best(r, brand, std::move(scored), options.limit);
