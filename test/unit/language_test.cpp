@@ -100,3 +100,21 @@ TEST_CASE("sentence limiter: spaces before the line break that ends the sentence
     CHECK(limiter.push(" ").forward.empty());
     CHECK(limiter.finish().forward == " ");
 }
+
+TEST_CASE("the sentence limiter finds a sentence end that a forwarded quote left open") {
+    // The limiter scans only past what it has forwarded (found by the sentence_limiter fuzz
+    // target: rescanning everything made many blank lines cost the cube of their length); a
+    // terminator followed by a closing quote is forwarded, and the space after it still ends it.
+    SentenceLimiter limiter;
+    auto first = limiter.push("He said \"hi.\"");
+    CHECK_FALSE(first.done);
+    auto second = limiter.push(" And then more.");
+    CHECK(second.done);
+    CHECK(first.forward + second.forward == "He said \"hi.\"");
+    SentenceLimiter blank;
+    std::string lines(2000, '\n');
+    CHECK_FALSE(blank.push(lines).done);
+    auto ended = blank.push("Text\nmore");
+    CHECK(ended.done);
+    CHECK(ended.forward.ends_with("Text"));
+}
