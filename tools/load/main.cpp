@@ -42,7 +42,7 @@ int main(int argc, char** argv) {
         rusage self{};
         if (getrusage(RUSAGE_SELF, &self) == 0) {
             auto seconds = [](timeval t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
-            summary.load_process = SelfUsage{seconds(self.ru_utime), seconds(self.ru_stime), static_cast<std::uint64_t>(self.ru_maxrss)};
+            summary.load_process = SelfUsage{seconds(self.ru_utime), seconds(self.ru_stime), static_cast<std::uint64_t>(self.ru_maxrss), std::nullopt, std::nullopt};
             auto sched_after = read_schedstat("self");
             if (sched_before && sched_after && sched_after->timeslices >= sched_before->timeslices) {
                 summary.load_process->run_queue_wait_s = static_cast<double>(sched_after->waiting_ns - sched_before->waiting_ns) / 1e9;
