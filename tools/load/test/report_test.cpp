@@ -71,7 +71,7 @@ TEST_CASE("the JSON report has what scripts assert on") {
     CHECK(v.at("server_process").at("rss_peak_kib") == 20480);
     CHECK(v.at("load_process").is_null());
     auto with_self = sample_chat_run();
-    with_self.load_process = SelfUsage{1.5, 0.5, 4096};
+    with_self.load_process = SelfUsage{1.5, 0.5, 4096, std::nullopt, std::nullopt};
     auto w = boost::json::parse(format_json(with_self));
     CHECK(w.at("load_process").at("cpu_user_s").as_double() == doctest::Approx(1.5));
     CHECK(w.at("load_process").at("max_rss_kib") == 4096);
