@@ -45,7 +45,7 @@ std::size_t sentence_end(std::string_view text, bool final, std::size_t from = 0
             if (text_before) return i;
             continue;
         }
-        if (!is_space(c)) text_before = true;
+        if (!std::isspace(static_cast<unsigned char>(c))) text_before = true; // as is_blank judges it (\f, \v are blank)
         if (c != '.' && c != '!' && c != '?') continue;
         std::size_t j = i + 1;
         while (j < text.size() && (text[j] == '.' || text[j] == '!' || text[j] == '?' || text[j] == '"' || text[j] == ')' || text[j] == '\''))

@@ -118,3 +118,21 @@ TEST_CASE("the sentence limiter finds a sentence end that a forwarded quote left
     CHECK(ended.done);
     CHECK(ended.forward.ends_with("Text"));
 }
+
+TEST_CASE("a form feed before a line break is blank, pushed whole or byte by byte") {
+    // Found by test/fuzz/sentence_limiter.cpp after the one-pass scan: it took '\f' for text.
+    std::string input = "\n\f\n\nA.\xe2\x98\xba ";
+    SentenceLimiter whole;
+    auto all = whole.push(input);
+    std::string at_once = all.forward + (all.done ? "" : whole.finish().forward);
+    SentenceLimiter bytes;
+    std::string one_by_one;
+    bool done = false;
+    for (char c : input) {
+        auto step = bytes.push(std::string_view(&c, 1));
+        one_by_one += step.forward;
+        if ((done = step.done)) break;
+    }
+    if (!done) one_by_one += bytes.finish().forward;
+    CHECK(one_by_one == at_once);
+}
