@@ -20,6 +20,10 @@ void open_store(ServerContext& context) {
     std::string folder = o.import_brands;
     if (folder.empty() && context.store->brand_count() == 0) folder = (std::filesystem::path(o.resources) / "brands").string();
     if (!folder.empty()) {
+        std::error_code ec;
+        if (!std::filesystem::is_directory(folder, ec))
+            throw std::runtime_error("the database " + o.database + " is empty and " + folder +
+                                     " holds no brands to start it with: point --resources at the project's resources/ folder");
         auto brands = BrandCatalog::read_directory(folder);
         context.store->save_brands(brands);
         log::info("store: imported ", brands.size(), brands.size() == 1 ? " brand" : " brands", " from ", folder);
@@ -35,6 +39,12 @@ void open_store(ServerContext& context) {
 
 void prepare_context(ServerContext& context) {
     auto& o = context.options;
+    std::error_code ec;
+    if (!std::filesystem::is_directory(o.resources, ec))
+        throw std::runtime_error("the resources folder " + o.resources +
+                                 " does not exist (it holds brands/ and the chat page's ui/): point --resources at the project's resources/ folder");
+    if (!o.import_brands.empty() && !std::filesystem::is_directory(o.import_brands, ec))
+        throw std::runtime_error("--import-brands " + o.import_brands + " is not a folder of brand files");
     open_store(context);
     std::vector<std::string> skipped;
     context.ui = StaticSite::load((std::filesystem::path(o.resources) / "ui").string(), &skipped);

@@ -193,6 +193,9 @@ ParsedCommandLine parse_options(std::vector<std::string> const& args, std::map<s
             name = name.substr(0, eq);
             has_value = true;
         }
+        // An unknown name is said to be unknown before anything about its value ("--verbose").
+        auto const* spec = find_spec(name);
+        if (!spec && name != "config") throw std::invalid_argument("unknown option --" + name + " (see --help)");
         if (!has_value) {
             if (i + 1 >= args.size()) throw std::invalid_argument("--" + name + " needs a value (see --help)");
             value = args[++i];
@@ -201,8 +204,6 @@ ParsedCommandLine parse_options(std::vector<std::string> const& args, std::map<s
             out.config_file = value;
             continue;
         }
-        auto const* spec = find_spec(name);
-        if (!spec) throw std::invalid_argument("unknown option --" + name + " (see --help)");
         flags.emplace_back(spec, value);
     }
 

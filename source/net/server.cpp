@@ -83,7 +83,19 @@ std::uint16_t Server::listen(std::string const& host, std::uint16_t port) {
     auto& acceptor = impl_->acceptor;
     acceptor.open(endpoint.protocol());
     acceptor.set_option(asio::socket_base::reuse_address(true));
-    acceptor.bind(endpoint);
+    beast::error_code ec;
+    acceptor.bind(endpoint, ec);
+    // What a user can act on, not the library's internals.
+    if (ec == asio::error::address_in_use)
+        throw std::runtime_error("port " + std::to_string(port) + " on " + host +
+                                 " is already in use by another program: stop it, or choose another port (PORT=" +
+                                 std::to_string(port == 65535 ? 8001 : port + 1) + " tools/run, or --port)");
+    if (ec == asio::error::access_denied)
+        throw std::runtime_error("not allowed to listen on port " + std::to_string(port) +
+                                 " (ports below 1024 need root): choose another with --port or PORT=");
+    if (ec == std::errc::address_not_available)
+        throw std::runtime_error("cannot listen on " + host + ": no network interface has that address (--host)");
+    if (ec) throw std::runtime_error("cannot listen on " + host + " port " + std::to_string(port) + ": " + ec.message());
     acceptor.listen(asio::socket_base::max_listen_connections);
     return acceptor.local_endpoint().port();
 }

@@ -131,4 +131,26 @@ status=0
 grep -q "garbage.db cannot be read" "$work/garbage.log" || { cat "$work/garbage.log"; fail "a corrupt database: no clear message"; }
 [ "$(sha256sum < "$work/garbage.db")" = "$sum_before" ] || fail "a corrupt database was changed"
 
+# Start-up errors a user can act on (exit status 1, a message naming what to change): a port in
+# use, a resources folder that is not there, an unknown option.
+python3 -c 'import socket,sys,time; s=socket.socket(); s.bind(("127.0.0.1",0)); s.listen(); print(s.getsockname()[1], flush=True); time.sleep(30)' >"$work/busy.port" &
+busy_pid=$!
+for _ in $(seq 1 50); do [ -s "$work/busy.port" ] && break; sleep 0.1; done
+busy_port="$(cat "$work/busy.port")"
+status=0
+"$binary" --port "$busy_port" --host 127.0.0.1 --database :memory: 2>"$work/busy.log" || status=$?
+kill "$busy_pid" 2>/dev/null || true
+[ "$status" = 1 ] || fail "a port in use: exit status $status, expected 1"
+grep -q "port $busy_port on 127.0.0.1 is already in use" "$work/busy.log" && grep -q -- "--port" "$work/busy.log" ||
+  { cat "$work/busy.log"; fail "a port in use: no clear message"; }
+grep -q "reactive_socket_service" "$work/busy.log" && fail "a port in use: the message shows the library's internals"
+status=0
+"$binary" --port 0 --database :memory: --resources "$work/no-such-folder" 2>"$work/nores.log" || status=$?
+[ "$status" = 1 ] || fail "a missing resources folder: exit status $status, expected 1"
+grep -q "resources folder $work/no-such-folder does not exist" "$work/nores.log" || { cat "$work/nores.log"; fail "a missing resources folder: no clear message"; }
+status=0
+"$binary" --verbose 2>"$work/flag.log" || status=$?
+[ "$status" != 0 ] || fail "an unknown option: exit status 0"
+grep -q "unknown option --verbose" "$work/flag.log" || { cat "$work/flag.log"; fail "an unknown option: $(cat "$work/flag.log")"; }
+
 echo "end to end: ok"

@@ -38,3 +38,8 @@ TEST_CASE("OpenAI's conventional variables") {
     CHECK(parse_options({"--rate-limit-connection", "0"}, {}).options.connection_rate.count == 0);
     CHECK(help_text().find("--rate-limit-address") != std::string::npos);
 }
+
+TEST_CASE("an unknown option is said to be unknown, even without a value after it") {
+    CHECK_THROWS_WITH_AS(parse_options({"--verbose"}, {}), doctest::Contains("unknown option --verbose"), std::invalid_argument);
+    CHECK_THROWS_WITH_AS(parse_options({"--port"}, {}), doctest::Contains("--port needs a value"), std::invalid_argument);
+}
