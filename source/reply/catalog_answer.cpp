@@ -12,9 +12,12 @@ namespace {
 
 bool indonesian(ReplyRequest const& r) { return r.language == Language::indonesian; }
 
-std::string plural(std::string const& category, Language language) {
+// A category in the plural, for English answers; a shop that writes its catalog in Indonesian
+// has Indonesian category names, which English plural rules would garble ("mesin cucis",
+// "kipas angins"): those stay as the shop wrote them. (Indonesian marks no plural on nouns.)
+std::string plural(std::string const& category, Language language, Language catalog) {
     std::string lower = category;
-    if (language == Language::english && lower.size() > 2 && std::all_of(lower.begin(), lower.end(), [](char c) { return c == ' ' || std::isalpha(static_cast<unsigned char>(c)); })) {
+    if (language == Language::english && catalog == Language::english && lower.size() > 2 && std::all_of(lower.begin(), lower.end(), [](char c) { return c == ' ' || std::isalpha(static_cast<unsigned char>(c)); })) {
         lower = to_lower_ascii(lower);
         if (lower.ends_with("y")) return lower.substr(0, lower.size() - 1) + "ies";
         if (!lower.ends_with("s")) return lower + "s";
@@ -229,7 +232,7 @@ std::string general(ReplyRequest const& r) {
 std::string list_categories(Brand const& brand, Language language) {
     std::vector<std::string> cats;
     for (auto const& category : brand.categories) {
-        auto name = plural(category, language);
+        auto name = plural(category, language, brand.language);
         if (std::find(cats.begin(), cats.end(), name) == cats.end()) cats.push_back(name);
     }
     return join_list(cats, language);

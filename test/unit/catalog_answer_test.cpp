@@ -111,3 +111,14 @@ TEST_CASE("a follow-up asking for an amount says which of the products shown hav
     auto yes = request("techpro", "does it have 16GB RAM?", Language::english, false, context);
     CHECK(compose_catalog_answer(yes).starts_with("Yes, the "));
 }
+
+TEST_CASE("an Indonesian shop's categories are not given English plurals in an English answer") {
+    auto const& rumah = *test::bundled_brands().find("rumahkita");
+    auto english = list_categories(rumah, Language::english);
+    CHECK(english.find("Mesin Cuci") != std::string::npos);
+    CHECK(english.find("cucis") == std::string::npos);
+    CHECK(english.find("angins") == std::string::npos);
+    CHECK(english.find("Kipas Angin") != std::string::npos);
+    // An English shop's still are: "laptops, smartphones, ...".
+    CHECK(list_categories(*test::bundled_brands().find("techpro"), Language::english).find("laptops") != std::string::npos);
+}
