@@ -173,18 +173,16 @@ std::vector<Scored> score_products(Brand const& brand, Query const& q, std::vect
     std::vector<Scored> out;
     for (auto i : indexes) {
         auto const& p = brand.products[i];
+        bool of_kind = std::any_of(q.categories.begin(), q.categories.end(), [&](Concept const* c) { return has_kind(p, c); });
         if (filters) {
             if (q.max_price && p.price > *q.max_price) continue;
             if (q.min_price && p.price < *q.min_price) continue;
             if (q.in_stock_only && !p.availability) continue;
-            if (!q.categories.empty() && std::none_of(q.categories.begin(), q.categories.end(), [&](Concept const* c) { return has_kind(p, c); }))
-                continue;
+            if (!q.categories.empty() && !of_kind) continue;
         }
-        double met = 0, penalty = 1, relevance = 0;
+        double met = of_kind ? 1 : 0, penalty = 1, relevance = 0;
         bool named = !asked.names.empty() && asked.missing_names.empty(); // every name word in its name, below
         for (auto const& w : kind_words) relevance += scorer.word(w).score[i];
-        if (!q.categories.empty() && std::any_of(q.categories.begin(), q.categories.end(), [&](Concept const* c) { return has_kind(p, c); }))
-            met += 1;
         if (names_asked) {
             double in_name = 0;
             for (auto const& w : asked.names) {

@@ -145,6 +145,23 @@ std::string kinds_text(Product const& p) {
 constexpr char const* product_columns =
     "p.n, p.id, p.name, p.description, p.category, p.price, p.features, p.specifications, p.availability, p.kinds";
 
+// Calls f with each concept name of a kinds column ('|'-separated, kinds_text).
+template <class F>
+void for_each_kind(std::string_view kinds, F f) {
+    for (std::size_t at = 0; at < kinds.size();) {
+        auto end = std::min(kinds.find('|', at), kinds.size());
+        f(kinds.substr(at, end - at));
+        at = end + 1;
+    }
+}
+
+// The concept a kind's name names, or null.
+Concept const* kind_named(std::string_view name) {
+    for (auto const& c : concepts())
+        if (c.name == name) return &c;
+    return nullptr;
+}
+
 Product product_from(sqlite::Statement const& row) {
     Product p;
     p.id = row.text(1);
@@ -155,14 +172,9 @@ Product product_from(sqlite::Statement const& row) {
     p.features = strings_of(row.text(6));
     p.specifications = pairs_of(row.text(7));
     p.availability = row.integer(8) != 0;
-    auto kinds = row.text(9);
-    for (std::size_t at = 0; at < kinds.size();) {
-        auto end = std::min(kinds.find('|', at), kinds.size());
-        auto name = std::string_view(kinds).substr(at, end - at);
-        for (auto const& c : concepts())
-            if (c.name == name) p.kinds.push_back(&c);
-        at = end + 1;
-    }
+    for_each_kind(row.text(9), [&](std::string_view name) {
+        if (auto const* c = kind_named(name)) p.kinds.push_back(c);
+    });
     derive_product_fields(p, false);
     return p;
 }
@@ -422,8 +434,7 @@ std::shared_ptr<Vocabulary const> SqliteStore::load_words(std::string const& bra
         kinds.bind(brand_id);
         std::vector<Concept const*> found;
         while (kinds.step())
-            for (auto const& c : concepts())
-                if (c.name == kinds.text(0)) found.push_back(&c);
+            if (auto const* c = kind_named(kinds.text(0))) found.push_back(c);
         add_kind_words(*vocabulary, found);
     }
     // The kinds of the products whose names use a word that names a kind (Vocabulary::names_kind).
@@ -438,14 +449,7 @@ std::shared_ptr<Vocabulary const> SqliteStore::load_words(std::string const& bra
             std::string match = "name : \"";
             match.append(w).append("\"");
             named.bind(match, brand_id);
-            while (named.step()) {
-                auto kinds = named.text(0);
-                for (std::size_t at = 0; at < kinds.size();) {
-                    auto end = std::min(kinds.find('|', at), kinds.size());
-                    vocabulary->add_name_kind(w, std::string_view(kinds).substr(at, end - at));
-                    at = end + 1;
-                }
-            }
+            while (named.step()) for_each_kind(named.text(0), [&](std::string_view kind) { vocabulary->add_name_kind(w, kind); });
             named.reset();
         }
     }
