@@ -138,6 +138,20 @@ int main(int argc, char** argv) {
     log::info("brands: ", context.brands.active().size(), " active of ", context.brands.size(), " (", active, ") in the ",
               context.store->describe());
     log::info("responder: ", context.responder->name());
+    std::string shown_host = context.options.host == "0.0.0.0" || context.options.host == "::" ? "localhost" : context.options.host;
+    std::string base = "http://" + shown_host + ":" + std::to_string(port);
+    log::info("chat page: ", base, "/ui/");
+    if (!context.new_admin_key.empty()) {
+        // Written once, apart from the log: only its hash is kept, so this is the one chance to copy it.
+        std::cerr << "\n  The management API needs a key, and none existed: this admin key was made and only its hash kept.\n"
+                  << "  Copy it now; it is not shown again (BRANDCHAT_ADMIN_KEY=... sets one of your own instead):\n\n"
+                  << "    " << context.new_admin_key << "\n\n"
+                  << "  curl -H 'Authorization: Bearer " << context.new_admin_key << "' " << base << "/brands/techpro/config\n\n";
+        context.new_admin_key.clear();
+    } else {
+        log::info("management API: ", base, " with 'Authorization: Bearer KEY' (the admin key printed at the first start, ",
+                  "BRANDCHAT_ADMIN_KEY, or a key made with POST /keys)");
+    }
     if (::getrlimit(RLIMIT_NOFILE, &files) == 0)
         log::info("open-file limit: ", files.rlim_cur, " (about ", files.rlim_cur / 2, " conversations with a model)");
 

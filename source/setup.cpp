@@ -46,6 +46,16 @@ void prepare_context(ServerContext& context) {
     if (!o.import_brands.empty() && !std::filesystem::is_directory(o.import_brands, ec))
         throw std::runtime_error("--import-brands " + o.import_brands + " is not a folder of brand files");
     open_store(context);
+    // The management API's keys. A fresh install has none: an admin key is made now, its hash
+    // kept, and the key itself printed once by main (nothing is open by default).
+    context.keys.load(context.store->load_keys());
+    context.keys.set_environment_key(o.admin_key);
+    if (!context.keys.has_any()) {
+        auto [key, record] = make_api_key(std::nullopt, "made at first start");
+        context.store->save_key(record);
+        context.keys.add(record);
+        context.new_admin_key = std::move(key);
+    }
     std::vector<std::string> skipped;
     context.ui = StaticSite::load((std::filesystem::path(o.resources) / "ui").string(), &skipped);
     for (auto const& why : skipped) log::warn("chat page: not serving ", why);

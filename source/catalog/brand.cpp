@@ -175,6 +175,8 @@ void BrandCatalog::add(Brand brand) {
     brands_[id] = std::make_shared<Brand const>(std::move(brand));
 }
 
+bool BrandCatalog::remove(std::string const& id) { return brands_.erase(id) > 0; }
+
 std::shared_ptr<Brand const> BrandCatalog::find(std::string const& id) const {
     auto it = brands_.find(id);
     return it == brands_.end() ? nullptr : it->second;
@@ -198,7 +200,9 @@ std::vector<std::shared_ptr<Brand const>> BrandCatalog::all() const {
     return out;
 }
 
-std::string brand_summary_json(Brand const& b) {
+std::string brand_summary_json(Brand const& b) { return json::serialize(brand_summary(b)); }
+
+boost::json::object brand_summary(Brand const& b) {
     json::object o;
     o["id"] = b.id;
     o["name"] = b.name;
@@ -213,7 +217,7 @@ std::string brand_summary_json(Brand const& b) {
     o["appearance"] = json::parse(b.appearance_json);
     o["created_at"] = b.created_at;
     o["updated_at"] = b.updated_at;
-    return json::serialize(o);
+    return o;
 }
 
 } // namespace brandchat

@@ -104,4 +104,18 @@ void ConversationStore::evict(std::chrono::steady_clock::time_point now) {
     }
 }
 
+std::size_t ConversationStore::count_of_brand(std::string const& brand_id) const {
+    std::size_t n = 0;
+    for (auto const& [id, entry] : by_id_) n += entry.conversation->brand_id == brand_id;
+    return n;
+}
+
+bool ConversationStore::remove(std::string const& id, std::string const& brand_id) {
+    auto it = by_id_.find(id);
+    if (it == by_id_.end() || it->second.conversation->brand_id != brand_id) return false;
+    recency_.erase(it->second.position);
+    by_id_.erase(it);
+    return true;
+}
+
 } // namespace brandchat

@@ -63,7 +63,7 @@ asio::awaitable<void> serve_connection(tcp::socket socket, ServerContext& server
     http_streams.insert(&stream);
     std::optional<Upgrade> upgrade;
     try {
-        upgrade = co_await serve_http(stream, server);
+        upgrade = co_await serve_http(stream, server, remote);
     } catch (...) {
         http_streams.erase(&stream);
         throw;

@@ -7,10 +7,8 @@
 #include "brandchat/net/static_site.hpp"
 #include "brandchat/protocol/server_message.hpp"
 
-#include "brandchat/config/parse_number.hpp"
 
 #include <boost/json.hpp>
-#include <boost/url/parse.hpp>
 
 
 namespace brandchat {
@@ -71,45 +69,6 @@ std::string health_json(ServerContext const& server) {
     return json::serialize(o);
 }
 
-// A whole number query parameter (?offset=, ?limit=), or `fallback` when absent or not one.
-std::size_t size_parameter(std::string const& target, std::string_view name, std::size_t fallback) {
-    auto url = boost::urls::parse_origin_form(target);
-    if (!url) return fallback;
-    auto params = url->params();
-    auto it = params.find(name);
-    if (it == params.end() || !(*it).has_value) return fallback;
-    return parse_number<std::size_t>((*it).value).value_or(fallback);
-}
-
-// GET /brands/{id}/products: the catalog in its order, `?offset=` and `?limit=` for a page. A
-// catalog kept in the store is read a page at a time (at most 1,000 products per request), so a
-// large one cannot hold the event loop; X-Total-Count says how many there are.
-HttpResponse products_page(ServerContext const& server, Brand const& brand, std::string const& target) {
-    constexpr std::size_t store_page = 1000;
-    auto offset = size_parameter(target, "offset", 0);
-    auto limit = size_parameter(target, "limit", brand.catalog_in_store ? store_page : SIZE_MAX);
-    std::string out = "[";
-    if (brand.catalog_in_store && server.store) {
-        try {
-            for (auto const& p : server.store->list_products(brand.id, offset, std::min(limit, store_page))) {
-                if (out.size() > 1) out += ',';
-                out += product_json(p);
-            }
-        } catch (std::exception const& e) {
-            log::error("GET products of ", brand.id, ": ", e.what());
-            return problem(503, "The catalog cannot be read right now; try again");
-        }
-    } else {
-        for (std::size_t i = offset; i < brand.products.size() && i - offset < limit; ++i) {
-            if (out.size() > 1) out += ','; // appended, not prefixed: GCC 12 warned of an overlapping copy (-Wrestrict)
-            out += brand.products[i].json;
-        }
-    }
-    auto res = json_response(200, out + "]");
-    res.headers.emplace_back("X-Total-Count", std::to_string(brand.product_count));
-    return res;
-}
-
 HttpResponse static_file(ServerContext const& server, std::string const& relative, HttpRequest const& req) {
     auto const* file = server.ui.find(relative);
     if (!file) return problem(404, "Not found");
@@ -132,6 +91,8 @@ HttpResponse static_file(ServerContext const& server, std::string const& relativ
     return r;
 }
 
+} // namespace
+
 void add_cors(ServerContext const& server, HttpRequest const& req, HttpResponse& res) {
     auto const& allowed = server.options.cors_origins;
     if (allowed == "*") {
@@ -144,21 +105,19 @@ void add_cors(ServerContext const& server, HttpRequest const& req, HttpResponse&
     }
 }
 
-} // namespace
-
 HttpResponse problem(unsigned status, std::string const& detail) {
     // The detail often echoes what the client sent (a path, a brand id): at most 300 bytes of
     // it, and invalid UTF-8 replaced, so the answer is always valid JSON.
     std::string body = R"({"detail":)";
     protocol::append_json_string(body, std::string_view(detail).substr(0, utf8_prefix_length(detail, 300)));
-    body += R"(,"status":)" + std::to_string(status) + "}";
+    body += "}";
     return json_response(status, std::move(body));
 }
 
 HttpResponse handle_http(ServerContext const& server, HttpRequest const& req) {
     std::string path = req.target.substr(0, req.target.find('?'));
     bool read = req.method == "GET" || req.method == "HEAD";
-    bool api = path == "/" || path == "/health" || path == "/brands" || path.starts_with("/brands/");
+    bool api = path == "/" || path == "/health";
 
     HttpResponse res;
     if (req.method == "OPTIONS" && api) {
@@ -181,27 +140,12 @@ HttpResponse handle_http(ServerContext const& server, HttpRequest const& req) {
     } else if (!api) {
         res = problem(404, "Not found: " + path);
     } else if (!read) {
-        res = problem(405, "Method not allowed: " + req.method + " " + path + " (this API is read-only; use GET)");
+        res = problem(405, "Method not allowed: " + req.method + " " + path + " (use GET)");
         res.headers.emplace_back("Allow", "GET, HEAD, OPTIONS");
     } else if (path == "/") {
         res = json_response(200, status_json(server));
-    } else if (path == "/health") {
-        res = json_response(200, health_json(server));
-    } else if (path == "/brands" || path == "/brands/active") {
-        std::string body = "[";
-        bool first = true;
-        for (auto const& b : server.brands.active()) {
-            body += (first ? "" : ",") + brand_summary_json(*b);
-            first = false;
-        }
-        res = json_response(200, body + "]");
     } else {
-        std::string rest = path.substr(std::string("/brands/").size());
-        bool products = rest.ends_with("/products");
-        if (products) rest.resize(rest.size() - std::string("/products").size());
-        auto brand = rest.find('/') == std::string::npos ? server.brands.find_active(rest) : nullptr;
-        if (!brand) res = problem(404, "Brand '" + rest + "' not found or inactive");
-        else res = products ? products_page(server, *brand, req.target) : json_response(200, brand_summary_json(*brand));
+        res = json_response(200, health_json(server));
     }
     add_cors(server, req, res);
     return res;

@@ -1,6 +1,7 @@
 #include "brandchat/net/http_front.hpp"
 
 #include "brandchat/log.hpp"
+#include "brandchat/api/api.hpp"
 #include "brandchat/net/http_api.hpp"
 #include "brandchat/net/origin_policy.hpp"
 #include "brandchat/net/request_checks.hpp"
@@ -83,18 +84,32 @@ asio::awaitable<void> refuse(beast::tcp_stream& stream, unsigned status, std::st
 
 // Answers plain HTTP until the client leaves or asks for a WebSocket. Its frame (parser,
 // buffers) is gone before the WebSocket session starts, so idle sockets stay small.
-asio::awaitable<std::optional<Upgrade>> serve_http(beast::tcp_stream& stream, ServerContext& server) {
+asio::awaitable<std::optional<Upgrade>> serve_http(beast::tcp_stream& stream, ServerContext& server, std::string const& remote_address) {
     beast::flat_buffer buffer;
     for (;;) {
         http::request_parser<http::string_body> parser;
         parser.header_limit(16 * 1024);
-        parser.body_limit(64 * 1024);
+        // Beast checks a Content-Length against the limit as it reads the header, so the header is
+        // read under the largest limit, and the request's own (a product import may send more
+        // than any other request: --max-import-bytes) is applied once the target is known.
+        parser.body_limit(std::max<std::size_t>(server.options.max_import_bytes, 64 * 1024));
         stream.expires_after(std::chrono::seconds(30));
-        auto [ec, n] = co_await http::async_read(stream, buffer, parser, as_tuple(use_awaitable));
+        auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, as_tuple(use_awaitable));
+        std::size_t limit = 0;
+        if (!ec) {
+            limit = body_limit_for(server, parser.get().method_string(), parser.get().target());
+            if (parser.content_length() && *parser.content_length() > limit) ec = http::error::body_limit;
+            parser.body_limit(limit); // for a chunked body, checked as it arrives
+        }
+        if (!ec) std::tie(ec, n) = co_await http::async_read(stream, buffer, parser, as_tuple(use_awaitable));
         if (ec) {
-            if (ec != http::error::end_of_stream && ec != beast::error::timeout && ec != asio::error::connection_reset &&
-                ec != asio::error::eof)
+            if (ec == http::error::body_limit) {
+                if (limit == 0) limit = std::max<std::size_t>(server.options.max_import_bytes, 64 * 1024);
+                co_await refuse(stream, 413, "Request body too large: at most " + std::to_string(limit) + " bytes here", 11);
+            } else if (ec != http::error::end_of_stream && ec != beast::error::timeout && ec != asio::error::connection_reset &&
+                       ec != asio::error::eof) {
                 co_await refuse(stream, 400, "Bad request: " + ec.message(), 11);
+            }
             co_return std::nullopt;
         }
         auto req = parser.release();
@@ -125,12 +140,14 @@ asio::awaitable<std::optional<Upgrade>> serve_http(beast::tcp_stream& stream, Se
             }
         }
         HttpRequest request{std::string(req.method_string()), std::string(req.target()), std::string(req[http::field::origin]),
-                            std::string(req[http::field::if_none_match]), std::string(req[http::field::accept_encoding])};
-        auto answer = handle_http(server, request);
+                            std::string(req[http::field::if_none_match]), std::string(req[http::field::accept_encoding]),
+                            std::string(req[http::field::authorization]), std::string(req["X-API-Key"]),
+                            std::string(req[http::field::content_type]), std::move(req.body()), remote_address};
+        auto answer = co_await answer_http(server, std::move(request));
         bool keep_alive = req.keep_alive() && !server.stopping;
         auto res = to_beast(answer, req.version(), keep_alive, req.method() == http::verb::head);
         auto [wec, wn] = co_await http::async_write(stream, res, as_tuple(use_awaitable));
-        log::debug("http ", request.method, " ", request.target, " -> ", answer.status);
+        log::debug("http ", req.method_string(), " ", std::string_view(req.target()).substr(0, 200), " -> ", answer.status);
         if (wec || !keep_alive) {
             beast::error_code ignored;
             stream.socket().shutdown(tcp::socket::shutdown_send, ignored);

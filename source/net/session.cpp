@@ -316,6 +316,14 @@ void Session::queue_chat(protocol::ChatRequest request) {
 asio::awaitable<void> Session::reply_pump() {
     auto self = shared_from_this();
     while (!chats_.empty() && !closing_) {
+        // Each message is answered with the brand as it is now: a price or a prompt changed
+        // through the management API since the last one applies (net/brand_changes.hpp).
+        auto current = server_.brands.find_active(requested_brand_);
+        if (!current) {
+            brand_withdrawn_ = true;
+            break;
+        }
+        brand_ = std::move(current);
         auto request = std::move(chats_.front());
         chats_.erase(chats_.begin());
         reply_cancelled_ = false;
@@ -327,6 +335,20 @@ asio::awaitable<void> Session::reply_pump() {
         }
     }
     replying_ = false;
+    if (brand_withdrawn_) close_for_withdrawn_brand();
+}
+
+void Session::withdraw_brand() {
+    chats_.clear();
+    brand_withdrawn_ = true;
+    if (!replying_) close_for_withdrawn_brand();
+}
+
+void Session::close_for_withdrawn_brand() {
+    if (closing_) return;
+    chats_.clear();
+    send_error("Brand '" + requested_brand_ + "' not found or inactive");
+    close_soon(static_cast<std::uint16_t>(websocket::close_code::policy_error), "brand not found or inactive");
 }
 
 void Session::cancel_reply() {

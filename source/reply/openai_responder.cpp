@@ -172,17 +172,18 @@ struct OpenAiResponder::Shared {
     }
     bool trust_loaded = false;
 
-    // Each brand's escaped prompt parts, made at its first chat message. Brands are immutable once
-    // loaded; the entry holds its brand, so the key's brand outlives it.
+    // Each brand's escaped prompt parts, made at its first chat message, by brand id. A brand
+    // changed through the management API is a new version (catalog/brand.hpp): its parts are made
+    // again, and the old version is let go. The entry holds its brand, which the parts point into.
     struct CachedPrompt {
         std::shared_ptr<Brand const> brand;
         BrandPrompt parts;
     };
-    std::unordered_map<Brand const*, CachedPrompt> prompts;
+    std::unordered_map<std::string, CachedPrompt> prompts;
     BrandPrompt const& prompt_for(std::shared_ptr<Brand const> const& brand) {
-        auto [it, fresh] = prompts.try_emplace(brand.get());
-        if (fresh) it->second = {brand, brand_prompt(*brand)};
-        return it->second.parts;
+        auto& entry = prompts[brand->id];
+        if (entry.brand != brand) entry = {brand, brand_prompt(*brand)};
+        return entry.parts;
     }
 
     // The request's target and the key and account headers: the same for every request.

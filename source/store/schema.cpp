@@ -12,7 +12,7 @@ namespace {
 constexpr std::int64_t application_id = 0x62636874;
 
 // Times are milliseconds since the epoch (INTEGER). JSON columns hold what Boost.JSON wrote.
-constexpr std::array<std::string_view, 3> migrations = {
+constexpr std::array<std::string_view, 4> migrations = {
     // 1: brands, products, conversations, turns, token usage per brand.
     R"sql(
 CREATE TABLE brands (
@@ -148,6 +148,16 @@ INSERT INTO product_text (product_text) VALUES ('rebuild');
     R"sql(
 ALTER TABLE brand_words ADD COLUMN in_names INTEGER NOT NULL DEFAULT 0;
 DELETE FROM brand_words;
+)sql",
+    // 4: API keys for the management API, as SHA-256 hashes (never the keys).
+    R"sql(
+CREATE TABLE api_keys (
+    id TEXT PRIMARY KEY,
+    hash TEXT NOT NULL UNIQUE CHECK (length(hash) = 64), -- SHA-256, in hex
+    brand_id TEXT,                               -- NULL: an admin key
+    label TEXT NOT NULL DEFAULT '',
+    created_at INTEGER NOT NULL
+) STRICT;
 )sql",
 };
 

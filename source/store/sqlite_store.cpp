@@ -7,6 +7,7 @@
 #include "brandchat/search/vocabulary.hpp"
 #include "schema.hpp"
 #include "sqlite_db.hpp"
+#include "sqlite_store_impl.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
@@ -35,7 +36,7 @@ std::int64_t wall_clock_ms() {
 
 int sqlite_schema_version() { return store_schema::latest_version(); }
 
-namespace {
+namespace sqlite_store {
 
 // Conversations deleted per expiry step (with their turns), so a step is one small transaction.
 constexpr int expiry_batch = 100;
@@ -75,61 +76,6 @@ std::vector<std::pair<std::string, std::string>> pairs_of(std::string const& tex
     return out;
 }
 
-// The exchanges of one turn of the event loop, and the signal their record() calls wait on.
-struct Batch {
-    explicit Batch(asio::any_io_executor executor) : written(std::move(executor), asio::steady_timer::time_point::max()) {}
-    std::vector<Exchange> exchanges;
-    asio::steady_timer written; // cancelled once the batch is committed (or failed)
-    bool done = false;
-};
-
-class SqliteStore final : public Store {
-public:
-    explicit SqliteStore(StoreOptions options);
-    ~SqliteStore() override;
-
-    std::string describe() const override { return description_; }
-    std::size_t brand_count() override { return static_cast<std::size_t>(db_.scalar("SELECT count(*) FROM brands")); }
-    std::vector<Brand> load_brands(std::size_t in_memory_products) override;
-    std::vector<Product> search_products(ProductSearch const& search) override;
-    std::vector<Product> list_products(std::string const& brand_id, std::size_t offset, std::size_t limit) override;
-    void save_brands(std::vector<Brand> const& brands) override;
-    asio::awaitable<std::optional<Conversation>> load_conversation(std::string const& id, std::string const& brand_id,
-                                                                   std::size_t max_turns) override;
-    asio::awaitable<void> record(Exchange exchange) override;
-    StoreCounters const& counters() const override { return counters_; }
-
-private:
-    asio::awaitable<void> commit_at_end_of_turn(std::shared_ptr<Batch> batch, std::shared_ptr<bool> alive);
-    void expire_step(std::int64_t now_ms);
-    void checkpoint();
-    std::shared_ptr<Vocabulary const> load_words(std::string const& brand_id, std::size_t products);
-    void save_words(std::string const& brand_id, std::vector<Product> const& products);
-    void upgrade_catalog(std::string const& brand_id);
-    void write(std::vector<Exchange> const& exchanges);
-    void write_one(Exchange const& e);
-    std::size_t expire_some(std::int64_t now_ms);
-    std::int64_t cutoff(std::int64_t now_ms) const {
-        return now_ms - std::chrono::duration_cast<std::chrono::milliseconds>(options_.expiry).count();
-    }
-
-    StoreOptions options_;
-    sqlite::Database db_;
-    std::string description_;
-    StoreCounters counters_;
-    std::shared_ptr<Batch> open_batch_; // the one record() calls join until it is committed
-    std::int64_t next_expiry_ms_ = 0;
-    int wal_pages_ = 0; // in the write-ahead log after the last commit (sqlite3_wal_hook)
-    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true); // false once destroyed
-
-    sqlite::Statement begin_, commit_;
-    sqlite::Statement upsert_conversation_, insert_turn_, upsert_usage_;
-    sqlite::Statement find_conversation_, recent_turns_, expire_;
-    sqlite::Statement search_by_words_, search_by_words_cheapest_, search_by_words_priciest_;
-    sqlite::Statement search_in_order_, search_cheapest_, search_priciest_, product_by_id_, list_products_;
-    sqlite::Statement kind_cheapest_, kind_priciest_, kind_words_cheapest_, kind_words_priciest_;
-};
-
 // A product's kinds as the kinds column holds them: concept names ("mesin cuci" has a space)
 // separated by '|', which the full-text index also takes for a separator.
 std::string kinds_text(Product const& p) {
@@ -139,20 +85,6 @@ std::string kinds_text(Product const& p) {
         out += c->name;
     }
     return out;
-}
-
-// The columns every product query selects, read back into a Product.
-constexpr char const* product_columns =
-    "p.n, p.id, p.name, p.description, p.category, p.price, p.features, p.specifications, p.availability, p.kinds";
-
-// Calls f with each concept name of a kinds column ('|'-separated, kinds_text).
-template <class F>
-void for_each_kind(std::string_view kinds, F f) {
-    for (std::size_t at = 0; at < kinds.size();) {
-        auto end = std::min(kinds.find('|', at), kinds.size());
-        f(kinds.substr(at, end - at));
-        at = end + 1;
-    }
 }
 
 // The concept a kind's name names, or null.
@@ -303,7 +235,8 @@ SqliteStore::SqliteStore(StoreOptions options)
         search_cheapest_ = db_.prepare(in_brand + "ORDER BY p.price ASC LIMIT ?6");
         search_priciest_ = db_.prepare(in_brand + "ORDER BY p.price DESC LIMIT ?6");
         product_by_id_ = db_.prepare("SELECT " + columns + " FROM products p WHERE p.brand_id = ?1 AND p.id = ?2");
-        list_products_ = db_.prepare("SELECT " + columns + " FROM products p WHERE p.brand_id = ?1 ORDER BY p.position LIMIT ?2 OFFSET ?3");
+        list_products_ = db_.prepare("SELECT " + columns + " FROM products p WHERE p.brand_id = ?1 "
+                                     "AND (?4 = '' OR p.category = ?4 COLLATE NOCASE) ORDER BY p.position LIMIT ?2 OFFSET ?3");
         // What expired while the server was down goes now, before anything is served.
         auto now = wall_clock_ms();
         while (expire_some(now) == expiry_batch) {}
@@ -322,56 +255,52 @@ SqliteStore::~SqliteStore() {
 
 std::vector<Brand> SqliteStore::load_brands(std::size_t in_memory_products) {
     std::vector<Brand> out;
-    auto count = db_.prepare("SELECT count(*) FROM products WHERE brand_id = ?1");
-    auto categories = db_.prepare("SELECT category FROM products WHERE brand_id = ?1 GROUP BY category ORDER BY min(position)");
-    auto brands = db_.prepare(R"sql(
-        SELECT id, name, description, is_active, language, welcome_message, persona_prompt, system_prompt, model,
-               company_info, appearance, allowed_origins, created_at, updated_at FROM brands ORDER BY id)sql");
-    auto products = db_.prepare(std::string("SELECT ") + product_columns + " FROM products p WHERE p.brand_id = ?1 ORDER BY p.position");
-    while (brands.step()) {
-        Brand b;
-        b.id = brands.text(0);
-        b.name = brands.text(1);
-        b.description = brands.text(2);
-        b.is_active = brands.integer(3) != 0;
-        if (auto language = parse_language_code(brands.text(4))) b.language = *language;
-        b.welcome_message = brands.text(5);
-        b.persona_prompt = brands.text(6);
-        b.system_prompt = brands.text(7);
-        b.model = brands.text(8);
-        b.company.fields = pairs_of(brands.text(9));
-        b.appearance_json = brands.text(10);
-        b.allowed_origins = strings_of(brands.text(11));
-        b.created_at = brands.text(12);
-        b.updated_at = brands.text(13);
-        count.bind(b.id);
-        auto n = count.step() ? static_cast<std::size_t>(count.integer(0)) : 0;
-        count.reset();
-        if (n > in_memory_products) {
-            build_word_index(b);
-            b.catalog_in_store = true;
-            b.product_count = n;
-            categories.bind(b.id);
-            while (categories.step()) b.categories.push_back(categories.text(0));
-            categories.reset();
-            b.vocabulary = load_words(b.id, n);
-            out.push_back(std::move(b));
-            continue;
-        }
-        products.bind(b.id);
-        while (products.step()) {
-            auto p = product_from(products);
-            p.json = product_json(p); // in memory for good: serialized once
-            b.products.push_back(std::move(p));
-        }
-        products.reset();
-        build_word_index(b);
-        out.push_back(std::move(b));
-    }
+    auto brands = db_.prepare(std::string("SELECT ") + brand_columns + " FROM brands ORDER BY id");
+    while (brands.step()) out.push_back(brand_from(brands, in_memory_products));
     return out;
 }
 
-void SqliteStore::save_brands(std::vector<Brand> const& brands) {
+Brand SqliteStore::brand_from(sqlite::Statement const& row, std::size_t in_memory_products) {
+    Brand b;
+    b.id = row.text(0);
+    b.name = row.text(1);
+    b.description = row.text(2);
+    b.is_active = row.integer(3) != 0;
+    if (auto language = parse_language_code(row.text(4))) b.language = *language;
+    b.welcome_message = row.text(5);
+    b.persona_prompt = row.text(6);
+    b.system_prompt = row.text(7);
+    b.model = row.text(8);
+    b.company.fields = pairs_of(row.text(9));
+    b.appearance_json = row.text(10);
+    b.allowed_origins = strings_of(row.text(11));
+    b.created_at = row.text(12);
+    b.updated_at = row.text(13);
+    auto count = db_.prepare("SELECT count(*) FROM products WHERE brand_id = ?1");
+    count.bind(b.id);
+    auto n = count.step() ? static_cast<std::size_t>(count.integer(0)) : 0;
+    if (n > in_memory_products) {
+        build_word_index(b);
+        b.catalog_in_store = true;
+        b.product_count = n;
+        auto categories = db_.prepare("SELECT category FROM products WHERE brand_id = ?1 GROUP BY category ORDER BY min(position)");
+        categories.bind(b.id);
+        while (categories.step()) b.categories.push_back(categories.text(0));
+        b.vocabulary = load_words(b.id, n);
+        return b;
+    }
+    auto products = db_.prepare(std::string("SELECT ") + product_columns + " FROM products p WHERE p.brand_id = ?1 ORDER BY p.position");
+    products.bind(b.id);
+    while (products.step()) {
+        auto p = product_from(products);
+        p.json = product_json(p); // in memory for good: serialized once
+        b.products.push_back(std::move(p));
+    }
+    build_word_index(b);
+    return b;
+}
+
+void SqliteStore::upsert_brand_row(Brand const& b) {
     auto upsert = db_.prepare(R"sql(
         INSERT INTO brands (id, name, description, is_active, language, welcome_message, persona_prompt, system_prompt,
                             model, company_info, appearance, allowed_origins, created_at, updated_at)
@@ -382,6 +311,13 @@ void SqliteStore::save_brands(std::vector<Brand> const& brands) {
             company_info = excluded.company_info, appearance = excluded.appearance,
             allowed_origins = excluded.allowed_origins, created_at = excluded.created_at,
             updated_at = excluded.updated_at)sql");
+    upsert.bind(b.id, b.name, b.description, b.is_active, language_code(b.language), b.welcome_message, b.persona_prompt,
+                b.system_prompt, b.model, json_pairs(b.company.fields), b.appearance_json.empty() ? std::string("{}") : b.appearance_json,
+                json_strings(b.allowed_origins), b.created_at, b.updated_at)
+        .run();
+}
+
+void SqliteStore::save_brands(std::vector<Brand> const& brands) {
     auto clear = db_.prepare("DELETE FROM products WHERE brand_id = ?1");
     auto insert = db_.prepare(R"sql(
         INSERT INTO products (brand_id, id, position, name, description, category, price, features, specifications,
@@ -390,11 +326,7 @@ void SqliteStore::save_brands(std::vector<Brand> const& brands) {
     begin_.bind().run();
     try {
         for (auto const& b : brands) {
-            upsert.bind(b.id, b.name, b.description, b.is_active, language_code(b.language), b.welcome_message,
-                        b.persona_prompt, b.system_prompt, b.model, json_pairs(b.company.fields),
-                        b.appearance_json.empty() ? std::string("{}") : b.appearance_json, json_strings(b.allowed_origins),
-                        b.created_at, b.updated_at)
-                .run();
+            upsert_brand_row(b);
             clear.bind(b.id).run();
             std::int64_t position = 0;
             for (auto const& p : b.products) {
@@ -557,9 +489,10 @@ std::vector<Product> SqliteStore::search_products(ProductSearch const& q) {
     return out;
 }
 
-std::vector<Product> SqliteStore::list_products(std::string const& brand_id, std::size_t offset, std::size_t limit) {
+std::vector<Product> SqliteStore::list_products(std::string const& brand_id, std::size_t offset, std::size_t limit,
+                                                std::string const& category) {
     std::vector<Product> out;
-    list_products_.bind(brand_id, static_cast<std::int64_t>(limit), static_cast<std::int64_t>(offset));
+    list_products_.bind(brand_id, static_cast<std::int64_t>(limit), static_cast<std::int64_t>(offset), category);
     while (list_products_.step()) out.push_back(product_from(list_products_));
     list_products_.reset();
     return out;
@@ -709,11 +642,11 @@ std::size_t SqliteStore::expire_some(std::int64_t now_ms) {
     return n;
 }
 
-} // namespace
+} // namespace sqlite_store
 
 std::unique_ptr<Store> open_sqlite_store(StoreOptions const& options) {
     try {
-        return std::make_unique<SqliteStore>(options);
+        return std::make_unique<sqlite_store::SqliteStore>(options);
     } catch (sqlite::Error const& e) {
         throw std::runtime_error(std::string(e.what()) + " (--database " + options.path + ")");
     }

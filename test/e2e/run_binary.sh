@@ -27,8 +27,17 @@ grep -q "responder: built-in catalog responder" "$log" || fail "wrong responder 
 
 curl -fsS "http://127.0.0.1:$port/" | grep -q '"status":"running"' || fail "GET / is not running"
 curl -fsS "http://127.0.0.1:$port/brands/active" | grep -q '"id":"techpro"' || fail "GET /brands/active lacks techpro"
-code="$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/brands/oldmart")"
-[ "$code" = 404 ] || fail "inactive brand answered $code"
+code="$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/brands/nosuchbrand")"
+[ "$code" = 404 ] || fail "an unknown brand answered $code"
+grep -q "chat page: http://127.0.0.1:$port/ui/" "$log" || fail "the start-up log does not give the chat page's address"
+
+# A fresh install has no API key: the first start made an admin key and printed it once.
+admin_key="$(sed -n 's/^    \(bck_[A-Za-z0-9_-]\{43\}\)$/\1/p' "$log" | head -1)"
+[ -n "$admin_key" ] || fail "the first start printed no admin key"
+code="$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/brands/techpro/config")"
+[ "$code" = 401 ] || fail "the config without a key answered $code"
+curl -fsS -H "Authorization: Bearer $admin_key" "http://127.0.0.1:$port/brands/techpro/config" | grep -q '"system_prompt"' ||
+  fail "the printed admin key does not open the config"
 
 python3 - "$port" <<'PY' || fail "websocket exchange"
 import base64, json, os, socket, struct, sys
@@ -123,6 +132,17 @@ fi
 # The database: the first start made brandchat.db here; a file that is not a database is refused
 # with a message naming it, and left as it was.
 [ -s "$work/brandchat.db" ] || fail "no database file in the working folder"
+if [ -n "$mock" ]; then # the second start, with the model, used the same database
+  ! grep -q "bck_" "$log" || fail "a start with a key in the database printed a key again"
+fi
+python3 - "$work/brandchat.db" "$admin_key" <<'PY' || fail "the admin key is not kept as a hash alone"
+import os, sqlite3, sys
+path, key = sys.argv[1], sys.argv[2].encode()
+for f in (path, path + "-wal"):
+    if os.path.exists(f):
+        assert key not in open(f, "rb").read(), "the key itself is in " + f
+assert sqlite3.connect(path).execute("select count(*) from api_keys").fetchone()[0] == 1
+PY
 head -c 8192 /dev/urandom > "$work/garbage.db"
 sum_before="$(sha256sum < "$work/garbage.db")"
 status=0

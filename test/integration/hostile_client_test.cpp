@@ -232,6 +232,6 @@ TEST_CASE("an error that echoes what the client sent is valid JSON, and short") 
         auto parsed = boost::json::parse(body, ec); // Boost.JSON refuses invalid UTF-8
         REQUIRE_FALSE(ec);
         CHECK(parsed.at("detail").as_string().size() <= 300);
-        CHECK(parsed.at("status") == 404);
+        CHECK(parsed.as_object().size() == 1); // FastAPI's shape: the detail alone
     }
 }

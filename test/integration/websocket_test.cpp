@@ -370,7 +370,11 @@ TEST_CASE("HTTP: status, brands, health, 404, 405, CORS") {
 
     http_get(server.port(), "/brands/techpro", "GET", "", &status);
     CHECK(status == 200);
-    http_get(server.port(), "/brands/oldmart", "GET", "", &status);
+    // An inactive brand is still shown (the management API lists it), marked inactive.
+    auto inactive = http_get(server.port(), "/brands/oldmart", "GET", "", &status);
+    CHECK(status == 200);
+    CHECK(inactive.find("\"is_active\":false") != std::string::npos);
+    http_get(server.port(), "/brands/nosuchbrand", "GET", "", &status);
     CHECK(status == 404);
     auto missing = http_get(server.port(), "/nope", "GET", "", &status);
     CHECK(status == 404);

@@ -172,6 +172,41 @@ std::string http_get(std::uint16_t port, std::string const& target, std::string 
     return headers + "\n" + res.body();
 }
 
+HttpAnswer http_call(std::uint16_t port, std::string const& method, std::string const& target, std::string const& body,
+                     std::vector<std::pair<std::string, std::string>> const& headers) {
+    asio::io_context io;
+    beast::tcp_stream stream(io);
+    stream.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+    stream.expires_after(std::chrono::seconds(30));
+    http::request<http::string_body> req{http::string_to_verb(method), target, 11};
+    req.set(http::field::host, "127.0.0.1");
+    if (!body.empty()) req.set(http::field::content_type, "application/json");
+    for (auto const& [k, v] : headers) req.set(k, v);
+    req.body() = body;
+    req.prepare_payload();
+    http::write(stream, req);
+    beast::flat_buffer buffer;
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(64 * 1024 * 1024);
+    http::read(stream, buffer, parser);
+    auto res = parser.release();
+    HttpAnswer out;
+    out.status = res.result_int();
+    out.body = res.body();
+    for (auto const& field : res) out.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+    return out;
+}
+
+std::string HttpAnswer::header(std::string const& name) const {
+    for (auto const& [k, v] : headers)
+        if (beast::iequals(k, name)) return v;
+    return {};
+}
+
+boost::json::value HttpAnswer::json() const { return boost::json::parse(body); }
+
+std::vector<std::pair<std::string, std::string>> bearer(std::string const& key) { return {{"Authorization", "Bearer " + key}}; }
+
 RawClient::RawClient(std::uint16_t port) {
     fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in addr{};

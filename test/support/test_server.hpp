@@ -15,6 +15,8 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 namespace brandchat::test {
 
@@ -71,6 +73,19 @@ private:
 
 std::string http_get(std::uint16_t port, std::string const& target, std::string const& method = "GET",
                      std::string const& origin = "", unsigned* status = nullptr, std::string const& body = "");
+
+// One HTTP request with any method, headers and body; the answer whole.
+struct HttpAnswer {
+    unsigned status = 0;
+    std::string body;
+    std::vector<std::pair<std::string, std::string>> headers;
+    std::string header(std::string const& name) const; // "" when absent (names case-insensitive)
+    boost::json::value json() const;                    // the body parsed; throws when it is not JSON
+};
+HttpAnswer http_call(std::uint16_t port, std::string const& method, std::string const& target, std::string const& body = "",
+                     std::vector<std::pair<std::string, std::string>> const& headers = {});
+// "Authorization: Bearer KEY", for http_call.
+std::vector<std::pair<std::string, std::string>> bearer(std::string const& key);
 
 // A plain TCP client for bytes no well-behaved library sends: malformed HTTP, hand-made
 // WebSocket frames. Every read has a deadline.

@@ -281,7 +281,7 @@ public:
     std::vector<Brand> load_brands(std::size_t) override { return {}; }
     void save_brands(std::vector<Brand> const&) override {}
     std::vector<Product> search_products(ProductSearch const&) override { return {}; }
-    std::vector<Product> list_products(std::string const&, std::size_t, std::size_t) override { return {}; }
+    std::vector<Product> list_products(std::string const&, std::size_t, std::size_t, std::string const&) override { return {}; }
     asio::awaitable<std::optional<Conversation>> load_conversation(std::string const&, std::string const&, std::size_t) override {
         co_return std::nullopt;
     }
@@ -291,6 +291,19 @@ public:
         ++returned;
     }
     StoreCounters const& counters() const override { return counters_; }
+    // The management API's calls, which these tests do not make.
+    std::optional<Brand> load_brand(std::string const&, std::size_t) override { return std::nullopt; }
+    void save_brand_settings(Brand const&) override {}
+    bool delete_brand(std::string const&) override { return false; }
+    void put_products(std::string const&, std::vector<Product> const&) override {}
+    bool delete_product(std::string const&, std::string const&) override { return false; }
+    std::optional<Product> find_product(std::string const&, std::string const&) override { return std::nullopt; }
+    CatalogCounts catalog_counts(std::string const&, std::string const&) override { return {}; }
+    std::optional<std::vector<StoredTurn>> load_history(std::string const&, std::string const&) override { return std::nullopt; }
+    bool delete_conversation(std::string const&, std::string const&) override { return false; }
+    std::vector<ApiKeyRecord> load_keys() override { return {}; }
+    void save_key(ApiKeyRecord const&) override {}
+    bool delete_key(std::string const&) override { return false; }
     void release() { released_.cancel(); }
     std::vector<Exchange> recorded;
     int returned = 0;

@@ -367,7 +367,7 @@ TEST_CASE("store: a write that fails (the file may not grow) is logged and count
     rlimit tight = old;
     tight.rlim_cur = static_cast<rlim_t>(std::max(fs::file_size(path), fs::file_size(path + "-wal")));
     REQUIRE(::setrlimit(RLIMIT_FSIZE, &tight) == 0);
-    run(io, store->record(exchange("conv-2", std::string(20000, 'x'), std::string(20000, 'y'))));
+    run(io, store->record(exchange("conv-2", std::string(400000, 'x'), std::string(400000, 'y'))));
     ::setrlimit(RLIMIT_FSIZE, &old);
     CHECK(store->counters().write_errors == 1);
     run(io, store->record(exchange("conv-3", "hello again", "hi")));

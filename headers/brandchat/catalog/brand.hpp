@@ -13,6 +13,10 @@
 #include <unordered_map>
 #include <vector>
 
+namespace boost::json {
+class object;
+}
+
 namespace brandchat {
 
 struct Concept;    // catalog/query.hpp
@@ -98,7 +102,8 @@ void derive_product_fields(Product& product, bool with_json = true);
 // The product as the protocol shows it.
 std::string product_json(Product const& product);
 
-// All brands, by id. Immutable once loaded, so replies can hold a pointer while they stream.
+// All brands, by id. A brand is never changed in place: a change puts a new version in (add),
+// and a reply keeps the version it started with (its shared_ptr) while it streams.
 class BrandCatalog {
 public:
     // Loads every *.json under dir. Throws std::runtime_error naming the file on bad data.
@@ -109,7 +114,8 @@ public:
     // Throws std::runtime_error. Without `index`, build_word_index (ranking.hpp) is not run.
     static Brand parse_brand(std::string_view json_text, bool index = true);
 
-    void add(Brand brand);
+    void add(Brand brand);                      // replaces a brand with the same id
+    bool remove(std::string const& id);
     std::shared_ptr<Brand const> find(std::string const& id) const;           // any brand
     std::shared_ptr<Brand const> find_active(std::string const& id) const;    // null if inactive
     std::vector<std::shared_ptr<Brand const>> active() const;                 // sorted by id
@@ -122,5 +128,6 @@ private:
 
 // The JSON a front end needs to show a brand (GET /brands/active, GET /brands/{id}).
 std::string brand_summary_json(Brand const& brand);
+boost::json::object brand_summary(Brand const& brand); // the same, as an object (boost/json/object.hpp)
 
 } // namespace brandchat

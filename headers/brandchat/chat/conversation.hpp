@@ -60,6 +60,9 @@ public:
     // Appends a turn, trimming the oldest beyond the limit, and marks the conversation used.
     void add_turn(Conversation& conversation, Turn turn);
     std::size_t size() const { return by_id_.size(); }
+    std::size_t count_of_brand(std::string const& brand_id) const; // in memory now (a scan: for stats)
+    // Forgets a conversation (the store's copy is deleted apart); false when it is not here.
+    bool remove(std::string const& id, std::string const& brand_id);
     ConversationLimits const& limits() const { return limits_; }
 
 private:

@@ -29,6 +29,11 @@ struct Options {
     std::chrono::seconds conversation_expiry{std::chrono::hours(24 * 30)};
     std::size_t in_memory_products = 5000; // larger catalogs are searched in the store's full-text index
 
+    // The management API (api/).
+    std::string admin_key;                 // besides the keys kept in the store (BRANDCHAT_ADMIN_KEY)
+    std::string default_brand = "techpro"; // for the original's brand-less paths (/products, POST /chat)
+    std::size_t max_import_bytes = 32 * 1024 * 1024; // body of a bulk import or upload; others 64 KiB
+
     // Protocol limits.
     std::size_t max_message_chars = 1000;
     std::size_t max_frame_bytes = 64 * 1024;

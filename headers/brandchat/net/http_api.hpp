@@ -1,6 +1,6 @@
-// The read-only HTTP API and the static chat page: a pure function from a request to a
-// response, so it is tested without sockets. GET / (status), /health, /brands/active,
-// /brands, /brands/{id}, /brands/{id}/products, /ui/...; JSON 404 and 405; CORS.
+// The status, health and the static chat page: a pure function from a request to a response,
+// so it is tested without sockets. GET / (status), /health, /ui/...; JSON 404 and 405; CORS.
+// The management API (api/api.hpp) answers everything under /brands, /chat, /keys, ... before it.
 #pragma once
 
 #include <string>
@@ -17,6 +17,12 @@ struct HttpRequest {
     std::string origin;          // Origin header, if any
     std::string if_none_match;   // If-None-Match header, if any
     std::string accept_encoding; // Accept-Encoding header, if any
+    // For the management API (api/api.hpp).
+    std::string authorization;   // Authorization header
+    std::string api_key;         // X-API-Key header
+    std::string content_type;    // Content-Type header
+    std::string body;
+    std::string remote_address;  // the client's IP address
 };
 
 struct HttpResponse {
@@ -28,7 +34,10 @@ struct HttpResponse {
 
 HttpResponse handle_http(ServerContext const& server, HttpRequest const& request);
 
-// A JSON error answer: {"detail": ..., "status": ...}.
+// The CORS headers for this request's Origin (--cors-origins).
+void add_cors(ServerContext const& server, HttpRequest const& request, HttpResponse& response);
+
+// A JSON error answer as FastAPI shapes one, so the original system's clients read it: {"detail": ...}.
 HttpResponse problem(unsigned status, std::string const& detail);
 
 } // namespace brandchat

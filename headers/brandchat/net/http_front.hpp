@@ -32,7 +32,9 @@ struct Upgrade {
 RequestHead head_of(boost::beast::http::request<boost::beast::http::string_body> const& request);
 
 // Answers plain HTTP on `stream` until the client leaves (nullopt) or asks for a WebSocket.
-boost::asio::awaitable<std::optional<Upgrade>> serve_http(boost::beast::tcp_stream& stream, ServerContext& server);
+// `remote_address` is the client's IP address (for the chat's per-address rate limit).
+boost::asio::awaitable<std::optional<Upgrade>> serve_http(boost::beast::tcp_stream& stream, ServerContext& server,
+                                                          std::string const& remote_address);
 
 // Answers `status` with a JSON detail and closes the connection (see http_front.cpp).
 boost::asio::awaitable<void> refuse(boost::beast::tcp_stream& stream, unsigned status, std::string const& detail, unsigned version);

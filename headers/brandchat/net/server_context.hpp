@@ -2,6 +2,7 @@
 // rate limiter, the responder and the message handlers, plus counters for logs and /health.
 #pragma once
 
+#include "brandchat/api/keys.hpp"
 #include "brandchat/catalog/brand.hpp"
 #include "brandchat/chat/conversation.hpp"
 #include "brandchat/chat/rate_limiter.hpp"
@@ -44,6 +45,8 @@ struct ServerContext {
     KeyedRateLimiter address_limiter{options.address_rate};
     std::unique_ptr<Responder> responder;
     std::unique_ptr<Responder> fallback_responder; // built-in, when the model fails early
+    KeyRing keys;                                  // the management API's keys (api/keys.hpp)
+    std::string new_admin_key;                     // made at this start, as no key existed: printed once, then cleared
     HandlerRegistry handlers;
     StaticSite ui;                                 // the chat page, read once at start
     std::unordered_set<Session*> sessions;         // live WebSocket sessions, for shutdown

@@ -37,6 +37,10 @@ public:
     // Runs the connection to its end. `upgrade` is the HTTP upgrade request (Transport-owned).
     boost::asio::awaitable<void> run();
     void shutdown(); // server stopping: cancel, close with 1001
+    std::string const& brand_id() const { return requested_brand_; }
+    // The brand was deleted or deactivated (net/brand_changes.hpp): the reply in flight finishes,
+    // queued messages are dropped, then the documented error and a close with 1008.
+    void withdraw_brand();
 
     // For handlers (Connection) and the reply pipeline (ReplySink).
     ServerContext& server() override { return server_; }
@@ -77,6 +81,7 @@ private:
     std::size_t batch_limit() const;
     std::size_t queued_bytes() const;   // outbox + the socket's batch
     void wake_room_waiters();
+    void close_for_withdrawn_brand();
 
     ServerContext& server_;
     std::unique_ptr<Transport> transport_;
@@ -96,6 +101,7 @@ private:
     std::vector<protocol::ChatRequest> chats_; // a few at most; a deque would cost 600 bytes idle
     bool replying_ = false;
     bool reply_cancelled_ = false;
+    bool brand_withdrawn_ = false;
     boost::asio::cancellation_signal reply_signal_;
     SlidingWindow chat_window_;
 };

@@ -15,6 +15,10 @@
 //   recorded, or nothing when the id is unknown, of another brand, or expired.
 // - A conversation expires `expiry` after its last recorded exchange: it is no longer loaded, and
 //   its rows are deleted a bounded number at a time as writes go on, apart from any reply's write.
+// - The management calls (api/) are each one transaction, all or nothing: after a failure (a
+//   thrown sqlite or runtime error) the store holds what it held. A product change keeps the
+//   brand's words (its vocabulary) and kinds in step, so that the next load_brand ranks with them.
+// - Only hashes of API keys are kept (ApiKeyRecord), never a key.
 // - Everything runs on the server's one event loop thread; no call blocks for longer than one
 //   small transaction or one search. (SQLite: plus a checkpoint, in a turn of its own whenever
 //   the log reaches 1,000 pages, which syncs the file: the one wait for the disk.)
@@ -25,6 +29,7 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -63,6 +68,27 @@ struct ProductSearch {
     std::size_t limit = 48;                    // per ordering
 };
 
+// A turn of a conversation as it was kept, for its history.
+struct StoredTurn {
+    Turn::Role role = Turn::Role::user;
+    std::string text;
+    std::int64_t at_ms = 0;
+};
+
+// An API key as the store keeps it: its SHA-256, never the key (api/keys.hpp).
+struct ApiKeyRecord {
+    std::string id;                       // public: names the key in listings and to revoke it
+    std::array<unsigned char, 32> hash{};
+    std::optional<std::string> brand_id;  // none: an admin key (every brand)
+    std::string label;
+    std::int64_t created_at_ms = 0;
+};
+
+// How many products a brand has, and how many of them are available.
+struct CatalogCounts {
+    std::size_t total = 0, available = 0;
+};
+
 struct StoreCounters {
     std::uint64_t exchanges_written = 0;
     std::uint64_t commits = 0;          // transactions: exchanges_written / commits is the batch size
@@ -87,10 +113,34 @@ public:
     virtual std::vector<Brand> load_brands(std::size_t in_memory_products) = 0;
     // Products of a brand whose catalog is kept here, distinct, best first (words, then price).
     virtual std::vector<Product> search_products(ProductSearch const& search) = 0;
-    virtual std::vector<Product> list_products(std::string const& brand_id, std::size_t offset, std::size_t limit) = 0;
+    // The catalog in its order (in one category when it is not empty).
+    virtual std::vector<Product> list_products(std::string const& brand_id, std::size_t offset, std::size_t limit,
+                                               std::string const& category) = 0;
     // Inserts or replaces these brands (by id) and their products: a replaced brand's products are
     // exactly the given ones afterwards.
     virtual void save_brands(std::vector<Brand> const& brands) = 0;
+
+    // The management API's calls (api/), each one transaction.
+    // One brand as load_brands reads it, or nothing when there is none with this id.
+    virtual std::optional<Brand> load_brand(std::string const& id, std::size_t in_memory_products) = 0;
+    // Inserts or updates a brand's own fields (not its products: a new brand starts with none).
+    virtual void save_brand_settings(Brand const& brand) = 0;
+    // Deletes a brand with its products, words and keys; false when there was none.
+    virtual bool delete_brand(std::string const& id) = 0;
+    // Inserts these products or replaces those with the same id (a replaced product keeps its
+    // place in the catalog; new ones go last, in the given order). The brand must exist.
+    virtual void put_products(std::string const& brand_id, std::vector<Product> const& products) = 0;
+    virtual bool delete_product(std::string const& brand_id, std::string const& product_id) = 0;
+    virtual std::optional<Product> find_product(std::string const& brand_id, std::string const& product_id) = 0;
+    // In one category when it is not empty.
+    virtual CatalogCounts catalog_counts(std::string const& brand_id, std::string const& category) = 0;
+    // Every kept turn of a conversation of this brand, oldest first; nothing when unknown or expired.
+    virtual std::optional<std::vector<StoredTurn>> load_history(std::string const& conversation_id, std::string const& brand_id) = 0;
+    // Deletes a conversation and its turns; false when this brand has none with this id.
+    virtual bool delete_conversation(std::string const& conversation_id, std::string const& brand_id) = 0;
+    virtual std::vector<ApiKeyRecord> load_keys() = 0;
+    virtual void save_key(ApiKeyRecord const& key) = 0;
+    virtual bool delete_key(std::string const& id) = 0;
 
     virtual boost::asio::awaitable<std::optional<Conversation>> load_conversation(std::string const& id,
                                                                                    std::string const& brand_id,
