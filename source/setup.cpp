@@ -24,7 +24,9 @@ void open_store(ServerContext& context) {
         if (!std::filesystem::is_directory(folder, ec))
             throw std::runtime_error("the database " + o.database + " is empty and " + folder +
                                      " holds no brands to start it with: point --resources at the project's resources/ folder");
-        auto brands = BrandCatalog::read_directory(folder);
+        // A bad file or product is skipped and said (log, /health); the other brands serve.
+        auto brands = BrandCatalog::read_directory(folder, &context.import_problems);
+        for (auto const& why : context.import_problems) log::warn("import: ", why);
         context.store->save_brands(brands);
         log::info("store: imported ", brands.size(), brands.size() == 1 ? " brand" : " brands", " from ", folder);
     }

@@ -10,12 +10,19 @@
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <unordered_map>
+#include <unordered_set>
 
 namespace brandchat {
 
 namespace json = boost::json;
 
 namespace {
+
+// The 1-based line of a byte offset.
+std::size_t line_at(std::string_view text, std::size_t offset) {
+    return 1 + static_cast<std::size_t>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(std::min(offset, text.size())), '\n'));
+}
 
 std::string required_string(json::object const& o, std::string_view key, std::string_view where) {
     auto const* v = o.if_contains(key);
@@ -104,10 +111,13 @@ std::string CompanyInfo::get(std::string const& key) const {
     return {};
 }
 
-Brand BrandCatalog::parse_brand(std::string_view text, bool index) {
+Brand BrandCatalog::parse_brand(std::string_view text, bool index, std::vector<std::string>* problems) {
     boost::system::error_code ec;
-    json::value doc = json::parse(text, ec);
-    if (ec) throw std::runtime_error("not valid JSON: " + ec.message());
+    json::stream_parser parser;
+    auto used = parser.write_some(text.data(), text.size(), ec);
+    if (!ec) parser.finish(ec);
+    if (ec) throw std::runtime_error("line " + std::to_string(line_at(text, used)) + ": not valid JSON: " + ec.message());
+    json::value doc = parser.release();
     if (!doc.is_object()) throw std::runtime_error("a brand file must hold one JSON object");
     auto const& o = doc.get_object();
     Brand b;
@@ -135,13 +145,35 @@ Brand BrandCatalog::parse_brand(std::string_view text, bool index) {
     else b.appearance_json = "{}";
     b.created_at = optional_string(o, "created_at");
     b.updated_at = optional_string(o, "updated_at");
-    if (auto const* ps = o.if_contains("products"); ps && ps->is_array())
-        for (auto const& p : ps->get_array()) b.products.push_back(parse_product(p, b.id));
+    if (auto const* ps = o.if_contains("products"); ps && ps->is_array()) {
+        std::unordered_set<std::string> ids;
+        std::unordered_map<std::string, std::size_t> id_places; // how often each id was met so far
+        std::size_t n = 0;
+        for (auto const& item : ps->get_array()) {
+            ++n;
+            auto const* id = item.is_object() ? item.get_object().if_contains("id") : nullptr;
+            std::string literal = id && id->is_string() ? json::serialize(*id) : std::string();
+            auto place = literal.empty() ? 0 : ++id_places[literal];
+            try {
+                auto p = parse_product(item, b.id);
+                if (!ids.insert(p.id).second) throw std::runtime_error("brand " + b.id + " product " + p.id + ": the id is used twice");
+                b.products.push_back(std::move(p));
+            } catch (std::runtime_error const& e) {
+                if (!problems) throw;
+                // Skipped, with where it is: the line of its id (its place-th occurrence) when it has one.
+                std::string where = "product " + std::to_string(n);
+                auto at = literal.empty() ? std::string_view::npos : text.find(literal);
+                for (std::size_t k = 1; k < place && at != std::string_view::npos; ++k) at = text.find(literal, at + 1);
+                if (at != std::string_view::npos) where = "line " + std::to_string(line_at(text, at)) + ", " + where;
+                problems->push_back(where + ": " + e.what() + " (skipped)");
+            }
+        }
+    }
     if (index) build_word_index(b);
     return b;
 }
 
-std::vector<Brand> BrandCatalog::read_directory(std::string const& dir) {
+std::vector<Brand> BrandCatalog::read_directory(std::string const& dir, std::vector<std::string>* problems) {
     namespace fs = std::filesystem;
     std::vector<fs::path> files;
     for (auto const& entry : fs::directory_iterator(dir))
@@ -152,11 +184,17 @@ std::vector<Brand> BrandCatalog::read_directory(std::string const& dir) {
         std::ifstream in(path, std::ios::binary);
         std::stringstream buffer;
         buffer << in.rdbuf();
+        std::vector<std::string> skipped;
         try {
-            brands.push_back(parse_brand(buffer.str(), false));
+            auto brand = parse_brand(buffer.str(), false, problems ? &skipped : nullptr);
+            bool taken = std::any_of(brands.begin(), brands.end(), [&](Brand const& b) { return b.id == brand.id; });
+            if (taken) throw std::runtime_error("brand id '" + brand.id + "' is also the id of an earlier file's brand");
+            brands.push_back(std::move(brand));
         } catch (std::exception const& e) {
-            throw std::runtime_error(path.string() + ": " + e.what());
+            if (!problems) throw std::runtime_error(path.string() + ": " + e.what());
+            skipped.push_back(std::string(e.what()) + " (the brand is skipped)");
         }
+        for (auto const& why : skipped) problems->push_back(path.string() + ": " + why);
     }
     return brands;
 }

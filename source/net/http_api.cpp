@@ -57,6 +57,9 @@ std::string health_json(ServerContext const& server) {
     for (auto const& [brand, usage] : server.stats.usage_by_brand)
         by_brand[brand] = json::object{{"prompt", usage.prompt}, {"completion", usage.completion}, {"total", usage.total}};
     o["tokens_by_brand"] = std::move(by_brand);
+    json::array skipped;
+    for (auto const& why : server.import_problems) skipped.emplace_back(why);
+    o["import_problems"] = std::move(skipped);
     if (server.store) {
         auto const& c = server.store->counters();
         o["store"] = json::object{{"database", server.store->describe()},

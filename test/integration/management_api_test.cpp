@@ -6,7 +6,11 @@
 
 #include <boost/json.hpp>
 
+#include <filesystem>
+#include <fstream>
 #include <thread>
+
+#include <unistd.h>
 
 using namespace brandchat;
 using namespace brandchat::test;
@@ -376,4 +380,22 @@ TEST_CASE("bodies over the limit get 413; an import may be larger") {
     auto body = json::serialize(products);
     REQUIRE(body.size() > 64 * 1024);
     CHECK(http_call(port, "POST", "/brands/techpro/products/bulk", body, bearer(admin)).status == 200);
+}
+
+TEST_CASE("a bad brand file in the import folder is skipped and named in /health; the other brands serve") {
+    auto dir = std::filesystem::temp_directory_path() / ("brandchat-import-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    std::ofstream(dir / "broken.json") << "{\"id\": \"broken\",\n \"name\": }";
+    std::ofstream(dir / "fine.json") << R"({"id": "fine", "name": "Fine", "products": [{"id": "a", "name": "Kettle", "category": "Kitchen", "price": 1}]})";
+    auto options = api_options();
+    options.import_brands = dir.string();
+    TestServer server(options);
+    auto health = http_call(server.port(), "GET", "/health").json();
+    auto const& problems = health.at("import_problems").as_array();
+    REQUIRE(problems.size() == 1);
+    CHECK(str(problems[0]).find("broken.json: line 2") != std::string::npos);
+    auto active = http_call(server.port(), "GET", "/brands/active").json();
+    REQUIRE(active.as_array().size() == 1);
+    CHECK(active.as_array()[0].at("id") == "fine");
+    std::filesystem::remove_all(dir);
 }

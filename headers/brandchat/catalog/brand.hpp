@@ -109,10 +109,15 @@ public:
     // Loads every *.json under dir. Throws std::runtime_error naming the file on bad data.
     static BrandCatalog load_directory(std::string const& dir);
     // The brands of every *.json under dir, sorted by file name, without the indexes ranking
-    // needs (for an import into the store). Throws std::runtime_error naming the file on bad data.
-    static std::vector<Brand> read_directory(std::string const& dir);
-    // Throws std::runtime_error. Without `index`, build_word_index (ranking.hpp) is not run.
-    static Brand parse_brand(std::string_view json_text, bool index = true);
+    // needs (for an import into the store). Without `problems`, throws std::runtime_error naming
+    // the file on bad data. With it, a bad file (or a brand id an earlier file has) is skipped, and
+    // so is a bad product or a repeated product id, each with a line in `problems`: the file, the
+    // line, what is wrong.
+    static std::vector<Brand> read_directory(std::string const& dir, std::vector<std::string>* problems = nullptr);
+    // Throws std::runtime_error (invalid JSON: with its line). Without `index`, build_word_index
+    // (ranking.hpp) is not run. With `problems`, a bad product (or one whose id is taken) is
+    // skipped and described there ("line 40, product 3: ... (skipped)") instead of thrown.
+    static Brand parse_brand(std::string_view json_text, bool index = true, std::vector<std::string>* problems = nullptr);
 
     void add(Brand brand);                      // replaces a brand with the same id
     bool remove(std::string const& id);

@@ -46,6 +46,7 @@ struct ServerContext {
     std::unique_ptr<Responder> responder;
     std::unique_ptr<Responder> fallback_responder; // built-in, when the model fails early
     KeyRing keys;                                  // the management API's keys (api/keys.hpp)
+    std::vector<std::string> import_problems;      // what the brand import at start skipped (file, line, why)
     std::string new_admin_key;                     // made at this start, as no key existed: printed once, then cleared
     HandlerRegistry handlers;
     StaticSite ui;                                 // the chat page, read once at start
