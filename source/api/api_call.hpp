@@ -79,6 +79,9 @@ private:
 // The request's JSON body; a missing or invalid one is noted ("body", "json_invalid") and
 // gives nothing.
 std::optional<json::value> json_body(ApiCall const& call, FieldErrors& errors);
+// The same for a large body (an import), parsed a slice at a time with the event loop given back
+// between slices, so that chats go on meanwhile.
+boost::asio::awaitable<std::optional<json::value>> large_json_body(ApiCall const& call, FieldErrors& errors);
 // The same, when it must be an object.
 std::optional<json::object> json_object_body(ApiCall const& call, FieldErrors& errors);
 

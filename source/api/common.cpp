@@ -8,6 +8,9 @@
 #include "brandchat/net/brand_changes.hpp"
 #include "brandchat/net/server_context.hpp"
 
+#include <boost/asio/post.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
 #include <boost/url/parse.hpp>
 
@@ -16,6 +19,8 @@
 #include <openssl/rand.h>
 
 namespace brandchat::api {
+
+namespace asio = boost::asio;
 
 std::optional<std::string> ApiCall::query(std::string_view name) const {
     auto url = boost::urls::parse_origin_form(request.target);
@@ -66,6 +71,25 @@ std::optional<json::value> json_body(ApiCall const& call, FieldErrors& errors) {
         return std::nullopt;
     }
     return v;
+}
+
+asio::awaitable<std::optional<json::value>> large_json_body(ApiCall const& call, FieldErrors& errors) {
+    constexpr std::size_t slice = 512 * 1024; // a few milliseconds of parsing
+    std::string_view body = call.request.body;
+    if (body.size() <= slice) co_return json_body(call, errors);
+    auto executor = co_await asio::this_coro::executor;
+    json::stream_parser parser;
+    boost::system::error_code ec;
+    for (std::size_t at = 0; at < body.size() && !ec; at += slice) {
+        parser.write(body.data() + at, std::min(slice, body.size() - at), ec);
+        co_await asio::post(executor, asio::use_awaitable);
+    }
+    if (!ec) parser.finish(ec);
+    if (ec) {
+        errors.add({"body"}, "JSON decode error: " + ec.message(), "json_invalid");
+        co_return std::nullopt;
+    }
+    co_return parser.release();
 }
 
 std::optional<json::object> json_object_body(ApiCall const& call, FieldErrors& errors) {

@@ -14,6 +14,9 @@
 #include "brandchat/reply/catalog_answer.hpp"
 #include "brandchat/reply/responder.hpp"
 
+#include <boost/asio/post.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
 
 #include <algorithm>
@@ -124,14 +127,18 @@ asio::awaitable<HttpResponse> delete_product(ApiCall& call) {
 }
 
 // All or nothing: every row is checked first, and one invalid row (or a repeated id) writes none.
+// A large import is read, checked and written a slice at a time (store.hpp, import_products), so
+// that the chats meanwhile go on.
 asio::awaitable<HttpResponse> bulk_products(ApiCall& call) {
     auto brand = brand_of(call);
     if (!brand) co_return brand_not_found();
     FieldErrors errors;
-    auto body = json_body(call, errors);
+    auto body = co_await large_json_body(call, errors);
     if (body && !body->is_array()) errors.add({"body"}, "Input should be a valid list of products", "list_type");
     if (!errors.empty()) co_return errors.answer();
+    auto executor = co_await asio::this_coro::executor;
     std::vector<Product> products;
+    products.reserve(body->get_array().size());
     std::unordered_set<std::string> ids;
     std::size_t i = 0;
     for (auto const& item : body->get_array()) {
@@ -140,11 +147,13 @@ asio::awaitable<HttpResponse> bulk_products(ApiCall& call) {
             if (!ids.insert(p->id).second) errors.add(at(loc, "id"), "Product id '" + p->id + "' appears twice in this import", "value_error");
             products.push_back(std::move(*p));
         }
-        ++i;
+        if (++i % 500 == 0) co_await asio::post(executor, asio::use_awaitable);
     }
+    body.reset();
     if (!errors.empty()) co_return errors.answer();
-    save_products(call, brand->id, products);
     auto n = products.size();
+    co_await call.server.store->import_products(brand->id, std::move(products));
+    publish_brand(call, brand->id);
     co_return json_answer(json::object{{"message", "Successfully added " + std::to_string(n) + "/" + std::to_string(n) + " products to " + brand->id},
                                        {"success_count", n},
                                        {"total_count", n},

@@ -121,8 +121,13 @@ asio::awaitable<HttpResponse> answer_http(ServerContext& server, HttpRequest req
     } else {
         api::ApiCall call{server, request, std::move(found.params), std::nullopt};
         call.principal = server.keys.authenticate(presented_key(request.authorization, request.api_key));
+        bool writes = found.route->access != api::Access::open && request.method != "GET" && request.method != "HEAD";
         if (auto refused = refusal(found.route->access, call)) {
             res = std::move(*refused);
+        } else if (writes && server.store && server.store->importing()) {
+            // One import at a time holds the database's write lock (store.hpp): changes wait for it.
+            res = api::detail(409, "A product import is under way; try again when it has ended");
+            res.headers.emplace_back("Retry-After", "2");
         } else {
             try {
                 res = co_await found.route->handler(call);

@@ -61,7 +61,28 @@ bool SqliteStore::delete_brand(std::string const& id) {
     return found;
 }
 
-void SqliteStore::count_words(std::string const& brand_id, Product const& p, int delta) {
+ProductWriter::ProductWriter(sqlite::Database& db, std::string brand_id)
+    : db_(db), brand_id_(std::move(brand_id)),
+      find_(db.prepare(std::string("SELECT ") + product_columns + " FROM products p WHERE p.brand_id = ?1 AND p.id = ?2")),
+      insert_(db.prepare(R"sql(
+          INSERT INTO products (brand_id, id, position, name, description, category, price, features, specifications,
+                                availability, kinds) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11))sql")),
+      update_(db.prepare(R"sql(
+          UPDATE products SET name = ?2, description = ?3, category = ?4, price = ?5, features = ?6, specifications = ?7,
+                              availability = ?8, kinds = ?9 WHERE n = ?1)sql")),
+      clear_kinds_(db.prepare("DELETE FROM product_kinds WHERE n = ?1")),
+      insert_kind_(db.prepare("INSERT OR IGNORE INTO product_kinds (brand_id, kind, price, n) VALUES (?1, ?2, ?3, ?4)")),
+      add_word_(db.prepare(R"sql(
+          INSERT INTO brand_words (brand_id, word, products, in_names) VALUES (?1, ?2, ?3, ?4)
+          ON CONFLICT (brand_id, word) DO UPDATE SET products = products + excluded.products,
+                                                     in_names = in_names + excluded.in_names)sql")) {
+    if (!db_.prepare("SELECT 1 FROM brands WHERE id = ?1").bind(brand_id_).step()) throw std::runtime_error("no brand " + brand_id_);
+    auto next = db_.prepare("SELECT coalesce(max(position) + 1, 0) FROM products WHERE brand_id = ?1");
+    next.bind(brand_id_);
+    position_ = next.step() ? next.integer(0) : 0;
+}
+
+void ProductWriter::tally(Product const& p, int delta) {
     std::vector<std::string> words;
     for (auto const& text : p.field_text)
         for (auto& w : distinct_words(text)) words.push_back(std::move(w));
@@ -69,72 +90,76 @@ void SqliteStore::count_words(std::string const& brand_id, Product const& p, int
     words.erase(std::unique(words.begin(), words.end()), words.end());
     auto named = distinct_words(p.field_text[name_field]);
     std::sort(named.begin(), named.end());
-    auto add = db_.prepare(R"sql(
-        INSERT INTO brand_words (brand_id, word, products, in_names) VALUES (?1, ?2, ?3, ?4)
-        ON CONFLICT (brand_id, word) DO UPDATE SET products = products + excluded.products,
-                                                   in_names = in_names + excluded.in_names)sql");
-    for (auto const& w : words) {
+    for (auto& w : words) {
         bool in_name = std::binary_search(named.begin(), named.end(), w);
-        add.bind(brand_id, w, static_cast<std::int64_t>(delta), static_cast<std::int64_t>(in_name ? delta : 0)).run();
+        auto& [products, in_names] = words_[std::move(w)];
+        products += delta;
+        in_names += in_name ? delta : 0;
     }
-    if (delta < 0) db_.prepare("DELETE FROM brand_words WHERE brand_id = ?1 AND products <= 0").bind(brand_id).run();
+}
+
+void ProductWriter::put(Product const& p) {
+    auto kinds = kinds_of_product(p);
+    std::int64_t n = 0;
+    find_.bind(brand_id_, p.id);
+    if (find_.step()) {
+        n = find_.integer(0);
+        auto old = product_from(find_);
+        find_.reset();
+        tally(old, -1);
+        clear_kinds_.bind(n).run();
+        update_.bind(n, p.name, p.description, p.category, p.price, json_strings(p.features), json_pairs(p.specifications), p.availability,
+                     kinds_text(p))
+            .run();
+    } else {
+        find_.reset();
+        insert_.bind(brand_id_, p.id, position_++, p.name, p.description, p.category, p.price, json_strings(p.features),
+                     json_pairs(p.specifications), p.availability, kinds_text(p))
+            .run();
+        n = db_.last_insert_rowid();
+    }
+    for (auto const* c : kinds) insert_kind_.bind(brand_id_, c->name, p.price, n).run();
+    tally(p, 1);
+}
+
+bool ProductWriter::remove(std::string const& product_id) {
+    find_.bind(brand_id_, product_id);
+    if (!find_.step()) {
+        find_.reset();
+        return false;
+    }
+    auto n = find_.integer(0);
+    auto old = product_from(find_);
+    find_.reset();
+    tally(old, -1);
+    db_.prepare("DELETE FROM products WHERE n = ?1").bind(n).run(); // its product_kinds rows go with it
+    return true;
+}
+
+std::size_t ProductWriter::write_words(std::size_t at_most) {
+    for (std::size_t i = 0; i < at_most && !words_.empty(); ++i) {
+        auto node = words_.extract(words_.begin());
+        auto const& [products, in_names] = node.mapped();
+        if (products != 0 || in_names != 0) add_word_.bind(brand_id_, node.key(), products, in_names).run();
+    }
+    if (words_.empty()) db_.prepare("DELETE FROM brand_words WHERE brand_id = ?1 AND products <= 0").bind(brand_id_).run();
+    return words_.size();
 }
 
 void SqliteStore::put_products(std::string const& brand_id, std::vector<Product> const& products) {
     in_transaction([&] {
-        if (db_.prepare("SELECT 1 FROM brands WHERE id = ?1").bind(brand_id).step() == false)
-            throw std::runtime_error("no brand " + brand_id);
-        auto next = db_.prepare("SELECT coalesce(max(position) + 1, 0) FROM products WHERE brand_id = ?1");
-        next.bind(brand_id);
-        std::int64_t position = next.step() ? next.integer(0) : 0;
-        auto insert = db_.prepare(R"sql(
-            INSERT INTO products (brand_id, id, position, name, description, category, price, features, specifications,
-                                  availability, kinds) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11))sql");
-        auto update = db_.prepare(R"sql(
-            UPDATE products SET name = ?2, description = ?3, category = ?4, price = ?5, features = ?6, specifications = ?7,
-                                availability = ?8, kinds = ?9 WHERE n = ?1)sql");
-        auto clear_kinds = db_.prepare("DELETE FROM product_kinds WHERE n = ?1");
-        auto insert_kind = db_.prepare("INSERT OR IGNORE INTO product_kinds (brand_id, kind, price, n) VALUES (?1, ?2, ?3, ?4)");
-        for (auto const& p : products) {
-            auto kinds = kinds_of_product(p);
-            std::int64_t n = 0;
-            product_by_id_.bind(brand_id, p.id);
-            if (product_by_id_.step()) {
-                n = product_by_id_.integer(0);
-                auto old = product_from(product_by_id_);
-                product_by_id_.reset();
-                count_words(brand_id, old, -1);
-                clear_kinds.bind(n).run();
-                update.bind(n, p.name, p.description, p.category, p.price, json_strings(p.features), json_pairs(p.specifications),
-                            p.availability, kinds_text(p))
-                    .run();
-            } else {
-                product_by_id_.reset();
-                insert.bind(brand_id, p.id, position++, p.name, p.description, p.category, p.price, json_strings(p.features),
-                            json_pairs(p.specifications), p.availability, kinds_text(p))
-                    .run();
-                n = db_.last_insert_rowid();
-            }
-            for (auto const* c : kinds) insert_kind.bind(brand_id, c->name, p.price, n).run();
-            count_words(brand_id, p, 1);
-        }
+        ProductWriter writer(db_, brand_id);
+        for (auto const& p : products) writer.put(p);
+        writer.write_words(SIZE_MAX);
     });
 }
 
 bool SqliteStore::delete_product(std::string const& brand_id, std::string const& product_id) {
     bool found = false;
     in_transaction([&] {
-        product_by_id_.bind(brand_id, product_id);
-        if (!product_by_id_.step()) {
-            product_by_id_.reset();
-            return;
-        }
-        auto n = product_by_id_.integer(0);
-        auto old = product_from(product_by_id_);
-        product_by_id_.reset();
-        count_words(brand_id, old, -1);
-        db_.prepare("DELETE FROM products WHERE n = ?1").bind(n).run(); // its product_kinds rows go with it
-        found = true;
+        ProductWriter writer(db_, brand_id);
+        found = writer.remove(product_id);
+        writer.write_words(SIZE_MAX);
     });
     return found;
 }

@@ -536,6 +536,9 @@ asio::awaitable<void> SqliteStore::record(Exchange exchange) {
     }
     auto batch = open_batch_;
     batch->exchanges.push_back(std::move(exchange));
+    // During a product import the file's write lock is the import's: the exchange is written as
+    // soon as it ends, and the reply does not wait for that (store.hpp).
+    if (importing()) co_return;
     // Not cut short by a cancellation of the caller: returning means the exchange is kept. (A
     // caller cancelled before it calls gets operation_aborted, as from any awaitable, and its
     // exchange is still written.)
@@ -558,18 +561,25 @@ asio::awaitable<void> SqliteStore::commit_at_end_of_turn(std::shared_ptr<Batch> 
     } wake{*batch};
     if (!*alive) co_return; // the store is gone; its destructor wrote the batch
     if (open_batch_ == batch) open_batch_.reset();
+    // An import holds the file's write lock: the batch is written once it ends (sqlite_import.cpp).
+    while (import_done_) {
+        auto done = import_done_;
+        co_await done->async_wait(asio::as_tuple(asio::use_awaitable));
+        if (!*alive) co_return;
+    }
     write(batch->exchanges);
     wake.now();
     // Housekeeping in turns of their own, after the replies of this batch went on.
+    if (importing()) co_return; // housekeeping after it
     if (auto now = wall_clock_ms(); now >= next_expiry_ms_) {
         next_expiry_ms_ = now + std::clamp<std::int64_t>((now - cutoff(now)) / 4, 1000, 60000);
         co_await asio::post(executor, asio::use_awaitable);
-        if (*alive) expire_step(now);
+        if (*alive && !importing()) expire_step(now);
     }
     if (wal_pages_ >= checkpoint_pages) {
         wal_pages_ = 0;
         co_await asio::post(executor, asio::use_awaitable);
-        if (*alive) checkpoint();
+        if (*alive && !importing()) checkpoint();
     }
 }
 

@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -36,6 +37,8 @@ std::string kinds_text(Product const& p);
 Concept const* kind_named(std::string_view name);
 // A product read from a row of a query that selects product_columns.
 Product product_from(sqlite::Statement const& row);
+// A database file, not ":memory:".
+bool is_file(std::string const& path);
 // After a failed statement: rolls back what SQLite has not rolled back by itself already.
 void roll_back(sqlite::Database& db);
 
@@ -52,6 +55,28 @@ void for_each_kind(std::string_view kinds, F f) {
         at = end + 1;
     }
 }
+
+// Writes one brand's products on a connection, inside its transaction (put_products,
+// delete_product, import_products): inserts or replaces by id (a replaced product keeps its place),
+// keeps product_kinds in step, and tallies the brand's word counts (brand_words) up and down,
+// written by write_words before the commit.
+class ProductWriter {
+public:
+    ProductWriter(sqlite::Database& db, std::string brand_id); // throws when there is no such brand
+    void put(Product const& p);
+    bool remove(std::string const& product_id);
+    // Writes up to `at_most` of the tallied word counts; returns how many are left (0: all written).
+    std::size_t write_words(std::size_t at_most);
+
+private:
+    void tally(Product const& p, int delta);
+
+    sqlite::Database& db_;
+    std::string brand_id_;
+    std::int64_t position_ = 0;
+    sqlite::Statement find_, insert_, update_, clear_kinds_, insert_kind_, add_word_;
+    std::unordered_map<std::string, std::pair<std::int64_t, std::int64_t>> words_; // products, of them naming it
+};
 
 // The columns of brands every brand query selects (brand_from reads them).
 inline constexpr char const* brand_columns =
@@ -88,6 +113,8 @@ public:
     void save_brand_settings(Brand const& brand) override;
     bool delete_brand(std::string const& id) override;
     void put_products(std::string const& brand_id, std::vector<Product> const& products) override;
+    asio::awaitable<void> import_products(std::string brand_id, std::vector<Product> products) override; // sqlite_import.cpp
+    bool importing() const override { return import_done_ != nullptr; }
     bool delete_product(std::string const& brand_id, std::string const& product_id) override;
     std::optional<Product> find_product(std::string const& brand_id, std::string const& product_id) override;
     CatalogCounts catalog_counts(std::string const& brand_id, std::string const& category) override;
@@ -101,8 +128,6 @@ private:
     // A brand from a row of brand_columns, with its products or (a large catalog) its words.
     Brand brand_from(sqlite::Statement const& row, std::size_t in_memory_products);
     void upsert_brand_row(Brand const& b);
-    // Inside a transaction: the brand's words counted up (delta 1) or down (-1) for a product.
-    void count_words(std::string const& brand_id, Product const& p, int delta);
     // Runs f inside BEGIN IMMEDIATE ... COMMIT; rolls back and rethrows on failure.
     template <class F>
     void in_transaction(F&& f) {
@@ -137,6 +162,7 @@ private:
     std::int64_t next_expiry_ms_ = 0;
     int wal_pages_ = 0; // in the write-ahead log after the last commit (sqlite3_wal_hook)
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true); // false once destroyed
+    std::shared_ptr<asio::steady_timer> import_done_; // while an import runs; cancelled when it ends
 
     sqlite::Statement begin_, commit_;
     sqlite::Statement upsert_conversation_, insert_turn_, upsert_usage_;

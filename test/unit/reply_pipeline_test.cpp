@@ -296,6 +296,8 @@ public:
     void save_brand_settings(Brand const&) override {}
     bool delete_brand(std::string const&) override { return false; }
     void put_products(std::string const&, std::vector<Product> const&) override {}
+    asio::awaitable<void> import_products(std::string, std::vector<Product>) override { co_return; }
+    bool importing() const override { return false; }
     bool delete_product(std::string const&, std::string const&) override { return false; }
     std::optional<Product> find_product(std::string const&, std::string const&) override { return std::nullopt; }
     CatalogCounts catalog_counts(std::string const&, std::string const&) override { return {}; }

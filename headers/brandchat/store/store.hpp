@@ -8,7 +8,9 @@
 //   save_brands). save_brands is all or nothing: after a failure the store holds what it held.
 // - record() returns once the exchange is durable: after it, a crash of the process (kill -9)
 //   loses none of it. Calls made in the same turn of the event loop share one write (group
-//   commit). It never throws for a failed write: the failure is logged and counted
+//   commit). The one exception: while a product import runs (import_products), record() returns
+//   at once and the exchange is written as soon as the import ends, so that replies do not wait
+//   for it; a crash during an import loses it with the import. It never throws for a failed write: the failure is logged and counted
 //   (counters().write_errors), and the caller goes on (the customer still gets the reply). A
 //   cancellation of the caller does not cut the wait short.
 // - load_conversation() gives a conversation's state and its last `max_turns` turns as they were
@@ -130,6 +132,14 @@ public:
     // Inserts these products or replaces those with the same id (a replaced product keeps its
     // place in the catalog; new ones go last, in the given order). The brand must exist.
     virtual void put_products(std::string const& brand_id, std::vector<Product> const& products) = 0;
+    // A large import (bulk, upload): put_products, written in slices so that chats go on meanwhile.
+    // All or nothing, in one transaction on a connection of its own that gives the event loop back
+    // between slices; replies meanwhile read the catalog as it was before, and their exchanges are
+    // written as soon as the import ends (record() waits for it). Throws, having kept nothing, on
+    // failure. One at a time: while it runs, importing() is true and the other management writes
+    // must wait (the API answers 409).
+    virtual boost::asio::awaitable<void> import_products(std::string brand_id, std::vector<Product> products) = 0;
+    virtual bool importing() const = 0;
     virtual bool delete_product(std::string const& brand_id, std::string const& product_id) = 0;
     virtual std::optional<Product> find_product(std::string const& brand_id, std::string const& product_id) = 0;
     // In one category when it is not empty.
