@@ -74,7 +74,7 @@ std::optional<json::value> json_body(ApiCall const& call, FieldErrors& errors) {
 }
 
 asio::awaitable<std::optional<json::value>> large_json_body(ApiCall const& call, FieldErrors& errors) {
-    constexpr std::size_t slice = 512 * 1024; // a few milliseconds of parsing
+    constexpr std::size_t slice = 32 * 1024; // a fraction of a millisecond of parsing
     std::string_view body = call.request.body;
     if (body.size() <= slice) co_return json_body(call, errors);
     auto executor = co_await asio::this_coro::executor;

@@ -141,13 +141,17 @@ asio::awaitable<HttpResponse> bulk_products(ApiCall& call) {
     products.reserve(body->get_array().size());
     std::unordered_set<std::string> ids;
     std::size_t i = 0;
+    auto slice_ends = std::chrono::steady_clock::now() + std::chrono::microseconds(300);
     for (auto const& item : body->get_array()) {
-        json::array loc{"body", i};
+        json::array loc{"body", i++};
         if (auto p = read_product(item, loc, brand->id, errors, true)) {
             if (!ids.insert(p->id).second) errors.add(at(loc, "id"), "Product id '" + p->id + "' appears twice in this import", "value_error");
             products.push_back(std::move(*p));
         }
-        if (++i % 500 == 0) co_await asio::post(executor, asio::use_awaitable);
+        if (std::chrono::steady_clock::now() >= slice_ends) { // the chats go on between slices
+            co_await asio::post(executor, asio::use_awaitable);
+            slice_ends = std::chrono::steady_clock::now() + std::chrono::microseconds(300);
+        }
     }
     body.reset();
     if (!errors.empty()) co_return errors.answer();

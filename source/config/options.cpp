@@ -102,7 +102,7 @@ std::vector<Spec> const& specs() {
         {"database", {"BRANDCHAT_DATABASE"}, "FILE", "SQLite file for brands, products and conversations, created when missing; :memory: keeps nothing (default brandchat.db)", string_member(&Options::database)},
         {"admin-key", {"BRANDCHAT_ADMIN_KEY"}, "KEY", "an admin key of the management API, besides those kept in the database; without any, the first start creates one and prints it once (prefer the environment variable)", string_member(&Options::admin_key)},
         {"default-brand", {"BRANDCHAT_DEFAULT_BRAND"}, "ID", "the brand the original API's brand-less paths act on: /products, /categories, /recommendations, POST /chat (default techpro)", string_member(&Options::default_brand)},
-        {"max-import-bytes", {"BRANDCHAT_MAX_IMPORT_BYTES"}, "N", "largest request body of a product import (bulk or upload); other requests take at most 65536 bytes (default 33554432)", size_member("max-import-bytes", &Options::max_import_bytes)},
+        {"max-import-bytes", {"BRANDCHAT_MAX_IMPORT_BYTES"}, "N", "largest request body of a product import (bulk or upload); other requests take at most 65536 bytes (default 134217728)", size_member("max-import-bytes", &Options::max_import_bytes)},
         {"import-brands", {"BRANDCHAT_IMPORT_BRANDS"}, "DIR", "import the brand files in DIR at start, replacing brands with the same id (an empty database imports the bundled brands by itself)", string_member(&Options::import_brands)},
         {"conversation-expiry", {"BRANDCHAT_CONVERSATION_EXPIRY"}, "DURATION", "forget a conversation this long after its last message: 30d, 12h, 90m, 45s (default 30d)",
          [](Options& o, std::string const& v) { o.conversation_expiry = to_duration("conversation-expiry", v); }},

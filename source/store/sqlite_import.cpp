@@ -5,6 +5,8 @@
 #include "sqlite_store_impl.hpp"
 
 #include <boost/asio/post.hpp>
+
+#include <chrono>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -12,10 +14,10 @@ namespace brandchat::sqlite_store {
 
 namespace {
 
-// Products written between two turns of the event loop, and word counts: each slice a few
-// milliseconds (about 20 µs a product with its kinds and full-text rows).
-constexpr std::size_t products_per_slice = 200;
-constexpr std::size_t words_per_slice = 2000;
+// The longest the import holds the event loop before it gives it back: a product with its kinds,
+// words and full-text rows takes a few hundred microseconds, so a slice is a handful of them.
+constexpr auto slice_time = std::chrono::microseconds(300);
+constexpr std::size_t words_per_check = 200;
 
 } // namespace
 
@@ -39,22 +41,48 @@ asio::awaitable<void> SqliteStore::import_products(std::string brand_id, std::ve
     auto alive = alive_;
 
     sqlite::Database db(options_.path, false);
-    db.exec("PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 1000; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -65536");
+    // As the main connection: no sync at each commit, and no checkpoint inside one (the main
+    // connection checkpoints in a turn of its own once the log is long: sqlite_store.cpp).
+    db.exec("PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 1000; PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0; "
+            "PRAGMA temp_store = MEMORY; PRAGMA cache_size = -1024");
+    // A small cache: its pages go to the log as the import goes, a few at a time.
     db.exec("BEGIN IMMEDIATE");
     try {
+        // The full-text index buffers new rows and writes them as a segment when its buffer fills,
+        // then merges segments: each of those steps holds the loop for as long as it takes. During
+        // the import it flushes small buffers and merges a little in each slice, and after the
+        // products the rest a little at a time; SQLite's defaults are set back before the commit.
+        db.exec("INSERT INTO product_text (product_text, rank) VALUES ('automerge', 0)");
+        db.exec("INSERT INTO product_text (product_text, rank) VALUES ('crisismerge', 64)");
+        db.exec("INSERT INTO product_text (product_text, rank) VALUES ('hashsize', 262144)");
         ProductWriter writer(db, brand_id);
-        std::size_t written = 0;
-        for (auto const& p : products) {
-            writer.put(p);
-            if (++written % products_per_slice == 0) {
-                co_await asio::post(executor, asio::use_awaitable);
-                if (!*alive) throw std::runtime_error("the store closed during the import");
-            }
-        }
-        while (writer.write_words(words_per_slice) > 0) {
+        auto slice_ends = std::chrono::steady_clock::now() + slice_time;
+        auto give_back = [&]() -> asio::awaitable<void> {
             co_await asio::post(executor, asio::use_awaitable);
             if (!*alive) throw std::runtime_error("the store closed during the import");
+            slice_ends = std::chrono::steady_clock::now() + slice_time;
+        };
+        // A little merging in each slice keeps the segments few (FTS5 allows 2,000 at most).
+        auto merge_some = [&] {
+            auto before = sqlite3_total_changes64(db.handle());
+            db.exec("INSERT INTO product_text (product_text, rank) VALUES ('merge', 16)");
+            return sqlite3_total_changes64(db.handle()) - before >= 2; // SQLite's doc: fewer, nothing was left to merge
+        };
+        for (auto& p : products) {
+            writer.put(p);
+            p = Product(); // freed as the import goes, not all at its end
+            if (std::chrono::steady_clock::now() >= slice_ends) {
+                co_await give_back();
+                merge_some();
+            }
         }
+        while (writer.write_words(words_per_check) > 0)
+            if (std::chrono::steady_clock::now() >= slice_ends) co_await give_back();
+        while (merge_some())
+            if (std::chrono::steady_clock::now() >= slice_ends) co_await give_back();
+        db.exec("INSERT INTO product_text (product_text, rank) VALUES ('automerge', 4)");
+        db.exec("INSERT INTO product_text (product_text, rank) VALUES ('crisismerge', 16)");
+        db.exec("INSERT INTO product_text (product_text, rank) VALUES ('hashsize', 1048576)");
         db.exec("COMMIT");
     } catch (...) {
         roll_back(db);

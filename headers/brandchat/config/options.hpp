@@ -32,7 +32,7 @@ struct Options {
     // The management API (api/).
     std::string admin_key;                 // besides the keys kept in the store (BRANDCHAT_ADMIN_KEY)
     std::string default_brand = "techpro"; // for the original's brand-less paths (/products, POST /chat)
-    std::size_t max_import_bytes = 32 * 1024 * 1024; // body of a bulk import or upload; others 64 KiB
+    std::size_t max_import_bytes = 128 * 1024 * 1024; // body of a bulk import or upload; others 64 KiB
 
     // Protocol limits.
     std::size_t max_message_chars = 1000;
