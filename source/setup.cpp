@@ -61,6 +61,9 @@ void prepare_context(ServerContext& context) {
     std::vector<std::string> skipped;
     context.ui = StaticSite::load((std::filesystem::path(o.resources) / "ui").string(), &skipped);
     for (auto const& why : skipped) log::warn("chat page: not serving ", why);
+    skipped.clear();
+    context.api_docs = StaticSite::load((std::filesystem::path(o.resources) / "api").string(), &skipped);
+    for (auto const& why : skipped) log::warn("API documents: not serving ", why);
     context.address_limiter = KeyedRateLimiter(o.address_rate);
     context.responder = make_responder(o);
     if (o.llm_enabled() && o.fallback_to_catalog) context.fallback_responder = std::make_unique<CatalogResponder>(o.word_delay);

@@ -7,7 +7,8 @@ namespace brandchat {
 
 struct ServerContext;
 
-// Loads brands and the chat page, picks the responder and registers the built-in handlers.
+// Loads brands, the chat page and the API documents, picks the responder and registers the
+// built-in handlers.
 // Throws std::runtime_error with a clear message on bad resources.
 void prepare_context(ServerContext& context);
 

@@ -7,9 +7,10 @@
 #include "brandchat/net/static_site.hpp"
 #include "brandchat/protocol/server_message.hpp"
 
-
 #include <boost/json.hpp>
 
+#include <optional>
+#include <string_view>
 
 namespace brandchat {
 
@@ -72,8 +73,8 @@ std::string health_json(ServerContext const& server) {
     return json::serialize(o);
 }
 
-HttpResponse static_file(ServerContext const& server, std::string const& relative, HttpRequest const& req) {
-    auto const* file = server.ui.find(relative);
+HttpResponse static_file(StaticSite const& site, std::string const& relative, HttpRequest const& req) {
+    auto const* file = site.find(relative);
     if (!file) return problem(404, "Not found");
     bool gzip = !file->gzip_body.empty() && accepts_gzip(req.accept_encoding);
     auto const& etag = gzip ? file->etag_gzip : file->etag;
@@ -93,6 +94,20 @@ HttpResponse static_file(ServerContext const& server, std::string const& relativ
     r.content_type = file->content_type;
     return r;
 }
+
+// The file of resources/api/ a path names: /openapi.json, /asyncapi.json, the page that renders
+// them (/docs) and its script and style sheet (/docs/...); nothing for any other path.
+std::optional<std::string> api_document(std::string_view path) {
+    if (path == "/openapi.json" || path == "/asyncapi.json") return std::string(path.substr(1));
+    if (path == "/docs" || path == "/docs/") return "docs.html";
+    if (path.starts_with("/docs/")) return std::string(path.substr(6));
+    return std::nullopt;
+}
+
+// The docs page loads its own script, style sheet and the two documents, and nothing else: the
+// browser refuses any other origin, inline script and framing.
+constexpr char docs_page_policy[] = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; "
+                                    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 } // namespace
 
@@ -134,9 +149,14 @@ HttpResponse handle_http(ServerContext const& server, HttpRequest const& req) {
         res.content_type.clear();
         res.headers.emplace_back("Location", "/ui/");
     } else if (path.starts_with("/ui/")) {
-        res = read ? static_file(server, path.substr(4), req) : problem(405, "Method not allowed: use GET");
+        res = read ? static_file(server.ui, path.substr(4), req) : problem(405, "Method not allowed: use GET");
         if (res.status == 405) res.headers.emplace_back("Allow", "GET, HEAD");
         return res;
+    } else if (auto document = api_document(path)) {
+        // With CORS (below), so that other tools may read the documents.
+        res = read ? static_file(server.api_docs, *document, req) : problem(405, "Method not allowed: use GET");
+        if (res.status == 405) res.headers.emplace_back("Allow", "GET, HEAD");
+        else if (document->ends_with(".html")) res.headers.emplace_back("Content-Security-Policy", docs_page_policy);
     } else if (path.starts_with("/ws/chat/") || path.starts_with("/ws/voice/")) {
         res = problem(426, "This is a WebSocket endpoint: connect with a WebSocket client");
         res.headers.emplace_back("Upgrade", "websocket");

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Browser test of the chat page: starts the real brandchat binary, drives /ui/ in Debian's
 // headless Chromium through playwright-core, and checks what a shopper sees and what goes over
-// the WebSocket. Never downloads a browser.
+// the WebSocket; then that /docs renders the API documents with nothing fetched from elsewhere.
+// Never downloads a browser.
 //
 //   node chat.test.mjs <brandchat-binary> <resources-dir> <screenshot.png> [<mobile-screenshot.png>]
 //
@@ -10,11 +11,12 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { chromium } from 'playwright-core';
+
+import { freePort } from '../support/free_port.mjs';
 
 const [binaryArg, resourcesArg, screenshotArg, mobileScreenshotArg] = process.argv.slice(2);
 if (!binaryArg || !resourcesArg || !screenshotArg) {
@@ -65,18 +67,6 @@ async function step(name, fn) {
 }
 
 // --- the server --------------------------------------------------------------------------------
-
-async function freePort() {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.unref();
-    probe.on('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 class ServerProcess {
   static count = 0;
@@ -496,6 +486,70 @@ async function run() {
       assert.match(await error.textContent(), /oldmart/, 'the error names the brand');
     } finally {
       await pickerContext.close();
+    }
+  });
+
+  await step('/docs renders both API documents, loading nothing but this server\'s files', async () => {
+    const [openapi, asyncapi] = await Promise.all(['/openapi.json', '/asyncapi.json'].map(async (u) => (await fetch(base + u)).json()));
+    const docsContext = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+    const elsewhere = [];
+    const requested = [];
+    const problems = [];
+    await docsContext.route('**/*', (route) => {
+      const url = route.request().url();
+      if (new URL(url).origin === base) return route.continue();
+      elsewhere.push(url);
+      return route.abort();
+    });
+    try {
+      const docs = await docsContext.newPage();
+      docs.setDefaultTimeout(10_000);
+      docs.on('request', (request) => requested.push(new URL(request.url())));
+      docs.on('pageerror', (err) => problems.push(`${err.name}: ${err.message}`));
+      docs.on('console', (message) => {
+        if (['error', 'warning'].includes(message.type())) problems.push(`console ${message.type()}: ${message.text()}`);
+      });
+      const response = await docs.goto(`${base}/docs`);
+      assert.equal(response.status(), 200);
+      assert.match(response.headers()['content-security-policy'] ?? '', /default-src 'none'/, 'the page is served with its Content-Security-Policy');
+      await docs.waitForFunction(() => document.documentElement.dataset.ready, null, { timeout: 10_000 });
+      assert.equal(await docs.evaluate(() => document.documentElement.dataset.ready), 'docs',
+        `the page did not render: ${await docs.locator('#state').textContent().catch(() => '?')}`);
+
+      const operations = Object.values(openapi.paths).flatMap((item) => Object.keys(item)).length;
+      assert.equal(await docs.getByTestId('operation').count(), operations, 'one section per documented operation');
+      const bulk = docs.locator('[data-testid="operation"][data-method="post"][data-path="/brands/{brand_id}/products/bulk"]');
+      await bulk.waitFor({ state: 'visible' });
+      assert.equal((await bulk.locator('h4').textContent()).replace(/\s+/g, ' ').trim(), 'POST /brands/{brand_id}/products/bulk');
+      const bulkText = await bulk.textContent();
+      for (const expected of ['Import many products, all or nothing', 'A key of the brand it acts on', 'Request body', 'price', '422', '413']) {
+        assert.ok(bulkText.includes(expected), `the bulk import's section shows "${expected}"`);
+      }
+      assert.ok((await docs.locator('[data-method="get"][data-path="/health"] .auth').textContent()).includes('None'), 'GET /health needs no key');
+
+      const shown = await docs.getByTestId('message').evaluateAll((nodes) => nodes.map((n) => `${n.dataset.direction} ${n.dataset.message}`));
+      assert.deepEqual(shown, ['receive chat', 'receive ping', 'receive cancel', 'send welcome', 'send chunk', 'send complete', 'send error', 'send pong']);
+      const complete = docs.locator('[data-testid="message"][data-message="complete"]');
+      await complete.waitFor({ state: 'visible' });
+      const completeText = await complete.textContent();
+      for (const field of ['is_final', 'conversation_id', 'suggested_products[].price', 'confidence_score']) {
+        assert.ok(completeText.includes(field), `the complete message's fields include ${field}`);
+      }
+      assert.equal(await docs.locator('#channel-chat h3').textContent(), asyncapi.channels.chat.address);
+
+      // The contents link to each operation; following one by keyboard moves there.
+      await docs.locator('.contents a[href="#op-bulkimportproducts"]').focus();
+      await docs.keyboard.press('Enter');
+      await docs.waitForURL(/#op-bulkimportproducts$/);
+
+      // Refused by the route above, or by the page's Content-Security-Policy before it.
+      elsewhere.push(...requested.filter((url) => url.origin !== base).map(String));
+      assert.deepEqual([...new Set(elsewhere)], [], 'the page asked for something from another origin');
+      assert.deepEqual([...new Set(requested.map((url) => url.pathname))].sort(),
+        ['/asyncapi.json', '/docs', '/docs/docs.css', '/docs/docs.js', '/openapi.json']);
+      assert.deepEqual(problems, []);
+    } finally {
+      await docsContext.close();
     }
   });
 

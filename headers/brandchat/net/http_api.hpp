@@ -1,5 +1,6 @@
-// The status, health and the static chat page: a pure function from a request to a response,
-// so it is tested without sockets. GET / (status), /health, /ui/...; JSON 404 and 405; CORS.
+// The status, health, the static chat page and the API documents: a pure function from a
+// request to a response, so it is tested without sockets. GET / (status), /health, /ui/...,
+// /openapi.json, /asyncapi.json, /docs (the page rendering them); JSON 404 and 405; CORS.
 // The management API (api/api.hpp) answers everything under /brands, /chat, /keys, ... before it.
 #pragma once
 

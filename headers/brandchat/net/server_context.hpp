@@ -50,6 +50,7 @@ struct ServerContext {
     std::string new_admin_key;                     // made at this start, as no key existed: printed once, then cleared
     HandlerRegistry handlers;
     StaticSite ui;                                 // the chat page, read once at start
+    StaticSite api_docs;                           // the API documents and their page (resources/api/), the same way
     std::unordered_set<Session*> sessions;         // live WebSocket sessions, for shutdown
     std::unordered_map<std::string, std::uint32_t> connections_by_address; // open TCP connections per client address
     ServerStats stats;

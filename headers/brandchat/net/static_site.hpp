@@ -1,12 +1,15 @@
-// The chat page's files (resources/ui/), read once at start and served from memory. Nothing
-// else on disk is reachable through /ui/: a request names an entry of this table or nothing.
+// A folder of static files read once at start and served from memory: the chat page's
+// (resources/ui/, under /ui/) and the API documents' (resources/api/: /openapi.json,
+// /asyncapi.json, /docs). Nothing else on disk is reachable: a request names an entry of this
+// table or nothing.
 //
 // load() takes the folder's regular files (subfolders included), a few KB each; a symlink is
 // taken only when its target is a regular file inside the folder. Each file keeps its content
 // type, a strong ETag from its SHA-256, and a gzip copy when that is smaller by a tenth or more.
-// find() takes the path after /ui/ as the client sent it: percent-decoded once, it must be
-// relative, with no empty, "." or ".." segment, no backslash, NUL or other control byte, and at
-// most max_path_bytes; "" and a path ending in "/" mean that folder's index.html.
+// find() takes the path within the site (after /ui/ for the chat page) as the client sent it:
+// percent-decoded once, it must be relative, with no empty, "." or ".." segment, no backslash,
+// NUL or other control byte, and at most max_path_bytes; "" and a path ending in "/" mean that
+// folder's index.html.
 #pragma once
 
 #include <cstddef>
@@ -35,7 +38,7 @@ public:
     // `skipped` (for the start-up log). A missing folder gives an empty site.
     static StaticSite load(std::string const& folder, std::vector<std::string>* skipped = nullptr);
 
-    // The file for a request path (after "/ui/"), or nullptr.
+    // The file for a request path within the site (after "/ui/" for the chat page), or nullptr.
     StaticFile const* find(std::string_view request_path) const;
 
     // The table key a request path names, or nullopt when the path is refused (see above).
