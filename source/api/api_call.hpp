@@ -58,6 +58,7 @@ std::span<Route const> brand_routes();
 std::span<Route const> product_routes();
 std::span<Route const> conversation_routes();
 std::span<Route const> key_routes();
+std::span<Route const> upload_routes();
 
 // Answers.
 HttpResponse json_answer(json::value const& body, unsigned status = 200);
@@ -82,6 +83,7 @@ std::optional<json::value> json_body(ApiCall const& call, FieldErrors& errors);
 // The same for a large body (an import), parsed a slice at a time with the event loop given back
 // between slices, so that chats go on meanwhile.
 boost::asio::awaitable<std::optional<json::value>> large_json_body(ApiCall const& call, FieldErrors& errors);
+boost::asio::awaitable<std::optional<json::value>> large_json(std::string_view text, json::array const& loc, FieldErrors& errors);
 // The same, when it must be an object.
 std::optional<json::object> json_object_body(ApiCall const& call, FieldErrors& errors);
 
@@ -96,6 +98,17 @@ json::array at(json::array loc, json::value part);
 // Without an id one is made when `make_id`, else it is an error.
 std::optional<Product> read_product(json::value const& v, json::array const& loc, std::string const& brand_id, FieldErrors& errors,
                                     bool make_id);
+
+// A product import (bulk, upload): the rows checked as read_product checks one (errors under loc
+// + row + field, and a repeated id), added to `found` (what was wrong before, such as a CSV cell),
+// then, when nothing is, written with the store's import_products and made live. `imported` is
+// how many were written (0 when errors).
+struct ImportOutcome {
+    FieldErrors errors;
+    std::size_t imported = 0;
+};
+boost::asio::awaitable<ImportOutcome> import_rows(ApiCall& call, std::string const& brand_id, json::array const& rows,
+                                                  json::array const& loc, FieldErrors found);
 
 // The brand a route names, any (active or not), or null.
 std::shared_ptr<Brand const> brand_of(ApiCall const& call);

@@ -126,26 +126,24 @@ asio::awaitable<HttpResponse> delete_product(ApiCall& call) {
     co_return json_answer(json::object{{"message", "Product deleted successfully"}});
 }
 
+} // namespace
+
 // All or nothing: every row is checked first, and one invalid row (or a repeated id) writes none.
-// A large import is read, checked and written a slice at a time (store.hpp, import_products), so
-// that the chats meanwhile go on.
-asio::awaitable<HttpResponse> bulk_products(ApiCall& call) {
-    auto brand = brand_of(call);
-    if (!brand) co_return brand_not_found();
-    FieldErrors errors;
-    auto body = co_await large_json_body(call, errors);
-    if (body && !body->is_array()) errors.add({"body"}, "Input should be a valid list of products", "list_type");
-    if (!errors.empty()) co_return errors.answer();
+// A large import is checked and written a slice at a time (store.hpp, import_products), so that
+// the chats meanwhile go on.
+asio::awaitable<ImportOutcome> import_rows(ApiCall& call, std::string const& brand_id, json::array const& rows, json::array const& loc,
+                                           FieldErrors found) {
     auto executor = co_await asio::this_coro::executor;
+    ImportOutcome out{std::move(found)};
     std::vector<Product> products;
-    products.reserve(body->get_array().size());
+    products.reserve(rows.size());
     std::unordered_set<std::string> ids;
     std::size_t i = 0;
     auto slice_ends = std::chrono::steady_clock::now() + std::chrono::microseconds(300);
-    for (auto const& item : body->get_array()) {
-        json::array loc{"body", i++};
-        if (auto p = read_product(item, loc, brand->id, errors, true)) {
-            if (!ids.insert(p->id).second) errors.add(at(loc, "id"), "Product id '" + p->id + "' appears twice in this import", "value_error");
+    for (auto const& item : rows) {
+        auto row = at(loc, i++);
+        if (auto p = read_product(item, row, brand_id, out.errors, true)) {
+            if (!ids.insert(p->id).second) out.errors.add(at(row, "id"), "Product id '" + p->id + "' appears twice in this import", "value_error");
             products.push_back(std::move(*p));
         }
         if (std::chrono::steady_clock::now() >= slice_ends) { // the chats go on between slices
@@ -153,11 +151,26 @@ asio::awaitable<HttpResponse> bulk_products(ApiCall& call) {
             slice_ends = std::chrono::steady_clock::now() + std::chrono::microseconds(300);
         }
     }
-    body.reset();
+    if (!out.errors.empty()) co_return out;
+    out.imported = products.size();
+    co_await call.server.store->import_products(brand_id, std::move(products));
+    publish_brand(call, brand_id);
+    co_return out;
+}
+
+namespace {
+
+asio::awaitable<HttpResponse> bulk_products(ApiCall& call) {
+    auto brand = brand_of(call);
+    if (!brand) co_return brand_not_found();
+    FieldErrors errors;
+    auto body = co_await large_json_body(call, errors);
+    if (body && !body->is_array()) errors.add({"body"}, "Input should be a valid list of products", "list_type");
     if (!errors.empty()) co_return errors.answer();
-    auto n = products.size();
-    co_await call.server.store->import_products(brand->id, std::move(products));
-    publish_brand(call, brand->id);
+    json::array const loc{"body"}; // named: GCC 12 cannot take a braced list as a coroutine's argument
+    auto outcome = co_await import_rows(call, brand->id, body->get_array(), loc, {});
+    if (!outcome.errors.empty()) co_return outcome.errors.answer();
+    auto n = outcome.imported;
     co_return json_answer(json::object{{"message", "Successfully added " + std::to_string(n) + "/" + std::to_string(n) + " products to " + brand->id},
                                        {"success_count", n},
                                        {"total_count", n},

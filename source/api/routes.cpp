@@ -16,7 +16,7 @@ namespace asio = boost::asio;
 
 namespace {
 
-std::array<std::span<api::Route const> (*)(), 4> const route_tables = {api::brand_routes, api::product_routes,
+std::array<std::span<api::Route const> (*)(), 5> const route_tables = {api::brand_routes, api::product_routes, api::upload_routes,
                                                                         api::conversation_routes, api::key_routes};
 
 // The path's segments, decoded; nothing when the target is not a path ("*", garbage).

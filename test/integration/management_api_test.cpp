@@ -399,3 +399,61 @@ TEST_CASE("a bad brand file in the import folder is skipped and named in /health
     CHECK(active.as_array()[0].at("id") == "fine");
     std::filesystem::remove_all(dir);
 }
+
+namespace {
+
+// A multipart/form-data body with one file field, as curl -F file=@NAME sends it.
+std::pair<std::string, std::vector<std::pair<std::string, std::string>>> form_file(std::string const& name, std::string const& content) {
+    std::string boundary = "------------------------d74496d66958873e";
+    std::string body = "--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"" + name +
+                       "\"\r\nContent-Type: application/octet-stream\r\n\r\n" + content + "\r\n--" + boundary + "--\r\n";
+    return {body, {{"Content-Type", "multipart/form-data; boundary=" + boundary}, {"Authorization", std::string("Bearer ") + admin}}};
+}
+
+} // namespace
+
+TEST_CASE("uploads: a CSV or JSON file of products is imported all or nothing, and listed") {
+    TestServer server(api_options());
+    auto port = server.port();
+    auto before = http_call(port, "GET", "/brands/techpro/products").json().as_array().size();
+    auto [csv, csv_headers] = form_file("products.csv",
+                                        "id,name,description,category,price,features,specifications,availability\n"
+                                        "laptop-107,Acer Aspire 5,\"Laptop terjangkau, ringan\",Laptop,8999000.0,\"AMD Ryzen 5,Full HD\",\"{\"\"prosesor\"\":\"\"AMD Ryzen 5\"\"}\",true\n"
+                                        "cable-108,USB-C Cable,,Accessory,99000,,,no\n");
+    auto uploaded = http_call(port, "POST", "/brands/techpro/upload/products", csv, csv_headers);
+    REQUIRE(uploaded.status == 200);
+    CHECK(uploaded.json().at("products_added") == 2);
+    CHECK(uploaded.json().at("message") == "Successfully uploaded products.csv and added 2 products to techpro");
+    auto acer = product_of(port, "techpro", "laptop-107");
+    CHECK(acer.at("features").as_array().size() == 2);
+    CHECK(acer.at("specifications").at("prosesor") == "AMD Ryzen 5");
+    CHECK(acer.at("description") == "Laptop terjangkau, ringan");
+    CHECK(product_of(port, "techpro", "cable-108").at("availability") == false);
+
+    auto [bad, bad_headers] = form_file("more.csv", "name,category,price,specifications\nGood,Laptop,1,\nBad,Laptop,abc,{oops\n");
+    auto refused = http_call(port, "POST", "/brands/techpro/upload/products", bad, bad_headers);
+    REQUIRE(refused.status == 422);
+    CHECK(has(locations(refused), "file.1.price"));
+    CHECK(has(locations(refused), "file.1.specifications"));
+    auto [no_price, no_price_headers] = form_file("x.csv", "name,category\nA,B\n");
+    CHECK(has(locations(http_call(port, "POST", "/brands/techpro/upload/products", no_price, no_price_headers)), "file.header"));
+    auto [json_file, json_headers] = form_file("sample_products.json",
+                                               R"([{"id":"s-1","name":"Mouse","category":"Accessory","price":150000,"features":[],"specifications":{}}])");
+    CHECK(http_call(port, "POST", "/brands/techpro/upload/products", json_file, json_headers).json().at("products_added") == 1);
+    CHECK(http_call(port, "GET", "/brands/techpro/products").json().as_array().size() == before + 3);
+    auto [text, text_headers] = form_file("notes.txt", "hello");
+    CHECK(http_call(port, "POST", "/brands/techpro/upload/products", text, text_headers).status == 400);
+    CHECK(http_call(port, "POST", "/brands/techpro/upload/products", "{}", bearer(admin)).status == 400); // not multipart
+
+    auto listed = http_call(port, "GET", "/uploads", "", bearer(admin));
+    REQUIRE(listed.status == 200);
+    auto uploads = listed.json();
+    REQUIRE(uploads.as_array().size() == 4); // the .txt was refused before it counted
+    CHECK(uploads.as_array()[0].at("status") == "success");
+    CHECK(uploads.as_array()[1].at("status") == "failed");
+    CHECK(http_call(port, "GET", "/uploads/products.csv", "", bearer(admin)).json().at("products_added") == 2);
+    CHECK(http_call(port, "GET", "/uploads/nothing.csv", "", bearer(admin)).status == 404);
+    CHECK(http_call(port, "GET", "/uploads").status == 401);
+    auto shop_key = new_key(port, R"({"brand_id":"rumahkita"})");
+    CHECK(http_call(port, "GET", "/uploads", "", bearer(shop_key)).json().as_array().empty());
+}

@@ -22,6 +22,12 @@ namespace brandchat {
 
 class Session;
 
+// A product file uploaded through the management API (GET /uploads), kept in memory.
+struct UploadRecord {
+    std::string upload_id, brand_id, filename, upload_time, status; // status: "success" or "failed"
+    std::size_t file_size = 0, products_added = 0;
+};
+
 struct ServerStats {
     std::uint64_t connections_total = 0;
     std::uint64_t connections_refused = 0;         // over --max-connections-per-address
@@ -46,6 +52,7 @@ struct ServerContext {
     std::unique_ptr<Responder> responder;
     std::unique_ptr<Responder> fallback_responder; // built-in, when the model fails early
     KeyRing keys;                                  // the management API's keys (api/keys.hpp)
+    std::vector<UploadRecord> uploads;            // the last ones, oldest first (GET /uploads)
     std::vector<std::string> import_problems;      // what the brand import at start skipped (file, line, why)
     std::string new_admin_key;                     // made at this start, as no key existed: printed once, then cleared
     HandlerRegistry handlers;
