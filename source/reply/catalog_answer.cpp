@@ -235,6 +235,8 @@ std::string list_categories(Brand const& brand, Language language) {
         auto name = plural(category, language, brand.language);
         if (std::find(cats.begin(), cats.end(), name) == cats.end()) cats.push_back(name);
     }
+    // A brand with no products yet (made through the management API) still reads well: "we carry products".
+    if (cats.empty()) return language == Language::indonesian ? "produk" : "products";
     return join_list(cats, language);
 }
 

@@ -122,3 +122,24 @@ TEST_CASE("an Indonesian shop's categories are not given English plurals in an E
     // An English shop's still are: "laptops, smartphones, ...".
     CHECK(list_categories(*test::bundled_brands().find("techpro"), Language::english).find("laptops") != std::string::npos);
 }
+
+TEST_CASE("a brand with no products yet gets whole sentences, in both languages") {
+    auto empty = std::make_shared<Brand>();
+    empty->id = "popup";
+    empty->name = "Pop Up";
+    empty->description = "A new shop";
+    build_word_index(*empty);
+    for (auto language : {Language::english, Language::indonesian})
+        for (std::string message : {"hello", "what do you sell?", "I need a laptop", "tell me about your company", "ok"}) {
+            ReplyRequest r;
+            r.brand = empty;
+            r.message = message;
+            r.language = language;
+            r.query = read_query(*empty, message);
+            r.ranking = rank_products(*empty, r.query, {});
+            auto text = compose_catalog_answer(r);
+            CAPTURE(message);
+            CHECK(!text.empty());
+            for (auto broken : {" ;", " .", " ,", "our  ", "our .", "memilih ."}) CHECK(text.find(broken) == std::string::npos);
+        }
+}
