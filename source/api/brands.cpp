@@ -79,6 +79,9 @@ std::optional<std::string> field(ApiCall const& call, SettingsInput const& in, s
     return call.query(key);
 }
 
+// Where a field was read from, for an error's loc.
+char const* source_of(SettingsInput const& in, std::string_view key) { return in.from_body && in.body.contains(key) ? "body" : "query"; }
+
 std::optional<bool> bool_field(ApiCall const& call, SettingsInput const& in, std::string_view key, FieldErrors& errors) {
     if (in.from_body && in.body.contains(key)) return read_bool(in.body, key, {"body"}, errors);
     auto q = call.query(key);
@@ -199,11 +202,11 @@ asio::awaitable<HttpResponse> create_brand(ApiCall& call) {
     auto name = field(call, *in, "name", errors);
     if (!name && errors.empty()) errors.add({in->from_body ? "body" : "query", "name"}, "Field required", "missing");
     else if (name && name->find_first_not_of(" \t") == std::string::npos)
-        errors.add({in->from_body ? "body" : "query", "name"}, "A name must not be blank", "value_error");
+        errors.add({source_of(*in, "name"), "name"}, "A name must not be blank", "value_error");
     auto asked_id = field(call, *in, "brand_id", errors);
     if (!asked_id) asked_id = field(call, *in, "id", errors);
     if (asked_id && !valid_brand_id(*asked_id))
-        errors.add({in->from_body ? "body" : "query", "brand_id"}, "A brand id is 1 to 64 of a-z, 0-9, '-' and '_' (not 'active')", "value_error");
+        errors.add({source_of(*in, "brand_id"), "brand_id"}, "A brand id is 1 to 64 of a-z, 0-9, '-' and '_' (not 'active')", "value_error");
     if (!errors.empty()) co_return errors.answer();
     b.name = *name;
     b.description = field(call, *in, "description", errors).value_or("");
@@ -233,7 +236,7 @@ asio::awaitable<HttpResponse> update_brand(ApiCall& call) {
     if (!in) co_return errors.answer();
     auto b = settings_of(*current);
     if (auto name = field(call, *in, "name", errors)) {
-        if (name->find_first_not_of(" \t") == std::string::npos) errors.add({"body", "name"}, "A name must not be blank", "value_error");
+        if (name->find_first_not_of(" \t") == std::string::npos) errors.add({source_of(*in, "name"), "name"}, "A name must not be blank", "value_error");
         b.name = *name;
     }
     if (auto description = field(call, *in, "description", errors)) b.description = *description;

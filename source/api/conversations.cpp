@@ -105,7 +105,7 @@ asio::awaitable<HttpResponse> chat_default(ApiCall& call) {
 
 // Every kept turn; an unknown (or expired) conversation has none, as the original answered.
 asio::awaitable<HttpResponse> history(ApiCall& call) {
-    if (!call.server.brands.find(call.param(0))) co_return detail(404, "Brand '" + call.param(0) + "' not found or inactive");
+    if (!call.server.brands.find(call.param(0))) co_return detail(404, "Brand '" + call.param(0) + "' not found"); // inactive ones too
     json::array messages;
     if (auto turns = call.server.store->load_history(call.param(1), call.param(0)))
         for (auto const& t : *turns)
@@ -115,7 +115,7 @@ asio::awaitable<HttpResponse> history(ApiCall& call) {
 }
 
 asio::awaitable<HttpResponse> clear(ApiCall& call) {
-    if (!call.server.brands.find(call.param(0))) co_return detail(404, "Brand '" + call.param(0) + "' not found or inactive");
+    if (!call.server.brands.find(call.param(0))) co_return detail(404, "Brand '" + call.param(0) + "' not found"); // inactive ones too
     bool in_memory = call.server.conversations.remove(call.param(1), call.param(0));
     bool kept = call.server.store->delete_conversation(call.param(1), call.param(0));
     if (!in_memory && !kept) co_return detail(404, "Conversation not found");

@@ -136,6 +136,7 @@ TEST_CASE("brands: created from the original's query parameters or a JSON body, 
     CHECK(renamed.json().at("name") == "TechCorp Enterprise");
     CHECK(renamed.json().at("is_active") == false);
     CHECK(http_call(port, "PUT", "/brands/techcorp?is_active=maybe", "", bearer(admin)).status == 422);
+    CHECK(has(locations(http_call(port, "PUT", "/brands/techcorp?name=%20", "", bearer(admin))), "query.name"));
     CHECK(http_call(port, "PUT", "/brands/nosuch?name=x", "", bearer(admin)).status == 404);
     CHECK(http_call(port, "GET", "/brands/active").json().as_array().size() == 4);
 
