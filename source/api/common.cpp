@@ -7,6 +7,7 @@
 #include "brandchat/language/text.hpp"
 #include "brandchat/net/brand_changes.hpp"
 #include "brandchat/net/server_context.hpp"
+#include "brandchat/protocol/json_text.hpp"
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -34,7 +35,7 @@ std::optional<std::string> ApiCall::query(std::string_view name) const {
 HttpResponse json_answer(json::value const& body, unsigned status) {
     HttpResponse r;
     r.status = status;
-    r.body = json::serialize(body);
+    r.body = protocol::json_text(body); // prices as 23999000.0, not 2.3999E7
     return r;
 }
 

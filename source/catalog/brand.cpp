@@ -2,6 +2,7 @@
 
 #include "brandchat/catalog/ranking.hpp"
 #include "brandchat/language/text.hpp"
+#include "brandchat/protocol/json_text.hpp"
 
 #include <boost/json.hpp>
 
@@ -77,7 +78,7 @@ std::string product_json(Product const& p) {
     for (auto const& [k, val] : p.specifications) specs[k] = val;
     out["specifications"] = std::move(specs);
     out["availability"] = p.availability;
-    return json::serialize(out);
+    return protocol::json_text(out); // "price":19999000.0, as the document shows it
 }
 
 void derive_product_fields(Product& p, bool with_json) {

@@ -1,9 +1,12 @@
 #include "brandchat/catalog/brand.hpp"
 #include "brandchat/protocol/client_message.hpp"
+#include "brandchat/protocol/json_text.hpp"
 #include "brandchat/protocol/server_message.hpp"
 
 #include <boost/json.hpp>
 #include <doctest/doctest.h>
+
+#include <cmath>
 
 using namespace brandchat;
 namespace json = boost::json;
@@ -108,4 +111,15 @@ TEST_CASE("invalid UTF-8 never reaches the client") {
         protocol::append_json_string(out, std::string{static_cast<char>(lead), '\x80', '\x80', '\x80'});
         CHECK(out == "\"\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\"");
     }
+}
+
+TEST_CASE("JSON text writes numbers as people and Python do, and reads back the same") {
+    auto text = protocol::json_text(boost::json::value{{"price", 19999000.0}, {"one", 1.0}, {"fit", 0.967}, {"n", 3}, {"big", 1e300},
+                                                       {"neg", -2.5}, {"s", "Rp \"x\""}, {"list", boost::json::array{true, nullptr}}});
+    CHECK(text == R"({"price":19999000.0,"one":1.0,"fit":0.967,"n":3,"big":1e+300,"neg":-2.5,"s":"Rp \"x\"","list":[true,null]})");
+    CHECK(boost::json::parse(text) == boost::json::parse(boost::json::serialize(boost::json::parse(text))));
+    CHECK(boost::json::parse(text).at("price").as_double() == 19999000.0);
+    std::string nan;
+    protocol::append_json_number(nan, std::nan(""));
+    CHECK(nan == "null");
 }
