@@ -221,9 +221,11 @@ function operationSection(api, schemas, method, path, op) {
   }
   if (op.requestBody) {
     const body = schemas.resolve(op.requestBody);
-    const media = body.content?.['application/json'];
+    const form = !body.content?.['application/json'] && body.content?.['multipart/form-data'];
+    const media = form || body.content?.['application/json'];
     section.append(el('h5', {}, 'Request body'),
-      el('p', {}, `JSON, ${body.required ? 'required' : 'optional'}.`, body.description ? ` ${body.description}` : ''));
+      el('p', {}, `${form ? 'A form (multipart/form-data)' : 'JSON'}, ${body.required ? 'required' : 'optional'}.`,
+        body.description ? ` ${body.description}` : ''));
     if (media) {
       section.append(...schemas.table(media.schema, `Request body of ${heading}`));
       if ('example' in media) section.append(example(media.example));

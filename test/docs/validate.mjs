@@ -275,7 +275,9 @@ const covered = new Set();
 async function exchange(base, problems, method, target, { body, headers = {}, expect } = {}) {
   const where = `${method} ${target}`;
   const init = { method, headers: { ...headers }, signal: AbortSignal.timeout(10_000) };
-  if (body !== undefined) {
+  if (body instanceof FormData) {
+    init.body = body; // fetch writes the multipart/form-data Content-Type with its boundary
+  } else if (body !== undefined) {
     init.body = typeof body === 'string' ? body : JSON.stringify(body);
     init.headers['Content-Type'] = 'application/json';
   }
@@ -365,6 +367,28 @@ async function exerciseEveryOperation(base) {
   await call('DELETE', '/brands/docs-check', { headers: admin, expect: 200 });
   await call('DELETE', '/brands/docs-check', { headers: admin, expect: 404 });
   await call('POST', '/brands/techpro/products', { headers: admin, body: 'x'.repeat(70 * 1024), expect: 413 });
+
+  // A product file, as curl -F file=@NAME sends it.
+  const form = (name, text) => {
+    const data = new FormData();
+    data.append('file', new Blob([text], { type: 'application/octet-stream' }), name);
+    return data;
+  };
+  const csv = 'id,name,category,price,features,specifications,availability\r\n' +
+    'docs-cable-1,USB-C Cable,Accessory,99000,"1 m, braided","{""length"": ""1 m""}",yes\r\n';
+  const uploaded = await call('POST', '/brands/techpro/upload/products', { headers: admin, body: form('docs-products.csv', csv), expect: 200 });
+  if (uploaded?.products_added !== 1) problems.push(`the CSV upload added ${uploaded?.products_added} products, not 1`);
+  await call('POST', '/brands/techpro/upload/products', { headers: admin, body: form('docs-bad.csv', 'name,category,price\r\nCable,Accessory,abc\r\n'), expect: 422 });
+  await call('POST', '/brands/techpro/upload/products', { headers: admin, body: form('notes.txt', 'hello'), expect: 400 });
+  await call('POST', '/brands/techpro/upload/products', { headers: admin, body: { file: 'not a form' }, expect: 400 });
+  await call('POST', '/brands/techpro/upload/products', { body: form('docs-products.csv', csv), expect: 401 });
+  await call('POST', '/brands/nosuch/upload/products', { headers: admin, body: form('docs-products.csv', csv), expect: 404 });
+  await call('GET', '/uploads', { expect: 401 });
+  const uploads = await call('GET', '/uploads', { headers: admin, expect: 200 });
+  if (!uploads?.some?.((u) => u.upload_id === uploaded?.upload_id && u.status === 'success')) problems.push('GET /uploads does not list the CSV upload');
+  const one = await call('GET', `/uploads/${encodeURIComponent('docs-products.csv')}`, { headers: admin, expect: 200 });
+  if (one?.upload_id !== uploaded?.upload_id) problems.push(`GET /uploads/docs-products.csv is ${one?.upload_id}, not the upload ${uploaded?.upload_id}`);
+  await call('GET', '/uploads/nothing.csv', { headers: admin, expect: 404 });
 
   for (const { method, path: p } of documentedOperations()) {
     if (!covered.has(`${method} ${p}`)) problems.push(`${method.toUpperCase()} ${p}: no successful answer was checked (add a request for it here)`);
