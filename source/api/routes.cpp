@@ -51,7 +51,10 @@ std::optional<std::vector<std::string>> match(std::string_view pattern, std::vec
 }
 
 // 401 without a valid key, 403 with a key that may not do this.
-std::optional<HttpResponse> refusal(api::Access access, api::ApiCall const& call) {
+// A brand key is held to the brand a route names as {brand_id}; on a route without one (GET
+// /uploads) the handler shows only what the key may see.
+std::optional<HttpResponse> refusal(api::Route const& route, api::ApiCall const& call) {
+    auto access = route.access;
     if (access == api::Access::open) return std::nullopt;
     auto key = presented_key(call.request.authorization, call.request.api_key);
     if (!call.principal) {
@@ -61,7 +64,8 @@ std::optional<HttpResponse> refusal(api::Access access, api::ApiCall const& call
         return res;
     }
     if (access == api::Access::admin && !call.principal->admin()) return api::detail(403, "This needs an admin key");
-    if (access == api::Access::brand && !call.params.empty() && !call.principal->may_act_on(call.params.front()))
+    bool names_brand = route.pattern.find("{brand_id}") != std::string_view::npos;
+    if (access == api::Access::brand && names_brand && !call.principal->may_act_on(call.params.front()))
         return api::detail(403, "This key may not act on brand '" + call.params.front() + "'");
     return std::nullopt;
 }
@@ -122,7 +126,7 @@ asio::awaitable<HttpResponse> answer_http(ServerContext& server, HttpRequest req
         api::ApiCall call{server, request, std::move(found.params), std::nullopt};
         call.principal = server.keys.authenticate(presented_key(request.authorization, request.api_key));
         bool writes = found.route->access != api::Access::open && request.method != "GET" && request.method != "HEAD";
-        if (auto refused = refusal(found.route->access, call)) {
+        if (auto refused = refusal(*found.route, call)) {
             res = std::move(*refused);
         } else if (writes && server.store && server.store->importing()) {
             // One import at a time holds the database's write lock (store.hpp): changes wait for it.

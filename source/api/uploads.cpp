@@ -202,7 +202,7 @@ asio::awaitable<HttpResponse> find_upload(ApiCall& call) {
 constexpr Route routes[] = {
     {"POST", "/brands/{brand_id}/upload/products", Access::brand, upload_products},
     {"GET", "/uploads", Access::brand, list_uploads},
-    {"GET", "/uploads/{filename}", Access::brand, find_upload}, // any key: what it shows is the key's
+    {"GET", "/uploads/{filename}", Access::brand, find_upload}, // no {brand_id}: any key, and it shows what the key may see
 };
 
 } // namespace

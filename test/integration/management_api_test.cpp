@@ -457,4 +457,8 @@ TEST_CASE("uploads: a CSV or JSON file of products is imported all or nothing, a
     CHECK(http_call(port, "GET", "/uploads").status == 401);
     auto shop_key = new_key(port, R"({"brand_id":"rumahkita"})");
     CHECK(http_call(port, "GET", "/uploads", "", bearer(shop_key)).json().as_array().empty());
+    CHECK(http_call(port, "GET", "/uploads/products.csv", "", bearer(shop_key)).status == 404); // techpro's, not rumahkita's
+    auto techpro_key = new_key(port, R"({"brand_id":"techpro"})");
+    CHECK(http_call(port, "GET", "/uploads/products.csv", "", bearer(techpro_key)).status == 200);
+    CHECK(http_call(port, "GET", "/uploads", "", bearer(techpro_key)).json().as_array().size() == 4);
 }
