@@ -21,7 +21,7 @@ import tempfile
 import threading
 import time
 
-PRODUCTS = 20_000
+PRODUCTS = 10_000
 KEY = "import-kill-test-key"
 
 
