@@ -116,6 +116,7 @@ std::shared_ptr<Brand const> brand_of(ApiCall const& call);
 // After a change in the store: the brand's new version goes live (net/brand_changes.hpp).
 void publish_brand(ApiCall& call, std::string const& brand_id);
 
+std::string random_id(std::string_view prefix, std::size_t bytes); // prefix + `bytes` random bytes in hex
 std::string iso_time(std::int64_t ms_since_epoch); // "2026-12-01T16:22:12.123Z"
 std::string now_text();                            // the store's created_at/updated_at for now
 

@@ -132,17 +132,6 @@ std::optional<bool> read_bool(json::object const& o, std::string_view key, json:
 
 namespace {
 
-std::string new_product_id() {
-    unsigned char bytes[8];
-    if (RAND_bytes(bytes, sizeof bytes) != 1) throw std::runtime_error("no randomness for a product id");
-    std::string out = "prod-";
-    for (auto b : bytes) {
-        out += "0123456789abcdef"[b >> 4];
-        out += "0123456789abcdef"[b & 15];
-    }
-    return out;
-}
-
 // Ids go into URLs, logs and the store: printable, no slash, at most 200 bytes.
 bool acceptable_id(std::string const& id) {
     if (id.empty() || id.size() > 200 || id.find_first_of("/\\") != std::string::npos) return false;
@@ -166,7 +155,7 @@ std::optional<Product> read_product(json::value const& v, json::array const& loc
         if (!acceptable_id(*id)) errors.add(at(loc, "id"), "An id must be 1 to 200 printable characters without '/'", "value_error");
         p.id = std::move(*id);
     } else if (make_id && !o.contains("id")) {
-        p.id = new_product_id();
+        p.id = random_id("prod-", 8);
     }
     if (auto name = read_string(o, "name", loc, errors, true)) {
         if (name->find_first_not_of(" \t\r\n") == std::string::npos) errors.add(at(loc, "name"), "A name must not be blank", "value_error");
@@ -212,6 +201,17 @@ std::optional<Product> read_product(json::value const& v, json::array const& loc
     if (errors.size() != before) return std::nullopt;
     derive_product_fields(p, false);
     return p;
+}
+
+std::string random_id(std::string_view prefix, std::size_t bytes) {
+    std::vector<unsigned char> raw(bytes);
+    if (RAND_bytes(raw.data(), static_cast<int>(raw.size())) != 1) throw std::runtime_error("no randomness for an id");
+    std::string out(prefix);
+    for (auto b : raw) {
+        out += "0123456789abcdef"[b >> 4];
+        out += "0123456789abcdef"[b & 15];
+    }
+    return out;
 }
 
 std::shared_ptr<Brand const> brand_of(ApiCall const& call) { return call.server.brands.find(call.param(0)); }

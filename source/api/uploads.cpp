@@ -16,7 +16,6 @@
 
 #include <boost/json.hpp>
 #include <csv.h>
-#include <openssl/rand.h>
 
 #include <algorithm>
 
@@ -110,17 +109,6 @@ std::optional<json::array> products_of_csv(std::string_view text, FieldErrors& e
     return out;
 }
 
-std::string new_upload_id() {
-    unsigned char bytes[12];
-    if (RAND_bytes(bytes, sizeof bytes) != 1) throw std::runtime_error("no randomness for an upload id");
-    std::string out = "upl-";
-    for (auto b : bytes) {
-        out += "0123456789abcdef"[b >> 4];
-        out += "0123456789abcdef"[b & 15];
-    }
-    return out;
-}
-
 void remember(ServerContext& server, UploadRecord record) {
     auto& kept = server.uploads;
     kept.push_back(std::move(record));
@@ -149,7 +137,7 @@ asio::awaitable<HttpResponse> upload_products(ApiCall& call) {
     bool csv = ends_with_nocase(file->filename, ".csv");
     if (!csv && !ends_with_nocase(file->filename, ".json"))
         co_return detail(400, "Unsupported file type. Supported formats: .json, .csv");
-    UploadRecord record{new_upload_id(), brand->id, file->filename, now_text(), "failed", file->body.size(), 0};
+    UploadRecord record{random_id("upl-", 12), brand->id, file->filename, now_text(), "failed", file->body.size(), 0};
     std::optional<json::array> rows;
     json::array const file_loc{"file"}; // named: GCC 12 cannot take a braced list as a coroutine's argument
     if (csv) {
