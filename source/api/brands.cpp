@@ -217,11 +217,12 @@ asio::awaitable<HttpResponse> create_brand(ApiCall& call) {
     b.appearance_json = R"({"primary_color":"#007bff","secondary_color":"#6c757d"})";
     if (in->from_body) apply_config(in->body, b, errors);
     if (!errors.empty()) co_return errors.answer();
-    // An id already taken gets -1, -2, ... as the original did.
+    // An id already taken gets -1, -2, ... as the original did. The catalog holds every brand the
+    // store holds (each change is published to it), so it alone says which ids are taken.
     auto base = asked_id ? *asked_id : id_from_name(b.name);
     if (!valid_brand_id(base)) base = "brand";
     b.id = base;
-    for (int n = 1; call.server.brands.find(b.id) || call.server.store->load_brand(b.id, 0); ++n) b.id = base + "-" + std::to_string(n);
+    for (int n = 1; call.server.brands.find(b.id); ++n) b.id = base + "-" + std::to_string(n);
     b.created_at = b.updated_at = now_text();
     save(call, b);
     auto made = call.server.brands.find(b.id);
