@@ -1,13 +1,18 @@
 // The HTTP request handling: bytes as a client sends them, through Beast's request parser with
 // the server's limits (16 KiB of header, 64 KiB of body), the framing and key checks
 // (request_checks.hpp), the origin policy for upgrades, and handle_http against the bundled
-// brands, chat page and API documents. Checks, beyond not crashing:
+// brands, chat page and API documents, and the management API's router (answer_http) with its
+// handlers, run to the end on an io_context: a request may carry the fuzz admin key
+// (`Bearer fuzz-admin-key`, in the dictionary), so its writes reach the in-memory store and
+// the catalog. The server is made afresh every 2,000 requests, so what they wrote stays
+// bounded. Checks, beyond not crashing:
 // - a refusal has a reason; a request with exactly one Host, no Transfer-Encoding and (for an
 //   upgrade) a canonical 16-byte key is never refused;
 // - the answer's status is a real one, its JSON bodies parse (a gzip copy aside), and a 200
 //   under /ui/ is one of the page's own files, byte for byte: nothing else on disk is served;
 // - a path the page table accepts has no empty, "." or ".." segment, no backslash or control
 //   byte, and never starts with "/".
+#include "brandchat/api/api.hpp"
 #include "brandchat/net/field_values.hpp"
 #include "brandchat/net/http_api.hpp"
 #include "brandchat/net/http_front.hpp"
@@ -16,6 +21,9 @@
 #include "brandchat/setup.hpp"
 #include "fuzz_check.hpp"
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/json.hpp>
 
@@ -27,16 +35,35 @@ namespace http = boost::beast::http;
 
 namespace {
 
+std::unique_ptr<ServerContext> make_server() {
+    auto s = std::make_unique<ServerContext>();
+    s->options.resources = BRANDCHAT_SOURCE_RESOURCES;
+    s->options.log_level = "off";
+    s->options.database = ":memory:";
+    s->options.admin_key = "fuzz-admin-key";
+    s->options.word_delay = std::chrono::milliseconds(0);
+    prepare_context(*s);
+    return s;
+}
+
+// The server of the last requests; a fresh one every 2,000, so writes do not pile up.
 ServerContext& context() {
-    static ServerContext* server = [] {
-        auto* s = new ServerContext;
-        s->options.resources = BRANDCHAT_SOURCE_RESOURCES;
-        s->options.log_level = "off";
-        s->options.database = ":memory:";
-        prepare_context(*s);
-        return s;
-    }();
+    static std::unique_ptr<ServerContext> server;
+    static int uses = 0;
+    if (!server || ++uses > 2000) {
+        server.reset();
+        server = make_server();
+        uses = 0;
+    }
     return *server;
+}
+
+HttpResponse answer_of(ServerContext& server, HttpRequest request) {
+    static boost::asio::io_context io;
+    auto done = boost::asio::co_spawn(io, answer_http(server, std::move(request)), boost::asio::use_future);
+    io.restart();
+    io.run();
+    return done.get();
 }
 
 void check_page_path(std::string_view path) {
@@ -83,9 +110,13 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* bytes, std::size_t siz
         origin_allowed(req[http::field::origin], req[http::field::host], {}, server.options.allowed_origins);
         return 0;
     }
-    HttpRequest request{std::string(req.method_string()), std::string(req.target()), std::string(req[http::field::origin]),
-                        std::string(req[http::field::if_none_match]), std::string(req[http::field::accept_encoding])};
-    auto answer = handle_http(server, request);
+    HttpRequest request{std::string(req.method_string()),           std::string(req.target()),
+                        std::string(req[http::field::origin]),        std::string(req[http::field::if_none_match]),
+                        std::string(req[http::field::accept_encoding]), std::string(req[http::field::authorization]),
+                        std::string(req["X-API-Key"]),                 std::string(req[http::field::content_type]),
+                        req.body(),                                    "203.0.113.7"};
+    if (req.body().size() > body_limit_for(server, request.method, request.target)) return 0; // http_front answers 413
+    auto answer = answer_of(server, request);
     FUZZ_CHECK(answer.status >= 200 && answer.status <= 599);
     // A JSON answer is valid JSON, unless it is a document's gzip copy (/openapi.json).
     bool packed = std::any_of(answer.headers.begin(), answer.headers.end(), [](auto const& h) { return h.first == "Content-Encoding"; });
