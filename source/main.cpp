@@ -3,6 +3,7 @@
 #include "brandchat/log.hpp"
 #include "brandchat/net/server.hpp"
 #include "brandchat/setup.hpp"
+#include "brandchat/store/sqlite_store.hpp"
 #include "brandchat/net/server_context.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -82,6 +83,8 @@ boost::asio::awaitable<void> serve_until_signalled(boost::asio::io_context& io, 
 
 int main(int argc, char** argv) {
     using namespace brandchat;
+    // The store's checkpoint process (store/sqlite_checkpoint.cpp): this program, started by itself.
+    if (argc == 3 && std::string_view(argv[1]) == "--checkpoint-log") return checkpoint_sqlite_log(argv[2]);
     ParsedCommandLine parsed;
     try {
         parsed = parse_options(std::vector<std::string>(argv + 1, argv + argc), process_environment());
@@ -119,6 +122,7 @@ int main(int argc, char** argv) {
     }
     log::set_level(level);
     context.options.resources = find_resources(context.options.resources, argv[0]);
+    context.options.checkpoint_program = "/proc/self/exe"; // this very binary, even if replaced on disk since
 
     Server server(io, context);
     std::uint16_t port = 0;

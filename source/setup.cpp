@@ -16,7 +16,7 @@ namespace {
 // of truth) and a folder given with --import-brands; loads the brands it holds.
 void open_store(ServerContext& context) {
     auto& o = context.options;
-    context.store = open_sqlite_store({o.database, o.conversation_expiry});
+    context.store = open_sqlite_store({o.database, o.conversation_expiry, o.checkpoint_program});
     std::string folder = o.import_brands;
     if (folder.empty() && context.store->brand_count() == 0) folder = (std::filesystem::path(o.resources) / "brands").string();
     if (!folder.empty()) {

@@ -102,12 +102,13 @@ std::optional<Product> read_product(json::value const& v, json::array const& loc
 // A product import (bulk, upload): the rows checked as read_product checks one (errors under loc
 // + row + field, and a repeated id), added to `found` (what was wrong before, such as a CSV cell),
 // then, when nothing is, written with the store's import_products and made live. `imported` is
-// how many were written (0 when errors).
+// how many were written (0 when errors). Each row is let go (set to null) once read, so that a
+// large body's memory is given back a slice at a time, not all at once when it ends.
 struct ImportOutcome {
     FieldErrors errors;
     std::size_t imported = 0;
 };
-boost::asio::awaitable<ImportOutcome> import_rows(ApiCall& call, std::string const& brand_id, json::array const& rows,
+boost::asio::awaitable<ImportOutcome> import_rows(ApiCall& call, std::string const& brand_id, json::array& rows,
                                                   json::array const& loc, FieldErrors found);
 
 // The brand a route names, any (active or not), or null.

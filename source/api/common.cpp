@@ -5,6 +5,7 @@
 #include "brandchat/catalog/brand.hpp"
 #include "brandchat/config/parse_number.hpp"
 #include "brandchat/language/text.hpp"
+#include "brandchat/net/background_slices.hpp"
 #include "brandchat/net/brand_changes.hpp"
 #include "brandchat/net/server_context.hpp"
 #include "brandchat/protocol/json_text.hpp"
@@ -81,13 +82,13 @@ asio::awaitable<std::optional<json::value>> large_json_body(ApiCall const& call,
 }
 
 asio::awaitable<std::optional<json::value>> large_json(std::string_view body, json::array const& loc, FieldErrors& errors) {
-    constexpr std::size_t slice = 32 * 1024; // a fraction of a millisecond of parsing
-    auto executor = co_await asio::this_coro::executor;
+    constexpr std::size_t piece = 16 * 1024; // a few tens of microseconds of parsing
+    BackgroundSlices slices;
     json::stream_parser parser;
     boost::system::error_code ec;
-    for (std::size_t at = 0; at < body.size() && !ec; at += slice) {
-        parser.write(body.data() + at, std::min(slice, body.size() - at), ec);
-        co_await asio::post(executor, asio::use_awaitable);
+    for (std::size_t at = 0; at < body.size() && !ec; at += piece) {
+        parser.write(body.data() + at, std::min(piece, body.size() - at), ec);
+        if (slices.due()) co_await slices.give_back();
     }
     if (!ec) parser.finish(ec);
     if (ec) {

@@ -10,13 +10,11 @@
 #include "brandchat/config/parse_number.hpp"
 #include "brandchat/language/language.hpp"
 #include "brandchat/language/text.hpp"
+#include "brandchat/net/background_slices.hpp"
 #include "brandchat/net/server_context.hpp"
 #include "brandchat/reply/catalog_answer.hpp"
 #include "brandchat/reply/responder.hpp"
 
-#include <boost/asio/post.hpp>
-#include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
 
 #include <algorithm>
@@ -131,29 +129,27 @@ asio::awaitable<HttpResponse> delete_product(ApiCall& call) {
 // All or nothing: every row is checked first, and one invalid row (or a repeated id) writes none.
 // A large import is checked and written a slice at a time (store.hpp, import_products), so that
 // the chats meanwhile go on.
-asio::awaitable<ImportOutcome> import_rows(ApiCall& call, std::string const& brand_id, json::array const& rows, json::array const& loc,
+asio::awaitable<ImportOutcome> import_rows(ApiCall& call, std::string const& brand_id, json::array& rows, json::array const& loc,
                                            FieldErrors found) {
-    auto executor = co_await asio::this_coro::executor;
     ImportOutcome out{std::move(found)};
     std::vector<Product> products;
     products.reserve(rows.size());
     std::unordered_set<std::string> ids;
     std::size_t i = 0;
-    auto slice_ends = std::chrono::steady_clock::now() + std::chrono::microseconds(300);
-    for (auto const& item : rows) {
+    BackgroundSlices slices; // the chats go on between slices
+    for (auto& item : rows) {
         auto row = at(loc, i++);
         if (auto p = read_product(item, row, brand_id, out.errors, true)) {
             if (!ids.insert(p->id).second) out.errors.add(at(row, "id"), "Product id '" + p->id + "' appears twice in this import", "value_error");
             products.push_back(std::move(*p));
         }
-        if (std::chrono::steady_clock::now() >= slice_ends) { // the chats go on between slices
-            co_await asio::post(executor, asio::use_awaitable);
-            slice_ends = std::chrono::steady_clock::now() + std::chrono::microseconds(300);
-        }
+        item = nullptr;
+        if (slices.due()) co_await slices.give_back();
     }
     if (!out.errors.empty()) co_return out;
     out.imported = products.size();
     co_await call.server.store->import_products(brand_id, std::move(products));
+    co_await slices.give_back(); // its commit took a turn; reading the new catalog takes another
     publish_brand(call, brand_id);
     co_return out;
 }

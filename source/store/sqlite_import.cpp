@@ -4,19 +4,16 @@
 // commit) and holds its exchange batches until the import ends (sqlite_store.cpp).
 #include "sqlite_store_impl.hpp"
 
-#include <boost/asio/post.hpp>
+#include "brandchat/net/background_slices.hpp"
 
-#include <chrono>
 #include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
 
 namespace brandchat::sqlite_store {
 
 namespace {
 
-// The longest the import holds the event loop before it gives it back: a product with its kinds,
-// words and full-text rows takes a few hundred microseconds, so a slice is a handful of them.
-constexpr auto slice_time = std::chrono::microseconds(300);
+// A product with its kinds, words and full-text rows takes a few hundred microseconds, so a
+// slice (BackgroundSlices::default_slice) is a handful of them.
 constexpr std::size_t words_per_check = 200;
 
 } // namespace
@@ -56,11 +53,10 @@ asio::awaitable<void> SqliteStore::import_products(std::string brand_id, std::ve
         db.exec("INSERT INTO product_text (product_text, rank) VALUES ('crisismerge', 64)");
         db.exec("INSERT INTO product_text (product_text, rank) VALUES ('hashsize', 262144)");
         ProductWriter writer(db, brand_id);
-        auto slice_ends = std::chrono::steady_clock::now() + slice_time;
+        BackgroundSlices slices;
         auto give_back = [&]() -> asio::awaitable<void> {
-            co_await asio::post(executor, asio::use_awaitable);
+            co_await slices.give_back();
             if (!*alive) throw std::runtime_error("the store closed during the import");
-            slice_ends = std::chrono::steady_clock::now() + slice_time;
         };
         // A little merging in each slice keeps the segments few (FTS5 allows 2,000 at most).
         auto merge_some = [&] {
@@ -71,15 +67,15 @@ asio::awaitable<void> SqliteStore::import_products(std::string brand_id, std::ve
         for (auto& p : products) {
             writer.put(p);
             p = Product(); // freed as the import goes, not all at its end
-            if (std::chrono::steady_clock::now() >= slice_ends) {
+            if (slices.due()) {
                 co_await give_back();
                 merge_some();
             }
         }
         while (writer.write_words(words_per_check) > 0)
-            if (std::chrono::steady_clock::now() >= slice_ends) co_await give_back();
+            if (slices.due()) co_await give_back();
         while (merge_some())
-            if (std::chrono::steady_clock::now() >= slice_ends) co_await give_back();
+            if (slices.due()) co_await give_back();
         db.exec("INSERT INTO product_text (product_text, rank) VALUES ('automerge', 4)");
         db.exec("INSERT INTO product_text (product_text, rank) VALUES ('crisismerge', 16)");
         db.exec("INSERT INTO product_text (product_text, rank) VALUES ('hashsize', 1048576)");
@@ -88,6 +84,8 @@ asio::awaitable<void> SqliteStore::import_products(std::string brand_id, std::ve
         roll_back(db);
         throw;
     }
+    // The log now holds the whole import: copied into the file at once, in a process of its own.
+    start_checkpoint(executor);
 }
 
 } // namespace brandchat::sqlite_store

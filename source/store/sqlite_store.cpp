@@ -40,8 +40,6 @@ namespace sqlite_store {
 
 // Conversations deleted per expiry step (with their turns), so a step is one small transaction.
 constexpr int expiry_batch = 100;
-// A checkpoint once the write-ahead log holds this many pages (SQLite's own default).
-constexpr int checkpoint_pages = 1000;
 
 std::string json_strings(std::vector<std::string> const& items) {
     json::array a;
@@ -283,7 +281,17 @@ Brand SqliteStore::brand_from(sqlite::Statement const& row, std::size_t in_memor
         build_word_index(b);
         b.catalog_in_store = true;
         b.product_count = n;
-        auto categories = db_.prepare("SELECT category FROM products WHERE brand_id = ?1 GROUP BY category ORDER BY min(position)");
+        // Each category in the order of its first product: a skip from one category to the next
+        // along products_by_category, a few lookups per category (a GROUP BY read all 100,000
+        // rows of a large catalog, 20 ms, each time the brand was published).
+        auto categories = db_.prepare(R"sql(
+            WITH RECURSIVE kinds(category) AS (
+                SELECT min(category) FROM products WHERE brand_id = ?1
+                UNION ALL
+                SELECT (SELECT min(category) FROM products WHERE brand_id = ?1 AND category > kinds.category)
+                FROM kinds WHERE kinds.category IS NOT NULL)
+            SELECT category FROM kinds WHERE category IS NOT NULL
+            ORDER BY (SELECT min(position) FROM products WHERE brand_id = ?1 AND category = kinds.category))sql");
         categories.bind(b.id);
         while (categories.step()) b.categories.push_back(categories.text(0));
         b.vocabulary = load_words(b.id, n);
@@ -579,7 +587,7 @@ asio::awaitable<void> SqliteStore::commit_at_end_of_turn(std::shared_ptr<Batch> 
     if (wal_pages_ >= checkpoint_pages) {
         wal_pages_ = 0;
         co_await asio::post(executor, asio::use_awaitable);
-        if (*alive && !importing()) checkpoint();
+        if (*alive && !importing()) start_checkpoint(executor);
     }
 }
 
@@ -624,14 +632,6 @@ void SqliteStore::expire_step(std::int64_t now_ms) {
     } catch (std::exception const& e) {
         log::warn("store: expiring old conversations failed (tried again later): ", e.what());
     }
-}
-
-// Copies the write-ahead log into the file (and syncs it) in a turn of its own, instead of
-// inside the commit that happens to fill the log (SQLite's automatic checkpoint is off).
-void SqliteStore::checkpoint() {
-    int log_pages = 0, copied = 0;
-    int rc = sqlite3_wal_checkpoint_v2(db_.handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log_pages, &copied);
-    if (rc != SQLITE_OK && rc != SQLITE_BUSY) log::warn("store: checkpoint failed: ", sqlite3_errmsg(db_.handle()));
 }
 
 void SqliteStore::write_one(Exchange const& e) {

@@ -143,7 +143,11 @@ private:
 
     asio::awaitable<void> commit_at_end_of_turn(std::shared_ptr<Batch> batch, std::shared_ptr<bool> alive);
     void expire_step(std::int64_t now_ms);
-    void checkpoint();
+    // Copies the write-ahead log into the file and syncs it (sqlite_checkpoint.cpp): in a process
+    // of its own when StoreOptions::checkpoint_program is set, else here, in a turn of its own.
+    void start_checkpoint(asio::any_io_executor executor);
+    static asio::awaitable<void> checkpoint_elsewhere(std::string program, std::string path, std::shared_ptr<bool> alive,
+                                                      std::shared_ptr<bool> checkpointing);
     std::shared_ptr<Vocabulary const> load_words(std::string const& brand_id, std::size_t products);
     void save_words(std::string const& brand_id, std::vector<Product> const& products);
     void upgrade_catalog(std::string const& brand_id);
@@ -161,6 +165,8 @@ private:
     std::shared_ptr<Batch> open_batch_; // the one record() calls join until it is committed
     std::int64_t next_expiry_ms_ = 0;
     int wal_pages_ = 0; // in the write-ahead log after the last commit (sqlite3_wal_hook)
+    static constexpr int checkpoint_pages = 1000; // a checkpoint once the log holds this many (SQLite's own default)
+    std::shared_ptr<bool> checkpointing_ = std::make_shared<bool>(false); // a checkpoint process runs
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true); // false once destroyed
     std::shared_ptr<asio::steady_timer> import_done_; // while an import runs; cancelled when it ends
 

@@ -10,11 +10,13 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <filesystem>
 #include <set>
 #include <tuple>
 
 using namespace brandchat;
 using namespace brandchat::store_support;
+namespace fs = std::filesystem;
 
 namespace {
 
@@ -153,6 +155,28 @@ TEST_CASE("store: a large import is all or nothing; exchanges recorded while it 
         CHECK(query(path, "SELECT count(*) FROM products") == before + (fails ? 0 : 3000));
         CHECK(query(path, std::string("SELECT count(*) FROM turns WHERE conversation_id = '") + (fails ? "conv-a" : "conv-b") + "'") == 2);
     }
+}
+
+TEST_CASE("store: the checkpoint process's work copies the log into the file the store has open") {
+    // What `brandchat --checkpoint-log FILE` runs (StoreOptions::checkpoint_program), here called
+    // in this process on a connection of its own, as the child does.
+    TempDir dir;
+    log::set_level(log::Level::off);
+    auto path = dir.file("shop.db");
+    auto store = open_sqlite_store({path});
+    store->save_brands({techpro()});
+    std::vector<Product> products;
+    for (int i = 0; i < 2000; ++i) products.push_back(product("ck-" + std::to_string(i), "Cable " + std::to_string(i), "Accessory", 1000 + i));
+    store->put_products("techpro", products); // no checkpoint follows (only an exchange's commit or an import starts one)
+    auto file_before = fs::file_size(path);
+    REQUIRE(fs::file_size(path + "-wal") > 500'000); // the import is in the log, not yet in the file
+    CHECK(checkpoint_sqlite_log(path) == 0);
+    CHECK(fs::file_size(path) > file_before + 500'000);
+    CHECK(query(path, "SELECT count(*) FROM products WHERE id LIKE 'ck-%'") == 2000);
+    // The store goes on writing after it.
+    store->put_products("techpro", {product("ck-after", "Cable after", "Accessory", 5)});
+    CHECK(query(path, "SELECT count(*) FROM products WHERE id = 'ck-after'") == 1);
+    CHECK(checkpoint_sqlite_log(dir.file("missing.db")) == 1);
 }
 
 TEST_CASE("store: a brand's settings, deletion, keys and a conversation's history") {

@@ -28,6 +28,7 @@ struct Options {
     std::string import_brands;             // a folder of brand files to import at start (replacing same ids)
     std::chrono::seconds conversation_expiry{std::chrono::hours(24 * 30)};
     std::size_t in_memory_products = 5000; // larger catalogs are searched in the store's full-text index
+    std::string checkpoint_program;        // not a flag: main sets this executable, which checkpoints the file (StoreOptions)
 
     // The management API (api/).
     std::string admin_key;                 // besides the keys kept in the store (BRANDCHAT_ADMIN_KEY)

@@ -14,6 +14,11 @@ namespace brandchat {
 // this server, or cannot be written; the file is left as it was.
 std::unique_ptr<Store> open_sqlite_store(StoreOptions const& options);
 
+// `brandchat --checkpoint-log FILE`: copies the file's write-ahead log into it and syncs it
+// (SQLite's PASSIVE checkpoint) on a connection of this process, for a server that has the file
+// open (StoreOptions::checkpoint_program). 0 when done, 1 with a message on stderr when not.
+int checkpoint_sqlite_log(std::string const& path);
+
 // The schema version this server writes (PRAGMA user_version).
 int sqlite_schema_version();
 

@@ -102,6 +102,10 @@ struct StoreCounters {
 struct StoreOptions {
     std::string path;                             // a file, or ":memory:" to keep nothing
     std::chrono::seconds expiry{std::chrono::hours(24 * 30)};
+    // A program that checkpoints the file's write-ahead log in a process of its own when run as
+    // `PROGRAM --checkpoint-log FILE` (the server itself: main sets its /proc/self/exe), so the
+    // copy into the file and its sync never hold the event loop. Empty: in this process.
+    std::string checkpoint_program{};
 };
 
 class Store {

@@ -1,0 +1,32 @@
+#include "brandchat/net/background_slices.hpp"
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+namespace brandchat {
+
+namespace asio = boost::asio;
+
+namespace {
+
+// A turn of an idle loop (one post, one look at the sockets) takes a few microseconds; a turn
+// that took longer ran someone else's work.
+constexpr std::chrono::microseconds quiet_turn{25};
+constexpr int most_turns = 16;
+
+} // namespace
+
+asio::awaitable<void> BackgroundSlices::give_back() {
+    auto executor = co_await asio::this_coro::executor;
+    for (int i = 0; i < most_turns; ++i) {
+        auto before = clock::now();
+        co_await asio::post(executor, asio::use_awaitable);
+        ++turns_;
+        if (clock::now() - before < quiet_turn) break;
+        ++busy_turns_;
+    }
+    ends_ = clock::now() + slice_;
+}
+
+} // namespace brandchat

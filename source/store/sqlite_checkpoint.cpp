@@ -1,0 +1,104 @@
+// Checkpoints: the write-ahead log copied into the database file and the file synced. SQLite
+// does it in one call that cannot be cut into slices, and after a large import the log holds the
+// whole import (a 100,000-product import: about 150 MB, a second or so of copying and syncing).
+// So the server runs it in a process of its own, itself started as `brandchat --checkpoint-log
+// FILE`, and waits for its exit on the event loop (Boost.Process): the chats go on meanwhile.
+// SQLite lets any process checkpoint a WAL file that others are reading and writing; a
+// checkpoint killed half-way leaves the file as it was, and the next one does the work.
+#include "brandchat/log.hpp"
+#include "brandchat/store/sqlite_store.hpp"
+#include "sqlite_store_impl.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+// std::filesystem, not Boost.Filesystem (a library to link); 1.81's config then misses a header.
+#define BOOST_PROCESS_USE_STD_FS 1
+#include <boost/optional.hpp>
+#include <boost/io/quoted.hpp>
+#include <type_traits>
+#include <boost/process/v2/process.hpp>
+
+#include <chrono>
+#include <iostream>
+#include <spawn.h>
+
+extern char** environ;
+
+namespace brandchat {
+
+int checkpoint_sqlite_log(std::string const& path) {
+    try {
+        sqlite::Database db(path, false);
+        // The server's own writes hold the file's write lock for a moment at a time; this waits.
+        db.exec("PRAGMA busy_timeout = 5000");
+        // A connection opens the file (and sees it is in WAL mode) at its first read: before
+        // that, a checkpoint does nothing and says it is done.
+        db.scalar("PRAGMA schema_version");
+        int log_pages = 0, copied = 0;
+        int rc = sqlite3_wal_checkpoint_v2(db.handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log_pages, &copied);
+        if (rc != SQLITE_OK) sqlite::fail(db.handle(), rc, "checkpointing " + path);
+        return 0;
+    } catch (std::exception const& e) {
+        std::cerr << "brandchat --checkpoint-log: " << e.what() << "\n";
+        return 1;
+    }
+}
+
+namespace sqlite_store {
+
+void SqliteStore::start_checkpoint(asio::any_io_executor executor) {
+    if (*checkpointing_) return; // the one running copies this log too, or the next one will
+    if (options_.checkpoint_program.empty()) {
+        int log_pages = 0, copied = 0;
+        int rc = sqlite3_wal_checkpoint_v2(db_.handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log_pages, &copied);
+        if (rc != SQLITE_OK && rc != SQLITE_BUSY) log::warn("store: checkpoint failed: ", sqlite3_errmsg(db_.handle()));
+        return;
+    }
+    *checkpointing_ = true;
+    asio::co_spawn(executor, checkpoint_elsewhere(options_.checkpoint_program, options_.path, alive_, checkpointing_), asio::detached);
+}
+
+asio::awaitable<void> SqliteStore::checkpoint_elsewhere(std::string program, std::string path, std::shared_ptr<bool> alive,
+                                                        std::shared_ptr<bool> checkpointing) {
+    namespace bp = boost::process::v2;
+    struct Done { // whatever happens, the next checkpoint may start
+        std::shared_ptr<bool> flag;
+        ~Done() { *flag = false; }
+    } done{std::move(checkpointing)};
+    auto began = std::chrono::steady_clock::now();
+    try {
+        auto executor = co_await asio::this_coro::executor;
+        // Started with posix_spawn, which neither copies the server's page tables (a fork of a
+        // server holding a large import took 35 ms) nor runs anything of ours in the child, and
+        // with every descriptor above stderr closed in the child (Asio's sockets are inheritable).
+        // Not Boost.Process 1.81's launchers: the default one forks, and the vfork one calls the
+        // io_context's notify_fork in the memory the child shares with the server, which replaced
+        // the server's reactor and signal descriptors (SIGTERM went unheard). Boost.Process waits.
+        posix_spawn_file_actions_t actions;
+        posix_spawn_file_actions_init(&actions);
+        posix_spawn_file_actions_addclosefrom_np(&actions, 3);
+        std::string flag = "--checkpoint-log";
+        char* argv[] = {program.data(), flag.data(), path.data(), nullptr};
+        pid_t pid = -1;
+        int rc = ::posix_spawn(&pid, program.c_str(), &actions, nullptr, argv, environ);
+        posix_spawn_file_actions_destroy(&actions);
+        if (rc != 0) throw std::system_error(rc, std::generic_category(), "posix_spawn");
+        bp::process child(executor, pid);
+        auto [ec, native_status] = co_await child.async_wait(asio::as_tuple(asio::use_awaitable));
+        auto status = bp::evaluate_exit_code(native_status);
+        if (!*alive) co_return;
+        auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - began).count();
+        if (ec) log::warn("store: waiting for the checkpoint process failed: ", ec.message());
+        else if (status != 0) log::warn("store: the checkpoint process ended with status ", status, " (tried again later)");
+        else log::debug("store: checkpoint in its own process: ", ms, " ms");
+    } catch (std::exception const& e) {
+        if (*alive) log::warn("store: could not start the checkpoint process ", program, ": ", e.what(), " (tried again later)");
+    }
+}
+
+} // namespace sqlite_store
+
+} // namespace brandchat
