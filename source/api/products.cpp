@@ -146,6 +146,9 @@ asio::awaitable<ImportOutcome> import_rows(ApiCall& call, std::string const& bra
         item = nullptr;
         if (slices.due()) co_await slices.give_back();
     }
+    // The ids' memory, let go a slice at a time too.
+    for (auto it = ids.begin(); it != ids.end(); it = ids.erase(it))
+        if (slices.due()) co_await slices.give_back();
     if (!out.errors.empty()) co_return out;
     out.imported = products.size();
     co_await call.server.store->import_products(brand_id, std::move(products));

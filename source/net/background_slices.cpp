@@ -11,9 +11,10 @@ namespace asio = boost::asio;
 namespace {
 
 // A turn of an idle loop (one post, one look at the sockets) takes a few microseconds; a turn
-// that took longer ran someone else's work.
+// that took longer ran someone else's work. The first turn never counts as quiet: what became
+// ready while the slice ran (a timer, a socket) is only queued during it, behind this post.
 constexpr std::chrono::microseconds quiet_turn{25};
-constexpr int most_turns = 16;
+constexpr int fewest_turns = 2, most_turns = 16;
 
 } // namespace
 
@@ -23,8 +24,8 @@ asio::awaitable<void> BackgroundSlices::give_back() {
         auto before = clock::now();
         co_await asio::post(executor, asio::use_awaitable);
         ++turns_;
-        if (clock::now() - before < quiet_turn) break;
-        ++busy_turns_;
+        if (clock::now() - before >= quiet_turn) ++busy_turns_;
+        else if (i + 1 >= fewest_turns) break;
     }
     ends_ = clock::now() + slice_;
 }

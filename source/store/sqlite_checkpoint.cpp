@@ -24,12 +24,15 @@
 #include <chrono>
 #include <iostream>
 #include <spawn.h>
+#include <unistd.h>
 
 extern char** environ;
 
 namespace brandchat {
 
 int checkpoint_sqlite_log(std::string const& path) {
+    // Housekeeping: where it shares a CPU with the server, the server's chats go first.
+    if (::nice(10) == -1) { /* not lowered: it runs as it is */ }
     try {
         sqlite::Database db(path, false);
         // The server's own writes hold the file's write lock for a moment at a time; this waits.

@@ -37,12 +37,15 @@ asio::awaitable<void> SqliteStore::import_products(std::string brand_id, std::ve
     } end{alive_, import_done_, this};
     auto alive = alive_;
 
-    sqlite::Database db(options_.path, false);
+    std::optional<sqlite::Database> connection(std::in_place, options_.path, false); // closed in a turn of its own
+    auto& db = *connection;
     // As the main connection: no sync at each commit, and no checkpoint inside one (the main
     // connection checkpoints in a turn of its own once the log is long: sqlite_store.cpp).
     db.exec("PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 1000; PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0; "
             "PRAGMA temp_store = MEMORY; PRAGMA cache_size = -1024");
     // A small cache: its pages go to the log as the import goes, a few at a time.
+    std::optional<ProductWriter> writer; // its word counts are let go in a turn of their own, after the commit
+    BackgroundSlices slices;
     db.exec("BEGIN IMMEDIATE");
     try {
         // The full-text index buffers new rows and writes them as a segment when its buffer fills,
@@ -52,8 +55,7 @@ asio::awaitable<void> SqliteStore::import_products(std::string brand_id, std::ve
         db.exec("INSERT INTO product_text (product_text, rank) VALUES ('automerge', 0)");
         db.exec("INSERT INTO product_text (product_text, rank) VALUES ('crisismerge', 64)");
         db.exec("INSERT INTO product_text (product_text, rank) VALUES ('hashsize', 262144)");
-        ProductWriter writer(db, brand_id);
-        BackgroundSlices slices;
+        writer.emplace(db, brand_id);
         auto give_back = [&]() -> asio::awaitable<void> {
             co_await slices.give_back();
             if (!*alive) throw std::runtime_error("the store closed during the import");
@@ -65,14 +67,14 @@ asio::awaitable<void> SqliteStore::import_products(std::string brand_id, std::ve
             return sqlite3_total_changes64(db.handle()) - before >= 2; // SQLite's doc: fewer, nothing was left to merge
         };
         for (auto& p : products) {
-            writer.put(p);
-            p = Product(); // freed as the import goes, not all at its end
+            writer->put(p);
+            p = Product(); // its text freed as the import goes; the emptied products after the commit
             if (slices.due()) {
                 co_await give_back();
                 merge_some();
             }
         }
-        while (writer.write_words(words_per_check) > 0)
+        while (writer->write_words(words_per_check) > 0)
             if (slices.due()) co_await give_back();
         while (merge_some())
             if (slices.due()) co_await give_back();
@@ -81,9 +83,21 @@ asio::awaitable<void> SqliteStore::import_products(std::string brand_id, std::ve
         db.exec("INSERT INTO product_text (product_text, rank) VALUES ('hashsize', 1048576)");
         db.exec("COMMIT");
     } catch (...) {
+        writer.reset(); // its statements, before the rollback
         roll_back(db);
         throw;
     }
+    // Done; what is left is let go in turns of their own: the commit took one.
+    co_await slices.give_back();
+    writer.reset();
+    co_await slices.give_back();
+    connection.reset();
+    co_await slices.give_back();
+    while (!products.empty()) { // 100,000 of them took 40 ms to destroy at once
+        products.pop_back();
+        if (slices.due()) co_await slices.give_back();
+    }
+    if (!*alive) co_return;
     // The log now holds the whole import: copied into the file at once, in a process of its own.
     start_checkpoint(executor);
 }

@@ -5,7 +5,7 @@ for as long.
 
     import_during_chats.py [--server build/brandchat] [--load build/tools/load/brandchat-load]
                            [--products 100000] [--connections 20] [--rate 4] [--brand rumahkita]
-                           [--tail 3]
+                           [--tail 3] [--no-pin]
 
 Each run starts a fresh server on a new database file (built-in responder, --word-delay-ms 0, rate
 limits off), so a chat's time to first chunk is the server's own work. brandchat-load chats with
@@ -37,10 +37,10 @@ KEY = "import-bench-key"
 def run(args, work, name, body, seconds=None):
     """Chats for `seconds`, or with an import (body) from its POST to --tail seconds after its answer."""
     database = os.path.join(work, name + ".db")
-    proc, port = start_info(args.server, database, os.path.join(work, name + ".log"))
+    proc, port = start_info(args, database, os.path.join(work, name + ".log"))
     load = subprocess.Popen([args.load, "--url", f"ws://127.0.0.1:{port}/ws/chat/{args.brand}", "--connections", str(args.connections),
                              "--rate", str(args.rate), "--duration", str(seconds or 3600), "--server-pid", str(proc.pid), "--json"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=pinned(args, LOAD_CPU))
     imported = {}
     began = time.monotonic()
     if body:
@@ -63,13 +63,28 @@ def run(args, work, name, body, seconds=None):
     return json.loads(out), imported, window
 
 
-def start_info(server, database, log_path):
+SERVER_CPU, LOAD_CPU = 0, 1
+
+
+def pinned(args, cpu):
+    """With --pin (the default on two CPUs or more): the server (and its checkpoint process) on one
+    CPU, the load tool on another. Unpinned, an importing server (a whole CPU busy) and the load
+    tool land on the same CPU in some runs and not in others, and the load tool's own delays,
+    not the server's, decide the percentiles: runs of the same build gave 0.9x and 5x."""
+    if not args.pin:
+        return None
+    return lambda: os.sched_setaffinity(0, {cpu})
+
+
+def start_info(args, database, log_path):
+    server = args.server
     log = open(log_path, "w")
     env = dict(os.environ, BRANDCHAT_ADMIN_KEY=KEY)
     env.pop("OPENAI_API_KEY", None)
     env.pop("OPENAI_BASE_URL", None)
     proc = subprocess.Popen([server, "--host", "127.0.0.1", "--port", "0", "--database", database, "--word-delay-ms", "0",
-                             "--rate-limit-connection", "0", "--rate-limit-address", "0"], stderr=log, env=env)
+                             "--rate-limit-connection", "0", "--rate-limit-address", "0"], stderr=log, env=env,
+                            preexec_fn=pinned(args, SERVER_CPU))
     for _ in range(400):
         m = re.search(r"listening on 127\.0\.0\.1:(\d+)", open(log_path).read())
         if m:
@@ -87,6 +102,8 @@ def main():
     ap.add_argument("--connections", type=int, default=20)
     ap.add_argument("--rate", type=float, default=4)
     ap.add_argument("--brand", default="rumahkita", help="the brand the chats are with (default rumahkita)")
+    ap.add_argument("--pin", action=argparse.BooleanOptionalAction, default=len(os.sched_getaffinity(0)) >= 2,
+                    help="the server on CPU 0, the load tool on CPU 1 (default: on with two CPUs or more)")
     ap.add_argument("--tail", type=float, default=3, help="seconds the chats go on after the import's answer (default 3)")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as work:

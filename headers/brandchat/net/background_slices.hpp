@@ -24,7 +24,7 @@ public:
     // This slice's time is up: give the loop back before going on.
     bool due() const { return clock::now() >= ends_; }
 
-    // Yields until the loop is quiet (or 16 times), then starts the next slice.
+    // Yields until the loop is quiet (at least twice, at most 16 times), then starts the next slice.
     boost::asio::awaitable<void> give_back();
 
     // How many times the loop was given back, and how many of those found other work ready.
