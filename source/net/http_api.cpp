@@ -132,10 +132,36 @@ HttpResponse problem(unsigned status, std::string const& detail) {
     return json_response(status, std::move(body));
 }
 
+// For a load balancer: 200 while this instance takes conversations; 503 while it is draining
+// (SIGTERM: it finishes the replies in flight and takes no new ones) or its store does not
+// answer a query. /health stays a plain liveness answer.
+static HttpResponse readiness(ServerContext const& server) {
+    std::string reason;
+    if (server.stopping) {
+        reason = "draining: the server is stopping";
+    } else if (!server.store) {
+        reason = "no store";
+    } else {
+        try {
+            server.store->brand_count();
+        } catch (std::exception const& e) {
+            reason = std::string("the store does not answer: ") + e.what();
+        }
+    }
+    std::string body = reason.empty() ? R"({"status":"ready"})" : R"({"status":"not ready","reason":)";
+    if (!reason.empty()) {
+        protocol::append_json_string(body, std::string_view(reason).substr(0, utf8_prefix_length(reason, 300)));
+        body += "}";
+    }
+    auto res = json_response(reason.empty() ? 200 : 503, std::move(body));
+    if (!reason.empty()) res.headers.emplace_back("Retry-After", "2");
+    return res;
+}
+
 HttpResponse handle_http(ServerContext const& server, HttpRequest const& req) {
     std::string path = req.target.substr(0, req.target.find('?'));
     bool read = req.method == "GET" || req.method == "HEAD";
-    bool api = path == "/" || path == "/health";
+    bool api = path == "/" || path == "/health" || path == "/ready";
 
     HttpResponse res;
     if (req.method == "OPTIONS" && api) {
@@ -167,6 +193,8 @@ HttpResponse handle_http(ServerContext const& server, HttpRequest const& req) {
         res.headers.emplace_back("Allow", "GET, HEAD, OPTIONS");
     } else if (path == "/") {
         res = json_response(200, status_json(server));
+    } else if (path == "/ready") {
+        res = readiness(server);
     } else {
         res = json_response(200, health_json(server));
     }

@@ -4,7 +4,7 @@
 //     @asyncapi/parser (AsyncAPI 3.0, its Spectral rules included); any error or warning fails;
 //   - openapi.json names exactly the routes of the C++ route tables (source/api/*.cpp,
 //     `constexpr Route routes[]`), with the same access (open, brand key, admin key), plus GET /
-//     and GET /health; the AsyncAPI messages are chat, ping, cancel one way and welcome, chunk,
+//     and GET /health and GET /ready; the AsyncAPI messages are chat, ping, cancel one way and welcome, chunk,
 //     complete, error, pong the other; both documents carry the project's version and one Product;
 //   - every example in them matches its schema (ajv, JSON Schema 2020-12);
 //   - with a server binary: a real server's answer to every operation has a documented status and
@@ -128,7 +128,7 @@ await check('asyncapi.json is valid AsyncAPI 3.0 with no error or warning (@asyn
   assert.ok(document, 'the parser gave no document');
 });
 
-await check('openapi.json documents every route of source/api/*.cpp with its access, and nothing else but GET / and GET /health', () => {
+await check('openapi.json documents every route of source/api/*.cpp with its access, and nothing else but GET /, GET /health and GET /ready', () => {
   const routes = cppRoutes();
   assert.ok(routes.length >= 30, `found only ${routes.length} routes in source/api/*.cpp: has the table's form changed?`);
   const documented = documentedOperations();
@@ -141,7 +141,7 @@ await check('openapi.json documents every route of source/api/*.cpp with its acc
       problems.push(`${r.method.toUpperCase()} ${r.pattern}: x-brandchat-access is ${found.op['x-brandchat-access']}, the route's Access::${r.access}`);
     }
   }
-  const extra = [['get', '/'], ['get', '/health']];
+  const extra = [['get', '/'], ['get', '/health'], ['get', '/ready']];
   for (const d of documented) {
     const real = routes.some((r) => r.method === d.method && shape(r.pattern) === shape(d.path)) ||
       extra.some(([m, p]) => m === d.method && p === d.path);
@@ -310,6 +310,7 @@ async function exerciseEveryOperation(base) {
 
   await call('GET', '/', { expect: 200 });
   await call('GET', '/health', { expect: 200 });
+  await call('GET', '/ready', { expect: 200 });
   await call('GET', '/brands', { expect: 200 });
   await call('GET', '/brands/active', { expect: 200 });
   await call('GET', '/brands/techpro', { expect: 200 });

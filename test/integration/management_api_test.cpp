@@ -383,6 +383,21 @@ TEST_CASE("bodies over the limit get 413; an import may be larger") {
     CHECK(http_call(port, "POST", "/brands/techpro/products/bulk", body, bearer(admin)).status == 200);
 }
 
+TEST_CASE("GET /ready: 200 while serving, 503 with a reason while draining; /health stays 200") {
+    TestServer server(api_options());
+    auto ready = http_call(server.port(), "GET", "/ready");
+    CHECK(ready.status == 200);
+    CHECK(ready.json().at("status") == "ready");
+    CHECK(http_call(server.port(), "POST", "/ready").status == 405);
+    server.run_on_server([&] { server.context().stopping = true; }); // as SIGTERM leaves it
+    auto draining = http_call(server.port(), "GET", "/ready");
+    CHECK(draining.status == 503);
+    CHECK(draining.json().at("status") == "not ready");
+    CHECK(str(draining.json().at("reason")).find("draining") != std::string::npos);
+    CHECK(http_call(server.port(), "GET", "/health").status == 200);
+    server.run_on_server([&] { server.context().stopping = false; });
+}
+
 TEST_CASE("a bad brand file in the import folder is skipped and named in /health; the other brands serve") {
     auto dir = std::filesystem::temp_directory_path() / ("brandchat-import-" + std::to_string(::getpid()));
     std::filesystem::create_directories(dir);
