@@ -11,6 +11,7 @@
 #include "brandchat/language/language.hpp"
 #include "brandchat/language/text.hpp"
 #include "brandchat/net/background_slices.hpp"
+#include "brandchat/net/brand_changes.hpp"
 #include "brandchat/net/server_context.hpp"
 #include "brandchat/reply/catalog_answer.hpp"
 #include "brandchat/reply/responder.hpp"
@@ -153,7 +154,7 @@ asio::awaitable<ImportOutcome> import_rows(ApiCall& call, std::string const& bra
     out.imported = products.size();
     co_await call.server.store->import_products(brand_id, std::move(products));
     co_await slices.give_back(); // its commit took a turn; reading the new catalog takes another
-    publish_brand(call, brand_id);
+    co_await apply_brand_change_in_slices(call.server, brand_id);
     co_return out;
 }
 

@@ -92,6 +92,11 @@ std::uint32_t Vocabulary::names_using(std::string_view word) const {
 }
 
 void Vocabulary::finish() {
+    begin_finish();
+    finish_some(SIZE_MAX);
+}
+
+void Vocabulary::begin_finish() {
     // Concept words are known (never corrected), but only the catalog's own words are targets: a
     // correction must lead to products, and a shopper's "cucu" is not a misspelt "cuci".
     for (auto const& c : concepts())
@@ -99,7 +104,14 @@ void Vocabulary::finish() {
             if (single_word_text(w)) count_.try_emplace(std::string(w));
     by_stem_.clear();
     by_letter_.assign(256, {});
-    for (auto const& [word, counts] : count_) {
+    finishing_ = count_.begin();
+    left_ = count_.size();
+    finished_ = false;
+}
+
+std::size_t Vocabulary::finish_some(std::size_t words) {
+    for (; finishing_ != count_.end() && words > 0; ++finishing_, --words, --left_) {
+        auto const& [word, counts] = *finishing_;
         auto n = counts.products;
         if (n == 0 || !alphabetic(word) || word.size() < 3) continue;
         auto& best = by_stem_[stem_key(word)];
@@ -109,6 +121,8 @@ void Vocabulary::finish() {
             best = word;
         by_letter_[static_cast<unsigned char>(word[0])].push_back(&word);
     }
+    if (left_ == 0) finished_ = true;
+    return left_;
 }
 
 std::string Vocabulary::correct(std::string_view word) const {

@@ -36,11 +36,11 @@ std::array<unsigned char, 32> bytes_of_hex(std::string const& hex) {
 
 } // namespace
 
-std::optional<Brand> SqliteStore::load_brand(std::string const& id, std::size_t in_memory_products) {
+std::optional<Brand> SqliteStore::load_brand(std::string const& id, std::size_t in_memory_products, bool finish_words) {
     auto row = db_.prepare(std::string("SELECT ") + brand_columns + " FROM brands WHERE id = ?1");
     row.bind(id);
     if (!row.step()) return std::nullopt;
-    return brand_from(row, in_memory_products);
+    return brand_from(row, in_memory_products, finish_words);
 }
 
 void SqliteStore::save_brand_settings(Brand const& brand) {

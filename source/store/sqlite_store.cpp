@@ -258,7 +258,7 @@ std::vector<Brand> SqliteStore::load_brands(std::size_t in_memory_products) {
     return out;
 }
 
-Brand SqliteStore::brand_from(sqlite::Statement const& row, std::size_t in_memory_products) {
+Brand SqliteStore::brand_from(sqlite::Statement const& row, std::size_t in_memory_products, bool finish_words) {
     Brand b;
     b.id = row.text(0);
     b.name = row.text(1);
@@ -294,7 +294,7 @@ Brand SqliteStore::brand_from(sqlite::Statement const& row, std::size_t in_memor
             ORDER BY (SELECT min(position) FROM products WHERE brand_id = ?1 AND category = kinds.category))sql");
         categories.bind(b.id);
         while (categories.step()) b.categories.push_back(categories.text(0));
-        b.vocabulary = load_words(b.id, n);
+        b.vocabulary = load_words(b.id, n, finish_words);
         return b;
     }
     auto products = db_.prepare(std::string("SELECT ") + product_columns + " FROM products p WHERE p.brand_id = ?1 ORDER BY p.position");
@@ -354,7 +354,7 @@ void SqliteStore::save_brands(std::vector<Brand> const& brands) {
     }
 }
 
-std::shared_ptr<Vocabulary const> SqliteStore::load_words(std::string const& brand_id, std::size_t products) {
+std::shared_ptr<Vocabulary const> SqliteStore::load_words(std::string const& brand_id, std::size_t products, bool finish) {
     auto words = db_.prepare("SELECT word, products, in_names FROM brand_words WHERE brand_id = ?1");
     auto vocabulary = std::make_shared<Vocabulary>();
     auto read = [&] {
@@ -393,7 +393,8 @@ std::shared_ptr<Vocabulary const> SqliteStore::load_words(std::string const& bra
             named.reset();
         }
     }
-    vocabulary->finish();
+    if (finish) vocabulary->finish();
+    else vocabulary->begin_finish();
     return vocabulary;
 }
 

@@ -109,7 +109,7 @@ public:
     StoreCounters const& counters() const override { return counters_; }
 
     // The management API's changes (sqlite_management.cpp).
-    std::optional<Brand> load_brand(std::string const& id, std::size_t in_memory_products) override;
+    std::optional<Brand> load_brand(std::string const& id, std::size_t in_memory_products, bool finish_words = true) override;
     void save_brand_settings(Brand const& brand) override;
     bool delete_brand(std::string const& id) override;
     void put_products(std::string const& brand_id, std::vector<Product> const& products) override;
@@ -126,7 +126,7 @@ public:
 
 private:
     // A brand from a row of brand_columns, with its products or (a large catalog) its words.
-    Brand brand_from(sqlite::Statement const& row, std::size_t in_memory_products);
+    Brand brand_from(sqlite::Statement const& row, std::size_t in_memory_products, bool finish_words = true);
     void upsert_brand_row(Brand const& b);
     // Runs f inside BEGIN IMMEDIATE ... COMMIT; rolls back and rethrows on failure.
     template <class F>
@@ -148,7 +148,7 @@ private:
     void start_checkpoint(asio::any_io_executor executor);
     static asio::awaitable<void> checkpoint_elsewhere(std::string program, std::string path, std::shared_ptr<bool> alive,
                                                       std::shared_ptr<bool> checkpointing);
-    std::shared_ptr<Vocabulary const> load_words(std::string const& brand_id, std::size_t products);
+    std::shared_ptr<Vocabulary const> load_words(std::string const& brand_id, std::size_t products, bool finish = true);
     void save_words(std::string const& brand_id, std::vector<Product> const& products);
     void upgrade_catalog(std::string const& brand_id);
     void write(std::vector<Exchange> const& exchanges);

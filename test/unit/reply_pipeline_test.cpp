@@ -292,7 +292,7 @@ public:
     }
     StoreCounters const& counters() const override { return counters_; }
     // The management API's calls, which these tests do not make.
-    std::optional<Brand> load_brand(std::string const&, std::size_t) override { return std::nullopt; }
+    std::optional<Brand> load_brand(std::string const&, std::size_t, bool) override { return std::nullopt; }
     void save_brand_settings(Brand const&) override {}
     bool delete_brand(std::string const&) override { return false; }
     void put_products(std::string const&, std::vector<Product> const&) override {}

@@ -7,6 +7,8 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <cctype>
+#include <utility>
 
 using namespace brandchat;
 using brandchat::test::bundled;
@@ -47,6 +49,38 @@ TEST_CASE("vocabulary: corrections come from the catalog, and only for words it 
     CHECK(changed);
     CHECK(techpro.correct_message("laptop gaming", {"gaming"}, changed) == "laptop gaming");
     CHECK_FALSE(changed);
+}
+
+TEST_CASE("vocabulary: finished in steps it corrects as finished at once") {
+    // What apply_brand_change_in_slices does for a large catalog published beside chats.
+    auto fill = [](Vocabulary& v) {
+        for (auto const& p : bundled("techpro").products)
+            for (auto const& w : {p.name, p.category, p.description}) {
+                std::string word;
+                for (char c : w + " ") {
+                    if (std::isalnum(static_cast<unsigned char>(c))) word += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+                    else if (!word.empty()) v.add(std::exchange(word, {}));
+                }
+            }
+    };
+    Vocabulary whole, stepped;
+    fill(whole);
+    fill(stepped);
+    whole.finish();
+    stepped.begin_finish();
+    CHECK_FALSE(stepped.finished());
+    std::size_t steps = 0, left = stepped.size();
+    while (auto now = stepped.finish_some(3)) {
+        CHECK(now < left); // each step does some
+        left = now;
+        ++steps;
+    }
+    CHECK(stepped.finished());
+    CHECK(whole.finished());
+    CHECK(steps > 10);
+    for (auto word : {"laptopnya", "laptpo", "laptop", "monitors", "gamng", "xqzvw", "keyboardnya"})
+        CHECK_MESSAGE(stepped.correct(word) == whole.correct(word), word);
+    CHECK(stepped.correct("laptpo") == "laptop");
 }
 
 TEST_CASE("ranking: other forms and slips of a word find what the word finds") {

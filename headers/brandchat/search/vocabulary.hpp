@@ -30,6 +30,11 @@ public:
     bool names_kind(std::string_view word, std::string_view kind) const;
     // Adds the concept words and works out the stems; call once after the last add().
     void finish();
+    // The same work in steps, for a large catalog published beside chats: begin_finish(), then
+    // finish_some() until it returns 0 (the words still to do). correct() needs it done.
+    void begin_finish();
+    std::size_t finish_some(std::size_t words);
+    bool finished() const { return finished_; }
 
     bool contains(std::string_view word) const { return count_.contains(std::string(word)); }
     std::size_t size() const { return count_.size(); }
@@ -56,6 +61,10 @@ private:
     std::unordered_map<std::string, std::vector<std::string>> name_kinds_;
     std::unordered_map<std::string, std::string> by_stem_;     // stem key → the most used word with it
     std::vector<std::vector<std::string const*>> by_letter_;   // first byte → alphabetic words of ≥ 3 letters
+    // Between begin_finish() and the end of the steps (a copy made meanwhile must not take them).
+    std::unordered_map<std::string, Counts>::const_iterator finishing_;
+    std::size_t left_ = 0; // words finish_some() has still to do
+    bool finished_ = false;
 };
 
 // The key two forms of a word share: Snowball's English stemmer applied after its Indonesian one.

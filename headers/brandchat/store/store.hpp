@@ -128,7 +128,10 @@ public:
 
     // The management API's calls (api/), each one transaction.
     // One brand as load_brands reads it, or nothing when there is none with this id.
-    virtual std::optional<Brand> load_brand(std::string const& id, std::size_t in_memory_products) = 0;
+    // With `finish_words` false, a catalog kept here comes with its vocabulary's stems not yet
+    // worked out (Vocabulary::begin_finish done, finish_some left to the caller, who does it in
+    // slices: apply_brand_change_in_slices).
+    virtual std::optional<Brand> load_brand(std::string const& id, std::size_t in_memory_products, bool finish_words = true) = 0;
     // Inserts or updates a brand's own fields (not its products: a new brand starts with none).
     virtual void save_brand_settings(Brand const& brand) = 0;
     // Deletes a brand with its products, words and keys; false when there was none.
