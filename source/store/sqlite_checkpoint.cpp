@@ -1,6 +1,6 @@
 // Checkpoints: the write-ahead log copied into the database file and the file synced. SQLite
 // does it in one call that cannot be cut into slices, and after a large import the log holds the
-// whole import (a 100,000-product import: about 150 MB, a second or so of copying and syncing).
+// whole import (a 100,000-product import: about 110 MB, half a second of copying and syncing).
 // So the server runs it in a process of its own, itself started as `brandchat --checkpoint-log
 // FILE`, and waits for its exit on the event loop (Boost.Process): the chats go on meanwhile.
 // SQLite lets any process checkpoint a WAL file that others are reading and writing; a
@@ -17,8 +17,6 @@
 // std::filesystem, not Boost.Filesystem (a library to link); 1.81's config then misses a header.
 #define BOOST_PROCESS_USE_STD_FS 1
 #include <boost/optional.hpp>
-#include <boost/io/quoted.hpp>
-#include <type_traits>
 #include <boost/process/v2/process.hpp>
 
 #include <chrono>
