@@ -23,9 +23,8 @@ asio::awaitable<void> BackgroundSlices::give_back() {
     for (int i = 0; i < most_turns; ++i) {
         auto before = clock::now();
         co_await asio::post(executor, asio::use_awaitable);
-        ++turns_;
-        if (clock::now() - before >= quiet_turn) ++busy_turns_;
-        else if (i + 1 >= fewest_turns) break;
+        bool quiet = clock::now() - before < quiet_turn;
+        if (quiet && i + 1 >= fewest_turns) break;
     }
     ends_ = clock::now() + slice_;
 }

@@ -27,14 +27,9 @@ public:
     // Yields until the loop is quiet (at least twice, at most 16 times), then starts the next slice.
     boost::asio::awaitable<void> give_back();
 
-    // How many times the loop was given back, and how many of those found other work ready.
-    std::size_t turns() const { return turns_; }
-    std::size_t busy_turns() const { return busy_turns_; }
-
 private:
     std::chrono::microseconds slice_;
     clock::time_point ends_;
-    std::size_t turns_ = 0, busy_turns_ = 0;
 };
 
 } // namespace brandchat
