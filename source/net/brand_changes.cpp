@@ -13,6 +13,7 @@ namespace {
 // The brand as loaded (nothing: it is gone) replaces the one served; connections of a brand no
 // longer served close after their replies.
 void install(ServerContext& server, std::string const& brand_id, std::optional<Brand> loaded) {
+    ++server.brand_changes[brand_id];
     if (loaded) server.brands.add(std::move(*loaded));
     else server.brands.remove(brand_id);
     if (server.brands.find_active(brand_id)) return;
@@ -33,6 +34,7 @@ void apply_brand_change(ServerContext& server, std::string const& brand_id) {
 }
 
 boost::asio::awaitable<void> apply_brand_change_in_slices(ServerContext& server, std::string brand_id) {
+    auto changes = server.brand_changes[brand_id];
     auto loaded = server.store ? server.store->load_brand(brand_id, server.options.in_memory_products, false) : std::nullopt;
     if (loaded && loaded->vocabulary && !loaded->vocabulary->finished()) {
         // Ours alone until it is installed: the catalog shares it as const from then on.
@@ -42,6 +44,9 @@ boost::asio::awaitable<void> apply_brand_change_in_slices(ServerContext& server,
         while (words->finish_some(200) > 0)
             if (slices.due()) co_await slices.give_back();
     }
+    // A change applied meanwhile (a delete, new settings) read the store after this one: it is
+    // newer, and this copy is not put back over it.
+    if (server.brand_changes[brand_id] != changes) co_return;
     install(server, brand_id, std::move(loaded));
 }
 

@@ -132,9 +132,11 @@ HttpResponse problem(unsigned status, std::string const& detail) {
     return json_response(status, std::move(body));
 }
 
-// For a load balancer: 200 while this instance takes conversations; 503 while it is draining
-// (SIGTERM: it finishes the replies in flight and takes no new ones) or its store does not
-// answer a query. /health stays a plain liveness answer.
+// For a load balancer: 200 while this instance takes conversations; 503 while its store does not
+// answer a query, or while it is draining (SIGTERM: it finishes the replies in flight and takes no
+// new ones). Draining closes the listening socket at once, so a probe on a new connection is
+// refused then, and one on a connection already open gets the 503. /health stays a plain
+// liveness answer.
 static HttpResponse readiness(ServerContext const& server) {
     std::string reason;
     if (server.stopping) {

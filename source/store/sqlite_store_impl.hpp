@@ -146,8 +146,9 @@ private:
     // Copies the write-ahead log into the file and syncs it (sqlite_checkpoint.cpp): in a process
     // of its own when StoreOptions::checkpoint_program is set, else here, in a turn of its own.
     void start_checkpoint(asio::any_io_executor executor);
-    static asio::awaitable<void> checkpoint_elsewhere(std::string program, std::string path, std::shared_ptr<bool> alive,
-                                                      std::shared_ptr<bool> checkpointing);
+    void checkpoint_here();
+    // Runs the checkpoint process and waits for it; touches this store only while *alive.
+    asio::awaitable<void> checkpoint_elsewhere(std::shared_ptr<bool> alive, std::shared_ptr<bool> checkpointing);
     std::shared_ptr<Vocabulary const> load_words(std::string const& brand_id, std::size_t products, bool finish = true);
     void save_words(std::string const& brand_id, std::vector<Product> const& products);
     void upgrade_catalog(std::string const& brand_id);

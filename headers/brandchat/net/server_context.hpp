@@ -47,6 +47,7 @@ struct ServerContext {
     Options options;
     std::unique_ptr<Store> store;                  // brands and conversations kept (store/store.hpp)
     BrandCatalog brands;                           // loaded from the store at start
+    std::unordered_map<std::string, std::uint64_t> brand_changes; // per brand, how many changes were applied (net/brand_changes.cpp)
     ConversationStore conversations;               // the conversations in use, in memory; the store keeps them all
     KeyedRateLimiter address_limiter{options.address_rate};
     std::unique_ptr<Responder> responder;

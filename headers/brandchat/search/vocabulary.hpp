@@ -15,6 +15,11 @@ namespace brandchat {
 
 class Vocabulary {
 public:
+    // Not copied: by_letter_ and the steps of finish_some() point into this one's words.
+    Vocabulary() = default;
+    Vocabulary(Vocabulary const&) = delete;
+    Vocabulary& operator=(Vocabulary const&) = delete;
+
     // Counts `products` more products using `word` (lowercase), `in_names` of them in their name.
     void add(std::string_view word, std::uint32_t products = 1, std::uint32_t in_names = 0);
     // How many products the catalog has: with products_using(), a word's inverse document
