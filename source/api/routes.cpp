@@ -3,6 +3,7 @@
 #include "brandchat/api/api.hpp"
 
 #include "api_call.hpp"
+#include "brandchat/language/text.hpp"
 #include "brandchat/log.hpp"
 #include "brandchat/net/server_context.hpp"
 
@@ -70,6 +71,32 @@ std::optional<HttpResponse> refusal(api::Route const& route, api::ApiCall const&
     return std::nullopt;
 }
 
+// Percent-decoding can make bytes that are not text (%FF): such a path parameter or query value
+// is refused before any handler sees it, as FastAPI refuses it, so that nothing stores it and no
+// answer carries it (a brand named "\xFF" made every brand list invalid JSON).
+std::optional<HttpResponse> undecodable(api::Route const& route, std::vector<std::string> const& params, std::string_view target) {
+    api::FieldErrors errors;
+    constexpr auto msg = "Input should be a valid string, unable to parse raw data as a unicode string";
+    std::size_t i = 0;
+    for (auto pattern = route.pattern; !pattern.empty();) {
+        auto open = pattern.find('{');
+        if (open == std::string_view::npos) break;
+        auto close = pattern.find('}', open);
+        auto name = pattern.substr(open + 1, close - open - 1);
+        if (i < params.size() && !valid_utf8(params[i])) errors.add({"path", name}, msg, "string_unicode");
+        ++i;
+        pattern.remove_prefix(close + 1);
+    }
+    if (auto url = boost::urls::parse_origin_form(target)) {
+        for (auto const& param : url->params()) {
+            if (!valid_utf8(param.key)) errors.add({"query"}, msg, "string_unicode");
+            else if (!valid_utf8(param.value)) errors.add({"query", param.key}, msg, "string_unicode");
+        }
+    }
+    if (errors.empty()) return std::nullopt;
+    return errors.answer();
+}
+
 struct FoundRoute {
     bool path_known = false;           // some route has this path
     api::Route const* route = nullptr; // the one for this method
@@ -128,6 +155,8 @@ asio::awaitable<HttpResponse> answer_http(ServerContext& server, HttpRequest req
         bool writes = found.route->access != api::Access::open && request.method != "GET" && request.method != "HEAD";
         if (auto refused = refusal(*found.route, call)) {
             res = std::move(*refused);
+        } else if (auto bad = undecodable(*found.route, call.params, request.target)) {
+            res = std::move(*bad);
         } else if (writes && server.store && server.store->importing()) {
             // One import at a time holds the database's write lock (store.hpp): changes wait for it.
             res = api::detail(409, "A product import is under way; try again when it has ended");

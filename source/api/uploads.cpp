@@ -10,6 +10,7 @@
 // yes/no, empty for true. Quoting is RFC 4180's (libcsv). An invalid cell is named as
 // ("file", row, column), row 0 being the first line after the header.
 #include "api_call.hpp"
+#include "brandchat/language/text.hpp"
 
 #include "brandchat/net/form_data.hpp"
 #include "brandchat/net/server_context.hpp"
@@ -44,6 +45,10 @@ struct CsvRows {
 // read noted (and left out of their row); nothing when the file as a whole is not CSV.
 std::optional<json::array> products_of_csv(std::string_view text, FieldErrors& errors) {
     if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3); // a byte order mark, as spreadsheets write
+    if (!valid_utf8(text)) { // its cells become products' text
+        errors.add({"file"}, "The file is not UTF-8 text (save it as CSV UTF-8)", "string_unicode");
+        return std::nullopt;
+    }
     CsvRows parsed;
     csv_parser parser;
     if (csv_init(&parser, CSV_STRICT | CSV_STRICT_FINI) != 0) throw std::runtime_error("libcsv could not start");
@@ -132,6 +137,11 @@ asio::awaitable<HttpResponse> upload_products(ApiCall& call) {
     FieldErrors errors;
     if (file == parts->end()) {
         errors.add({"body", "file"}, "Field required", "missing");
+        co_return errors.answer();
+    }
+    if (!valid_utf8(file->filename)) { // kept and shown in GET /uploads
+        errors.add({"body", "file", "filename"}, "Input should be a valid string, unable to parse raw data as a unicode string",
+                   "string_unicode");
         co_return errors.answer();
     }
     bool csv = ends_with_nocase(file->filename, ".csv");

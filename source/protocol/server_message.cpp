@@ -1,6 +1,7 @@
 #include "brandchat/protocol/server_message.hpp"
 
 #include "brandchat/catalog/brand.hpp"
+#include "brandchat/language/text.hpp"
 
 #include <chrono>
 #include <cstdio>
@@ -9,21 +10,6 @@
 namespace brandchat::protocol {
 
 namespace {
-
-// Length of the valid UTF-8 sequence starting at s[i], or 0 if it is not valid.
-std::size_t utf8_sequence(std::string_view s, std::size_t i) {
-    auto c = static_cast<unsigned char>(s[i]);
-    std::size_t n = c >= 0xF0 && c <= 0xF4 ? 4 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xC2 && c < 0xE0 ? 2 : 0;
-    if (n == 0 || i + n > s.size()) return 0;
-    for (std::size_t k = 1; k < n; ++k)
-        if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return 0;
-    auto c1 = static_cast<unsigned char>(s[i + 1]);
-    if (c == 0xE0 && c1 < 0xA0) return 0;   // overlong
-    if (c == 0xED && c1 >= 0xA0) return 0;  // surrogates
-    if (c == 0xF0 && c1 < 0x90) return 0;   // overlong
-    if (c == 0xF4 && c1 >= 0x90) return 0;  // beyond U+10FFFF
-    return n;
-}
 
 } // namespace
 
@@ -49,7 +35,7 @@ void append_json_escaped(std::string& out, std::string_view text) {
         }
         auto c = static_cast<unsigned char>(text[i]);
         if (c >= 0x80) {
-            if (auto n = utf8_sequence(text, i)) {
+            if (auto n = utf8_sequence_length(text, i)) {
                 out.append(text.substr(i, n));
                 i += n;
             } else {

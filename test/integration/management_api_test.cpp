@@ -428,6 +428,30 @@ std::pair<std::string, std::vector<std::pair<std::string, std::string>>> form_fi
 
 } // namespace
 
+TEST_CASE("bytes that are not UTF-8 (a percent-decoded %FF, a CSV saved in Latin-1) are refused with 422, and nothing stores them") {
+    TestServer server(api_options());
+    auto port = server.port();
+    auto made = http_call(port, "POST", "/brands?name=Toko%FF&description=x", "", bearer(admin));
+    REQUIRE(made.status == 422);
+    CHECK(has(locations(made), "query.name"));
+    CHECK(str(made.json().at("detail").as_array()[0].at("type")) == "string_unicode");
+    CHECK(has(locations(http_call(port, "GET", "/brands/%C3/products")), "path.brand_id"));
+    CHECK(http_call(port, "POST", "/brands/techpro/recommendations?query=%E9t%E9", "").status == 422);
+    // Every brand list is still JSON (a brand named "\xFF" made them invalid).
+    CHECK(http_call(port, "GET", "/").json().at("active_brands").as_int64() >= 1);
+    CHECK(http_call(port, "GET", "/brands").status == 200);
+    http_call(port, "GET", "/brands").json();
+    auto [latin1, latin1_headers] = form_file("produk.csv", "name,category,price\nKipas Angin Caf\xE9,Fan,150000\n");
+    auto refused = http_call(port, "POST", "/brands/techpro/upload/products", latin1, latin1_headers);
+    REQUIRE(refused.status == 422);
+    CHECK(str(refused.json().at("detail").as_array()[0].at("msg")).find("not UTF-8") != std::string::npos);
+    auto [named, named_headers] = form_file("produk\xFF.json", "[]");
+    auto bad_name = http_call(port, "POST", "/brands/techpro/upload/products", named, named_headers);
+    REQUIRE(bad_name.status == 422);
+    CHECK(has(locations(bad_name), "body.file.filename"));
+    http_call(port, "GET", "/uploads", "", bearer(admin)).json(); // what was kept is JSON
+}
+
 TEST_CASE("uploads: a CSV or JSON file of products is imported all or nothing, and listed") {
     TestServer server(api_options());
     auto port = server.port();

@@ -64,4 +64,10 @@ bool is_blank(std::string_view text);
 // not empty) that does not end inside a UTF-8 character.
 std::size_t utf8_prefix_length(std::string_view text, std::size_t max_bytes);
 
+// Length of the valid UTF-8 sequence starting at text[i] (1 to 4), or 0 where none starts there
+// (a stray continuation byte, an overlong form, a surrogate, past U+10FFFF, cut short); ASCII is 1.
+std::size_t utf8_sequence_length(std::string_view text, std::size_t i);
+// The whole text is valid UTF-8.
+bool valid_utf8(std::string_view text);
+
 } // namespace brandchat
