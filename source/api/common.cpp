@@ -41,7 +41,9 @@ HttpResponse json_answer(json::value const& body, unsigned status) {
 }
 
 HttpResponse detail(unsigned status, std::string const& text) {
-    // The text often echoes what the client sent: valid UTF-8 and at most 300 bytes of it.
+    // The text often echoes what the client sent: at most 300 bytes of it, not cut inside a
+    // character. It is UTF-8 because what it echoes is: the router refuses path and query values
+    // that are not (routes.cpp, undecodable), and Boost.JSON's parser refuses such bodies.
     auto shown = std::string_view(text).substr(0, utf8_prefix_length(text, 300));
     return json_answer(json::object{{"detail", std::string(shown)}}, status);
 }
