@@ -23,6 +23,7 @@ namespace {
 struct PreparedReply {
     std::shared_ptr<Conversation> conversation;
     ReplyRequest request;
+    std::chrono::steady_clock::time_point received; // the message read (or its turn came): the histograms' start
 };
 
 // How much of a reply's text is kept as its turn of the conversation. A turn longer than
@@ -37,6 +38,8 @@ struct Streamed {
     std::size_t chunks = 0;
     std::optional<TokenUsage> usage;
     std::optional<std::string> failure; // for the client, when the reply could not go on
+    ReplyTimes times;                   // set by the responder
+    std::chrono::steady_clock::time_point first_chunk_written{}; // the first chunk's write started
 };
 
 // Finds the conversation (in memory, else in the store: one from before a restart goes on) or
@@ -46,6 +49,7 @@ asio::awaitable<PreparedReply> prepare(ReplySink& session, protocol::ChatRequest
     auto& server = session.server();
     auto brand = session.brand_ptr();
     PreparedReply reply;
+    reply.received = chat.received == std::chrono::steady_clock::time_point{} ? std::chrono::steady_clock::now() : chat.received;
     auto& conversation = reply.conversation;
     if (chat.conversation_id) {
         conversation = server.conversations.find(*chat.conversation_id, brand->id);
@@ -89,7 +93,7 @@ struct ClearAfterResume {
 // it: it awaits nothing between resumes). In voice mode the reply is cut after its first
 // sentence, and dropping the generator there closes the model's stream.
 asio::awaitable<void> stream(ReplySink& session, Responder& responder, PreparedReply const& reply, Streamed& sent) {
-    auto generator = responder.reply(session.executor(), reply.request, session.reply_cancellation());
+    auto generator = responder.reply(session.executor(), reply.request, session.reply_cancellation(), sent.times);
     auto const& conversation_id = reply.conversation->id;
     bool const voice = reply.request.voice;
     SentenceLimiter limiter;
@@ -100,8 +104,16 @@ asio::awaitable<void> stream(ReplySink& session, Responder& responder, PreparedR
         ++sent.chunks;
         session.send_chunk(piece, conversation_id);
     };
+    // The first words leave at once, not after the rest of this turn of the event loop: the
+    // customer is waiting for them. Later ones are written from a post at the end of the turn,
+    // together with every other reply's (coalescing_stream.hpp).
+    auto first_words_out = [&] {
+        if (sent.chunks == 0 || sent.first_chunk_written != std::chrono::steady_clock::time_point{}) return;
+        session.flush();
+        sent.first_chunk_written = std::chrono::steady_clock::now();
+    };
     try {
-        for (bool first = true;; first = false) {
+        for (;;) {
             while (session.outbox_full() && !session.reply_cancelled())
                 if (!co_await session.wait_until_woken()) co_return;
             if (!session.open() || session.reply_cancelled()) co_return;
@@ -112,6 +124,7 @@ asio::awaitable<void> stream(ReplySink& session, Responder& responder, PreparedR
                 sent.usage = std::get<1>(next);
                 break;
             }
+            session.text_arrived(sent.times.batch_arrived);
             for (auto const& piece : std::get<0>(next)) {
                 if (!voice) {
                     emit(piece);
@@ -119,12 +132,12 @@ asio::awaitable<void> stream(ReplySink& session, Responder& responder, PreparedR
                 }
                 auto step = limiter.push(piece);
                 emit(step.forward);
-                if (step.done) co_return; // one sentence is the whole voice reply
+                if (step.done) {
+                    first_words_out();
+                    co_return; // one sentence is the whole voice reply
+                }
             }
-            // The first words leave at once, not after the rest of this turn of the event loop:
-            // the customer is waiting for them. Later ones are written from a post at the end of
-            // the turn, together with every other reply's (coalescing_stream.hpp).
-            if (first) session.flush();
+            first_words_out();
         }
         if (voice) emit(limiter.finish().forward);
     } catch (ReplyError const& e) {
@@ -133,13 +146,32 @@ asio::awaitable<void> stream(ReplySink& session, Responder& responder, PreparedR
 }
 
 void count_usage(ServerContext& server, Conversation& conversation, std::string const& brand, TokenUsage const& usage) {
-    for (auto* total : {&conversation.usage, &server.stats.usage_by_brand[brand]}) {
+    for (auto* total : {&conversation.usage, &bounded_entry(server.stats.usage_by_brand, brand)}) {
         total->prompt += usage.prompt;
         total->completion += usage.completion;
         total->total += usage.total;
     }
     server.stats.prompt_tokens += usage.prompt;
     server.stats.completion_tokens += usage.completion;
+}
+
+// What the server added to this reply, measured inside it (GET /metrics): so it holds on a busy
+// machine, where a client's end-to-end times include its own wake-ups and the model's.
+//  - upstream_request_delay: the message read (or, queued, its turn) -> the model's request
+//    written. A new connection to the model (none kept warm) and retries count in it.
+//  - first_chunk_added: (the message read -> the first chunk's write started) minus the model's
+//    own part (its request written -> the read that brought the first text).
+//  - reply_duration: the message read -> the reply's end (complete or error queued).
+// Only replies a model answered have the first two.
+void count_latency(ServerContext& server, PreparedReply const& reply, Streamed const& sent) {
+    using Clock = std::chrono::steady_clock;
+    auto& stats = server.stats;
+    auto const& t = sent.times;
+    auto const origin = reply.received;
+    if (t.request_written != Clock::time_point{}) stats.upstream_request_delay.observe(t.request_written - origin);
+    if (t.request_written != Clock::time_point{} && t.first_text != Clock::time_point{} && sent.first_chunk_written != Clock::time_point{})
+        stats.first_chunk_added.observe((sent.first_chunk_written - origin) - (t.first_text - t.request_written));
+    stats.reply_duration.observe(Clock::now() - origin);
 }
 
 // Remembers the reply's turn and products, makes the exchange durable, then sends `complete` (or
@@ -152,7 +184,14 @@ asio::awaitable<void> finish(ReplySink& session, PreparedReply& reply, Streamed 
     if (sent.usage) count_usage(server, conversation, reply.request.brand->id, *sent.usage);
     if (!sent.text.empty()) server.conversations.add_turn(conversation, {Turn::Role::assistant, sent.text});
     server.stats.chunks_total += sent.chunks;
-    std::string outcome = sent.failure ? "error" : !session.open() ? "client left" : session.reply_cancelled() ? "cancelled" : "complete";
+    auto const ended = sent.failure ? ReplyOutcome::error
+                       : !session.open() ? ReplyOutcome::client_left
+                       : session.reply_cancelled() ? ReplyOutcome::cancelled
+                                                   : ReplyOutcome::complete;
+    std::string_view outcome = ended == ReplyOutcome::error ? "error"
+                               : ended == ReplyOutcome::client_left ? "client left"
+                               : ended == ReplyOutcome::cancelled ? "cancelled"
+                                                                  : "complete";
     std::vector<Product const*> products;
     for (auto const& s : ranking.suggestions) products.push_back(s.product);
     if (!sent.failure && session.open() && ranking.about_products) { // greetings and small talk keep the products in mind
@@ -168,11 +207,13 @@ asio::awaitable<void> finish(ReplySink& session, PreparedReply& reply, Streamed 
     }
     if (sent.failure) {
         ++server.stats.replies_failed;
-        session.send_error(*sent.failure);
-    } else if (outcome != "client left" && session.open()) {
+        session.send_error(*sent.failure, ErrorCause::reply_failed);
+    } else if (ended != ReplyOutcome::client_left && session.open()) {
         session.send(protocol::complete(conversation.id, products, ranking.confidence));
         ++server.stats.replies_total;
     }
+    ++bounded_entry(server.stats.replies_by_brand, reply.request.brand->id)[static_cast<std::size_t>(ended)];
+    count_latency(server, reply, sent);
     auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
     log::info("reply: brand=", reply.request.brand->id, " conversation=", conversation.id, " language=",
               language_code(reply.request.language), reply.request.voice ? " voice" : "", " chunks=", sent.chunks,

@@ -20,20 +20,24 @@ asio::awaitable<void> handle_chat(Connection& session, boost::json::object const
     auto& server = session.server();
     auto decoded = protocol::decode_chat(data, server.options.max_message_chars);
     if (auto* err = std::get_if<protocol::DecodeError>(&decoded)) {
-        session.send_error(err->message);
+        session.send_error(err->message, ErrorCause::invalid_message);
         co_return;
     }
     auto now = std::chrono::steady_clock::now();
     auto const& per_connection = server.options.connection_rate;
     if (auto wait = session.chat_window().try_acquire(per_connection, now)) {
         session.send_error("Rate limit exceeded: at most " + std::to_string(per_connection.count) + " chat messages per " +
-                           std::to_string(per_connection.window.count()) + " seconds on one connection; " + retry_text(*wait));
+                           std::to_string(per_connection.window.count()) + " seconds on one connection; " + retry_text(*wait),
+                           ErrorCause::rate_limited);
+        ++server.stats.rate_limited_connection;
         co_return;
     }
     if (auto wait = server.address_limiter.try_acquire(session.remote_address(), now)) {
         auto const& limit = server.address_limiter.limit();
         session.send_error("Rate limit exceeded: at most " + std::to_string(limit.count) + " chat messages per " +
-                           std::to_string(limit.window.count()) + " seconds from one address; " + retry_text(*wait));
+                           std::to_string(limit.window.count()) + " seconds from one address; " + retry_text(*wait),
+                           ErrorCause::rate_limited);
+        ++server.stats.rate_limited_address;
         co_return;
     }
     session.queue_chat(std::move(std::get<protocol::ChatRequest>(decoded)));

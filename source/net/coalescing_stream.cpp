@@ -6,6 +6,7 @@
 #include <boost/beast/websocket/teardown.hpp>
 
 #include <atomic>
+#include <utility>
 
 namespace brandchat {
 
@@ -69,6 +70,11 @@ void CoalescingStream::append(std::string_view bytes) {
     });
 }
 
+void CoalescingStream::stamp(std::chrono::steady_clock::time_point source) {
+    if (!out_ || error_ || !meters_) return; // called after the bytes are appended: none waiting, none to time
+    if (out_->stamp == std::chrono::steady_clock::time_point{} || source < out_->stamp) out_->stamp = source;
+}
+
 void CoalescingStream::flush() {
     if (!out_ || out_->writing || out_->waiting.empty() || error_) return;
     if (auto owner = owner_.lock()) start_write(std::move(owner));
@@ -79,8 +85,18 @@ void CoalescingStream::start_write(std::shared_ptr<void> owner) {
     std::swap(out_->waiting, out_->in_flight);
     out_->writing = true;
     writes_total.fetch_add(1, std::memory_order_relaxed);
+    auto const stamp = std::exchange(out_->stamp, {});
     asio::async_write(next_.socket(), asio::buffer(out_->in_flight),
                       [this, owner = std::move(owner)](error_code ec, std::size_t) mutable { written(ec, std::move(owner)); });
+    if (meters_) {
+        // Asio writes at once when the socket has room (a speculative write), so the write's start
+        // is when the bytes left for the client; a client that reads slowly holds them in the outbox
+        // first, and those are not stamped (Session::send_one_chunk).
+        ++meters_->writes;
+        meters_->bytes += out_->in_flight.size();
+        if (stamp != std::chrono::steady_clock::time_point{})
+            meters_->chunk_write_delay.observe(std::chrono::steady_clock::now() - stamp);
+    }
 }
 
 void CoalescingStream::written(error_code ec, std::shared_ptr<void> owner) {

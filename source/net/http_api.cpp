@@ -3,6 +3,7 @@
 #include "brandchat/language/text.hpp"
 #include "brandchat/log.hpp"
 #include "brandchat/net/field_values.hpp"
+#include "brandchat/net/metrics_page.hpp"
 #include "brandchat/net/server_context.hpp"
 #include "brandchat/net/static_site.hpp"
 #include "brandchat/protocol/server_message.hpp"
@@ -163,7 +164,7 @@ static HttpResponse readiness(ServerContext const& server) {
 HttpResponse handle_http(ServerContext const& server, HttpRequest const& req) {
     std::string path = req.target.substr(0, req.target.find('?'));
     bool read = req.method == "GET" || req.method == "HEAD";
-    bool api = path == "/" || path == "/health" || path == "/ready";
+    bool api = path == "/" || path == "/health" || path == "/ready" || path == "/metrics";
 
     HttpResponse res;
     if (req.method == "OPTIONS" && api) {
@@ -197,6 +198,9 @@ HttpResponse handle_http(ServerContext const& server, HttpRequest const& req) {
         res = json_response(200, status_json(server));
     } else if (path == "/ready") {
         res = readiness(server);
+    } else if (path == "/metrics") {
+        res.content_type = PrometheusText::content_type;
+        res.body = metrics_text(server);
     } else {
         res = json_response(200, health_json(server));
     }

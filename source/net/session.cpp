@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <array>
+#include <utility>
 
 namespace brandchat {
 
@@ -39,6 +40,7 @@ asio::awaitable<void> Session::run() {
     auto& ws = transport_->ws;
     auto const& options = server_.options;
     ws.next_layer().set_owner(weak_from_this());
+    ws.next_layer().set_meters(&server_.stats.stream);
 
     websocket::stream_base::timeout timeouts = websocket::stream_base::timeout::suggested(beast::role_type::server);
     timeouts.idle_timeout = options.idle_timeout;
@@ -62,7 +64,7 @@ asio::awaitable<void> Session::run() {
               brand_ ? "" : " (unknown or inactive brand)");
 
     if (!brand_) {
-        send(protocol::error("Brand '" + requested_brand_ + "' not found or inactive"));
+        send_error("Brand '" + requested_brand_ + "' not found or inactive", ErrorCause::brand_unavailable);
         close_soon(static_cast<std::uint16_t>(websocket::close_code::policy_error), "brand not found or inactive");
     } else {
         send(protocol::welcome(brand_->welcome_message, brand_->id, brand_->name));
@@ -89,9 +91,14 @@ asio::awaitable<void> Session::run() {
             continue;
         }
         assembling_ = false;
+        message_read_ = std::chrono::steady_clock::now();
         if (!closing_) {
-            if (!ws.got_text()) send_error("Binary frames are not supported: send JSON text frames");
-            else co_await dispatch(message);
+            if (ws.got_text()) {
+                co_await dispatch(message);
+            } else {
+                ++server_.stats.messages_by_type["binary"];
+                send_error("Binary frames are not supported: send JSON text frames", ErrorCause::binary_frame);
+            }
         }
         message.clear();
         if (message.capacity() > 4096) message.shrink_to_fit();
@@ -136,7 +143,8 @@ asio::awaitable<void> Session::message_watchdog() {
         if (!ec && timer.expiry() <= asio::steady_timer::clock_type::now()) {
             auto seconds = std::chrono::duration_cast<std::chrono::milliseconds>(server_.options.message_timeout).count() / 1000.0;
             log::info("connection from ", remote_address_, ": a message was not completed within ", seconds, " s; closing");
-            send_error("Message not completed within " + std::to_string(static_cast<long>(seconds)) + " s: closing the connection");
+            send_error("Message not completed within " + std::to_string(static_cast<long>(seconds)) + " s: closing the connection",
+                       ErrorCause::message_timeout);
             close_soon(static_cast<std::uint16_t>(websocket::close_code::policy_error), "message not completed in time");
             // A client that stalls its message will hardly answer the close: a second later the
             // socket is closed anyway, and what it sent is freed with the read loop.
@@ -175,21 +183,24 @@ asio::awaitable<void> Session::close_after_violation() {
 asio::awaitable<void> Session::dispatch(std::string_view frame) {
     auto decoded = protocol::decode_envelope(frame);
     if (auto* err = std::get_if<protocol::DecodeError>(&decoded)) {
-        send_error(err->message);
+        ++server_.stats.messages_by_type["invalid"];
+        send_error(err->message, ErrorCause::invalid_message);
         co_return;
     }
     auto& envelope = std::get<protocol::Envelope>(decoded);
     auto const* handler = server_.handlers.find(envelope.type);
     if (!handler) {
         std::string shown = envelope.type.size() > 40 ? envelope.type.substr(0, 40) + "..." : envelope.type;
-        send_error("Unknown message type '" + shown + "': expected one of " + server_.handlers.known_types());
+        ++server_.stats.messages_by_type["unknown"];
+        send_error("Unknown message type '" + shown + "': expected one of " + server_.handlers.known_types(), ErrorCause::unknown_type);
         co_return;
     }
+    ++bounded_entry(server_.stats.messages_by_type, envelope.type); // registered types only: a bounded set
     try {
         co_await (*handler)(*this, envelope.data);
     } catch (std::exception const& e) {
         log::error("handler '", envelope.type, "' failed: ", e.what());
-        send_error("The server could not handle this '" + envelope.type + "' message; please try again");
+        send_error("The server could not handle this '" + envelope.type + "' message; please try again", ErrorCause::handler_failed);
     }
 }
 
@@ -218,8 +229,12 @@ void Session::send_one_chunk(std::string_view content, std::string const& conver
         thread_local std::string frame; // reused: a chunk costs no allocation on its way out
         frame.clear();
         protocol::append_chunk(frame, content, conversation_id);
-        return transport_->ws.next_layer().write_frame(frame);
+        auto& stream = transport_->ws.next_layer();
+        stream.write_frame(frame);
+        if (text_arrived_ != std::chrono::steady_clock::time_point{}) stream.stamp(std::exchange(text_arrived_, {}));
+        return;
     }
+    text_arrived_ = {}; // the client is behind: its wait is not the server's
     outbox_.push_chunk(content, conversation_id);
     start_writing();
 }
@@ -244,8 +259,9 @@ void Session::start_writing() {
     }
 }
 
-void Session::send_error(std::string_view message) {
+void Session::send_error(std::string_view message, ErrorCause cause) {
     ++server_.stats.errors_sent;
+    ++server_.stats.errors_by_cause[static_cast<std::size_t>(cause)];
     send(protocol::error(message));
 }
 
@@ -303,9 +319,11 @@ void Session::queue_chat(protocol::ChatRequest request) {
     if (closing_) return;
     if (replying_ && chats_.size() >= server_.options.queue_limit) {
         send_error("Too many messages waiting: " + std::to_string(server_.options.queue_limit) +
-                   " are already queued behind the reply in progress; wait for it to complete");
+                   " are already queued behind the reply in progress; wait for it to complete",
+                   ErrorCause::queue_full);
         return;
     }
+    if (request.received == std::chrono::steady_clock::time_point{}) request.received = message_read_;
     chats_.push_back(std::move(request));
     if (!replying_) {
         replying_ = true;
@@ -327,12 +345,14 @@ asio::awaitable<void> Session::reply_pump() {
         auto request = std::move(chats_.front());
         chats_.erase(chats_.begin());
         reply_cancelled_ = false;
+        request.received = std::max(request.received, reply_ended_); // a queued chat waited for the reply before it
         try {
             co_await answer_chat(*this, std::move(request));
         } catch (std::exception const& e) {
             log::error("reply failed: ", e.what());
-            send_error("The reply failed because of an internal error; please try again");
+            send_error("The reply failed because of an internal error; please try again", ErrorCause::internal);
         }
+        reply_ended_ = std::chrono::steady_clock::now();
     }
     replying_ = false;
     if (brand_withdrawn_) close_for_withdrawn_brand();
@@ -347,7 +367,7 @@ void Session::withdraw_brand() {
 void Session::close_for_withdrawn_brand() {
     if (closing_) return;
     chats_.clear();
-    send_error("Brand '" + requested_brand_ + "' not found or inactive");
+    send_error("Brand '" + requested_brand_ + "' not found or inactive", ErrorCause::brand_unavailable);
     close_soon(static_cast<std::uint16_t>(websocket::close_code::policy_error), "brand not found or inactive");
 }
 

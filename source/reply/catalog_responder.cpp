@@ -26,9 +26,11 @@ std::vector<std::string> split_words(std::string_view text) {
 namespace {
 
 // The answer word by word, `delay` apart (the first word at once); with no delay, all at once.
-ReplyStream type_out(asio::any_io_executor executor, std::string text, std::chrono::milliseconds delay, asio::cancellation_slot cancel) {
+ReplyStream type_out(asio::any_io_executor executor, std::string text, std::chrono::milliseconds delay, asio::cancellation_slot cancel,
+                     ReplyTimes& times) {
     auto words = split_words(text);
     if (delay.count() == 0) {
+        times.batch_arrived = ReplyTimes::Clock::now();
         co_yield std::move(words);
         co_return std::nullopt;
     }
@@ -41,6 +43,7 @@ ReplyStream type_out(asio::any_io_executor executor, std::string text, std::chro
             if (ec) co_return std::nullopt; // cancelled
         }
         ReplyPieces word{std::move(words[i])}; // named: GCC 12 miscompiles a braced temporary in co_yield
+        times.batch_arrived = ReplyTimes::Clock::now();
         co_yield std::move(word);
     }
     co_return std::nullopt; // no model, no tokens
@@ -48,8 +51,9 @@ ReplyStream type_out(asio::any_io_executor executor, std::string text, std::chro
 
 } // namespace
 
-ReplyStream CatalogResponder::reply(asio::any_io_executor executor, ReplyRequest const& request, asio::cancellation_slot cancel) {
-    return type_out(executor, compose_catalog_answer(request), word_delay_, cancel);
+ReplyStream CatalogResponder::reply(asio::any_io_executor executor, ReplyRequest const& request, asio::cancellation_slot cancel,
+                                    ReplyTimes& times) {
+    return type_out(executor, compose_catalog_answer(request), word_delay_, cancel, times);
 }
 
 } // namespace brandchat

@@ -18,6 +18,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <list>
+#include <map>
 #include <random>
 #include <unordered_map>
 
@@ -51,6 +52,11 @@ struct OpenAiResponder::Shared {
     // them all before it next awaits, and the io_context has one thread. Shared so that their
     // buffers, once grown, serve every later reply instead of being grown again by each.
     SseEvents events;
+
+    // For GET /metrics: requests by the model's HTTP status, or by what failed before one came
+    // ("connect", "tls", "timeout", "broken", "cancelled"); retries after a failure.
+    std::map<std::string, std::uint64_t, std::less<>> requests;
+    std::uint64_t retries = 0;
 
     void keep(std::unique_ptr<UpstreamConnection> connection) {
         if (!stopped && idle.size() < idle_limit) {
@@ -238,6 +244,20 @@ std::string client_message(UpstreamFailure const& f, bool started) {
     return "The assistant's language model failed; please try again";
 }
 
+std::string_view failure_name(UpstreamFailure::Kind kind) {
+    using K = UpstreamFailure::Kind;
+    switch (kind) {
+    case K::connect: return "connect";
+    case K::tls: return "tls";
+    case K::timeout: return "timeout";
+    case K::status: return "status";
+    case K::broken: return "broken";
+    case K::oversized: return "oversized";
+    case K::cancelled: return "cancelled";
+    }
+    return "other";
+}
+
 std::chrono::milliseconds left(Clock::time_point deadline, std::chrono::milliseconds phase) {
     auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     return std::max(1ms, std::min(phase, remaining));
@@ -260,6 +280,7 @@ asio::awaitable<std::unique_ptr<UpstreamConnection>> open_stream(std::shared_ptr
         try {
             connection = co_await shared->connection(executor, pooled, left(deadline, o.connect_timeout));
             auto header = co_await connection->request(shared->target, shared->header_lines, body, left(deadline, o.first_byte_timeout));
+            ++shared->requests[std::to_string(header.status)];
             if (header.status == 200) {
                 OpenAiResponder::Shared::top_up(shared, executor);
                 co_return connection;
@@ -271,6 +292,7 @@ asio::awaitable<std::unique_ptr<UpstreamConnection>> open_stream(std::shared_ptr
             throw f;
         } catch (UpstreamFailure const& f) {
             failure = f;
+            if (f.kind != UpstreamFailure::Kind::status) ++bounded_entry(shared->requests, failure_name(f.kind));
         }
         connection.reset(); // closed
         if (failure->kind == UpstreamFailure::Kind::cancelled || cancelled_now(co_await asio::this_coro::cancellation_state))
@@ -284,6 +306,7 @@ asio::awaitable<std::unique_ptr<UpstreamConnection>> open_stream(std::shared_ptr
         if (!retryable(*failure) || attempt >= o.retries) throw *failure;
         auto delay = retry_delay(attempt, failure->retry_after, std::uniform_real_distribution<double>(0, 1)(shared->rng));
         if (Clock::now() + delay >= deadline) throw *failure;
+        ++shared->retries;
         log::info("model request failed (", failure->what(), "); retry ", attempt + 1, " of ", o.retries, " in ", delay.count(), "ms");
         backoff.expires_after(delay);
         auto [ec] = co_await backoff.async_wait(asio::as_tuple(asio::use_awaitable));
@@ -309,13 +332,14 @@ ReplyError reply_error(std::exception_ptr failure, bool started) {
 // request, each later one within --idle-chunk-timeout-ms of the last (keep-alive comments do not
 // count), all within --reply-timeout-ms.
 ReplyStream model_reply(asio::any_io_executor executor, std::shared_ptr<OpenAiResponder::Shared> shared, std::string body,
-                        asio::cancellation_slot cancel) {
+                        asio::cancellation_slot cancel, ReplyTimes& times) {
     auto const& o = shared->options;
     auto const deadline = Clock::now() + o.reply_timeout;
     // A generator cannot await an awaitable: each is spawned, and awaited as an operation.
     auto open = [shared, &body, deadline] { return open_stream(shared, body, deadline); };
     auto [not_opened, connection] = co_await await_awaitable(executor, open, cancel, asio::as_tuple(asio::deferred));
     if (not_opened) throw reply_error(not_opened, false);
+    times.request_written = connection->request_written_at();
     connection->set_deadline(std::min(deadline, Clock::now() + o.first_byte_timeout));
 
     SseParser parser(o.max_sse_line_bytes, o.max_sse_event_bytes);
@@ -349,6 +373,8 @@ ReplyStream model_reply(asio::any_io_executor executor, std::shared_ptr<OpenAiRe
             }
         }
         if (!batch.empty()) {
+            times.batch_arrived = connection->last_read_at();
+            if (!started) times.first_text = times.batch_arrived;
             started = true;
             connection->set_deadline(std::min(deadline, Clock::now() + o.idle_chunk_timeout));
             co_yield std::move(batch); // what came before an error event in the same read is the client's too
@@ -390,11 +416,22 @@ void OpenAiResponder::stop() {
 
 std::string_view OpenAiResponder::name() const { return shared_->description; }
 
-ReplyStream OpenAiResponder::reply(asio::any_io_executor executor, ReplyRequest const& request, asio::cancellation_slot cancel) {
+void OpenAiResponder::write_metrics(PrometheusText& out) const {
+    out.family("brandchat_upstream_requests_total", "counter",
+               "Requests to the model, by its HTTP status, or by what failed before one came (connect, tls, timeout, broken, cancelled).");
+    for (auto const& [status, n] : shared_->requests) out.sample("brandchat_upstream_requests_total", {{"status", status}}, n);
+    out.family("brandchat_upstream_retries_total", "counter", "Requests to the model made again after a failure.");
+    out.sample("brandchat_upstream_retries_total", shared_->retries);
+    out.family("brandchat_upstream_idle_connections", "gauge", "Connections to the model kept open for the next reply.");
+    out.sample("brandchat_upstream_idle_connections", shared_->idle.size());
+}
+
+ReplyStream OpenAiResponder::reply(asio::any_io_executor executor, ReplyRequest const& request, asio::cancellation_slot cancel,
+                                   ReplyTimes& times) {
     auto const& o = shared_->options;
     PromptSettings settings{request.brand->model.empty() ? o.model : request.brand->model, o.temperature, o.max_tokens,
                             o.voice_max_tokens, o.history_budget_chars};
-    return model_reply(executor, shared_, chat_completion_body(request, settings, shared_->prompt_for(request.brand)), cancel);
+    return model_reply(executor, shared_, chat_completion_body(request, settings, shared_->prompt_for(request.brand)), cancel, times);
 }
 
 } // namespace brandchat

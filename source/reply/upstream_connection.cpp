@@ -77,6 +77,7 @@ struct UpstreamConnection::Impl {
     std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
     bool watching = false;   // the watchdog runs: from the first body read to the response's end
     bool timed_out = false;
+    std::chrono::steady_clock::time_point written_at{}, read_at{}; // request_written_at(), last_read_at()
 };
 
 // Wakes at the deadline, and whenever it is brought forward; closes the socket once it has
@@ -258,6 +259,7 @@ asio::awaitable<UpstreamConnection::Header> UpstreamConnection::request(std::str
     if (impl.secure) std::tie(ec, std::ignore) = co_await asio::async_write(*impl.secure, message, as_tuple(use_awaitable));
     else std::tie(ec, std::ignore) = co_await asio::async_write(impl.plain, message, as_tuple(use_awaitable));
     if (ec) throw transport_failure(ec, impl.closed, "sending the request");
+    impl.written_at = std::chrono::steady_clock::now();
 
     impl.parser.emplace();
     impl.parser->body_limit(boost::none);
@@ -265,6 +267,7 @@ asio::awaitable<UpstreamConnection::Header> UpstreamConnection::request(std::str
     if (impl.secure) std::tie(ec, std::ignore) = co_await http::async_read_header(*impl.secure, impl.buffer, *impl.parser, as_tuple(use_awaitable));
     else std::tie(ec, std::ignore) = co_await http::async_read_header(impl.plain, impl.buffer, *impl.parser, as_tuple(use_awaitable));
     if (ec) throw transport_failure(ec, impl.closed, "waiting for the response");
+    impl.read_at = std::chrono::steady_clock::now(); // the body's first bytes may have come with the header
     auto const& h = impl.parser->get();
     co_return Header{h.result_int(), parse_retry_after(h.base())};
 }
@@ -320,6 +323,7 @@ asio::awaitable<std::optional<std::string>> UpstreamConnection::read_body() {
         std::size_t used = 0;
         if (impl.secure) std::tie(ec, used) = co_await http::async_read_some(*impl.secure, impl.buffer, parser, as_tuple(use_awaitable));
         else std::tie(ec, used) = co_await http::async_read_some(impl.plain, impl.buffer, parser, as_tuple(use_awaitable));
+        impl.read_at = std::chrono::steady_clock::now();
         if (!ec && used + impl.buffer.size() - before >= room && impl.buffer.capacity() < max_read_buffer)
             impl.buffer.reserve(std::min(max_read_buffer, 2 * std::max<std::size_t>(impl.buffer.capacity(), 512)));
         if (ec && impl.timed_out) throw UpstreamFailure(UpstreamFailure::Kind::timeout, "timed out reading the stream");
@@ -340,6 +344,9 @@ asio::awaitable<std::string> UpstreamConnection::read_all(std::size_t limit, std
     }
     co_return all;
 }
+
+std::chrono::steady_clock::time_point UpstreamConnection::request_written_at() const { return impl_->written_at; }
+std::chrono::steady_clock::time_point UpstreamConnection::last_read_at() const { return impl_->read_at; }
 
 void UpstreamConnection::close() {
     impl_->closed = true;

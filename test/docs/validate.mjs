@@ -4,7 +4,7 @@
 //     @asyncapi/parser (AsyncAPI 3.0, its Spectral rules included); any error or warning fails;
 //   - openapi.json names exactly the routes of the C++ route tables (source/api/*.cpp,
 //     `constexpr Route routes[]`), with the same access (open, brand key, admin key), plus GET /
-//     and GET /health and GET /ready; the AsyncAPI messages are chat, ping, cancel one way and welcome, chunk,
+//     GET /health, GET /ready and GET /metrics; the AsyncAPI messages are chat, ping, cancel one way and welcome, chunk,
 //     complete, error, pong the other; both documents carry the project's version and one Product;
 //   - every example in them matches its schema (ajv, JSON Schema 2020-12);
 //   - with a server binary: a real server's answer to every operation has a documented status and
@@ -128,7 +128,7 @@ await check('asyncapi.json is valid AsyncAPI 3.0 with no error or warning (@asyn
   assert.ok(document, 'the parser gave no document');
 });
 
-await check('openapi.json documents every route of source/api/*.cpp with its access, and nothing else but GET /, GET /health and GET /ready', () => {
+await check('openapi.json documents every route of source/api/*.cpp with its access, and nothing else but GET /, GET /health, GET /ready and GET /metrics', () => {
   const routes = cppRoutes();
   assert.ok(routes.length >= 30, `found only ${routes.length} routes in source/api/*.cpp: has the table's form changed?`);
   const documented = documentedOperations();
@@ -141,7 +141,7 @@ await check('openapi.json documents every route of source/api/*.cpp with its acc
       problems.push(`${r.method.toUpperCase()} ${r.pattern}: x-brandchat-access is ${found.op['x-brandchat-access']}, the route's Access::${r.access}`);
     }
   }
-  const extra = [['get', '/'], ['get', '/health'], ['get', '/ready']];
+  const extra = [['get', '/'], ['get', '/health'], ['get', '/ready'], ['get', '/metrics']];
   for (const d of documented) {
     const real = routes.some((r) => r.method === d.method && shape(r.pattern) === shape(d.path)) ||
       extra.some(([m, p]) => m === d.method && p === d.path);
@@ -292,6 +292,8 @@ async function exchange(base, problems, method, target, { body, headers = {}, ex
   if (!documented) { problems.push(`${where}: status ${response.status} is not documented for ${found.path} (${text.slice(0, 200)})`); return value; }
   if (response.status < 300) covered.add(`${method.toLowerCase()} ${found.path}`);
   const media = documented.content?.['application/json'];
+  const textType = Object.keys(documented.content ?? {}).find((t) => t.startsWith('text/'));
+  if (textType && response.headers.get('content-type') !== textType) problems.push(`${where}: Content-Type ${response.headers.get('content-type')}, documented ${textType}`);
   if (media) {
     if (!(response.headers.get('content-type') ?? '').startsWith('application/json')) problems.push(`${where}: Content-Type ${response.headers.get('content-type')}`);
     const e = value === null ? 'not JSON' : schemaErrors(media.schema, value);
@@ -311,6 +313,7 @@ async function exerciseEveryOperation(base) {
   await call('GET', '/', { expect: 200 });
   await call('GET', '/health', { expect: 200 });
   await call('GET', '/ready', { expect: 200 });
+  await call('GET', '/metrics', { expect: 200 });
   await call('GET', '/brands', { expect: 200 });
   await call('GET', '/brands/active', { expect: 200 });
   await call('GET', '/brands/techpro', { expect: 200 });

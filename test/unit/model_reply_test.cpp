@@ -122,8 +122,9 @@ struct Resumed {
 Resumed run(Setup& s, std::chrono::milliseconds cancel_after = 0ms) {
     Resumed out;
     asio::cancellation_signal signal;
+    ReplyTimes times;
     asio::co_spawn(s.io, [&]() -> asio::awaitable<void> {
-        auto reply = s.responder->reply(s.io.get_executor(), s.request(), signal.slot());
+        auto reply = s.responder->reply(s.io.get_executor(), s.request(), signal.slot(), times);
         try {
             for (;;) {
                 auto next = co_await reply.async_resume(asio::bind_cancellation_slot(asio::cancellation_slot(), use_awaitable));

@@ -43,8 +43,9 @@ public:
         ++produced;
         send(protocol::chunk(content, conversation_id));
     }
-    void send_error(std::string_view message) override { send(protocol::error(message)); }
+    void send_error(std::string_view message, ErrorCause) override { send(protocol::error(message)); }
     void flush() override { ++flushes; }
+    void text_arrived(std::chrono::steady_clock::time_point) override {}
     bool outbox_full() const override { return behind; }
     asio::awaitable<bool> wait_until_woken() override {
         room_.expires_at(asio::steady_timer::time_point::max());
@@ -124,7 +125,7 @@ std::string text_of(std::vector<json::object> const& frames) {
 class Unreachable final : public Responder {
 public:
     std::string_view name() const override { return "unreachable"; }
-    ReplyStream reply(asio::any_io_executor executor, ReplyRequest const&, asio::cancellation_slot) override { return fail(executor); }
+    ReplyStream reply(asio::any_io_executor executor, ReplyRequest const&, asio::cancellation_slot, ReplyTimes&) override { return fail(executor); }
 
 private:
     static ReplyStream fail(asio::any_io_executor) {
@@ -137,7 +138,7 @@ private:
 class BreaksOff final : public Responder {
 public:
     std::string_view name() const override { return "breaks off"; }
-    ReplyStream reply(asio::any_io_executor executor, ReplyRequest const&, asio::cancellation_slot) override { return run(executor); }
+    ReplyStream reply(asio::any_io_executor executor, ReplyRequest const&, asio::cancellation_slot, ReplyTimes&) override { return run(executor); }
 
 private:
     static ReplyStream run(asio::any_io_executor) {
@@ -151,7 +152,7 @@ private:
 class Talkative final : public Responder {
 public:
     std::string_view name() const override { return "talkative"; }
-    ReplyStream reply(asio::any_io_executor executor, ReplyRequest const&, asio::cancellation_slot) override { return run(executor, resumed); }
+    ReplyStream reply(asio::any_io_executor executor, ReplyRequest const&, asio::cancellation_slot, ReplyTimes&) override { return run(executor, resumed); }
     int resumed = 0;
 
 private:

@@ -561,6 +561,7 @@ def load_run(directory):
     run["server_state"] = _read(os.path.join(directory, "server_state.txt")).strip() or "unknown"
     run["extra"] = _load(os.path.join(directory, "extra.json"), {})
     run["wakeup"] = _load(os.path.join(directory, "wakeup.json"))
+    run["server_latency"] = server_latency(_read(os.path.join(directory, "metrics.txt")))
     before = _load(os.path.join(directory, "cpu_before.json"))
     after = _load(os.path.join(directory, "cpu_after.json"))
     pids = [run["params"].get("server_pid"), run["params"].get("mock_pid")]
@@ -730,6 +731,16 @@ def write_report(results_dir, md_path, svg_path):
     if at_1000:
         w(f"| server-added time to first chunk, p99 < 1 ms at 1,000 conversations | {_ms(ttfc_p99)} ms{of_runs('first_chunk_server_added')} | **{verdict(None if ttfc_p99 is None else ttfc_p99 / 1000, 1.0)}** |")
         w(f"| server-added chunk gap, p99 < 1 ms at 1,000 conversations | {_ms(gap_p99)} ms{of_runs('chunk_gap_server_added')} | **{verdict(None if gap_p99 is None else gap_p99 / 1000, 1.0)}** |")
+    for name, what in SERVER_HISTOGRAMS:
+        measured = [r["server_latency"][name] for r in at_1000 if name in r.get("server_latency", {})]
+        if not measured:
+            continue
+        p99 = _median([m["p99"] for m in measured if m["p99"] is not None])
+        within = _median([m["within_1ms"] for m in measured if m["within_1ms"] is not None])
+        each = ", ".join(f"{_ms(m['p99'])} ms ({100 * m['within_1ms']:.2f} % ≤ 1 ms, {m['count']:,.0f} observed)" for m in measured)
+        w(f"| in the server (`GET /metrics`, `{name}`): {what}, p99 < 1 ms at 1,000 conversations | "
+          f"p99 {_ms(p99)} ms, {100 * within:.2f} % within 1 ms (each run: {each}) | "
+          f"**{verdict(within, 0.99, below=False)}** (judged on the share within the 1 ms bucket) |")
     else:
         w("| server-added latency, p99 < 1 ms at 1,000 conversations | not run in this mode | – |")
     if best_sat:
@@ -1228,6 +1239,82 @@ def floor_rows(runs):
                      "gap_p99": _lat(r["load"], "chunk_gap_server_added", "p99") if chat else None,
                      "steal_pct": (r.get("cpu") or {}).get("steal_pct")})
     return rows
+
+
+# The server's own latency histograms (GET /metrics, issue 17): what it adds, measured inside it.
+SERVER_HISTOGRAMS = (
+    ("brandchat_upstream_request_delay_seconds", "a chat message read → the model's request written"),
+    ("brandchat_chunk_write_delay_seconds", "a model's read → its chunk frames' socket write (per write)"),
+    ("brandchat_first_chunk_added_seconds", "time to first chunk − the model's time to its first text"),
+)
+
+
+def parse_histograms(text):
+    """The unlabelled histograms of a Prometheus text page: name -> {"buckets": [(le, cumulative)],
+    "count", "sum"} (pure)."""
+    out = {}
+    for line in (text or "").splitlines():
+        if not line or line.startswith("#"):
+            continue
+        head, _, value = line.rpartition(" ")
+        try:
+            v = float(value)
+        except ValueError:
+            continue
+        if "_bucket{le=\"" in head and head.endswith("\"}"):
+            name, le = head[:-2].split("_bucket{le=\"", 1)
+            out.setdefault(name, {"buckets": [], "count": 0, "sum": 0.0})["buckets"].append(
+                (float("inf") if le == "+Inf" else float(le), v))
+        elif head.endswith("_count") and "{" not in head:
+            out.setdefault(head[:-6], {"buckets": [], "count": 0, "sum": 0.0})["count"] = v
+        elif head.endswith("_sum") and "{" not in head:
+            out.setdefault(head[:-4], {"buckets": [], "count": 0, "sum": 0.0})["sum"] = v
+    for h in out.values():
+        h["buckets"].sort()
+    return out
+
+
+def histogram_quantile(q, histogram):
+    """Prometheus' histogram_quantile: linear within the bucket the rank falls in; the highest
+    finite bound when it falls past it. Seconds, or None when empty (pure)."""
+    buckets = histogram.get("buckets") or []
+    total = buckets[-1][1] if buckets else 0
+    if total <= 0:
+        return None
+    rank = q * total
+    lower_bound, lower_count = 0.0, 0.0
+    for bound, cumulative in buckets:
+        if cumulative >= rank:
+            if bound == float("inf"):
+                return lower_bound
+            width = cumulative - lower_count
+            return lower_bound + (bound - lower_bound) * ((rank - lower_count) / width if width else 1.0)
+        lower_bound, lower_count = bound, cumulative
+    return lower_bound
+
+
+def share_within(histogram, bound_s):
+    """The share of observations at most `bound_s` (a bucket bound), or None when empty (pure)."""
+    buckets = histogram.get("buckets") or []
+    total = buckets[-1][1] if buckets else 0
+    if total <= 0:
+        return None
+    at = [c for b, c in buckets if b <= bound_s + 1e-12]
+    return (at[-1] if at else 0) / total
+
+
+def server_latency(metrics_text):
+    """For each of SERVER_HISTOGRAMS present: count, p50, p99 (µs) and the share within 1 ms (pure)."""
+    hs = parse_histograms(metrics_text)
+    out = {}
+    for name, _ in SERVER_HISTOGRAMS:
+        h = hs.get(name)
+        if not h or not h["count"]:
+            continue
+        p50, p99 = histogram_quantile(0.5, h), histogram_quantile(0.99, h)
+        out[name] = {"count": h["count"], "p50": None if p50 is None else p50 * 1e6, "p99": None if p99 is None else p99 * 1e6,
+                     "within_1ms": share_within(h, 0.001)}
+    return out
 
 
 def median_latency(runs, key, p):

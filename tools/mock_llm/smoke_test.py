@@ -251,8 +251,12 @@ def main_checks(m, text, port):
     _, _, lines, t_headers = m.stream(chat_body(), "first_byte_ms=300,first_token_ms=200,token_delay_ms=0,tokens=10")
     times = [t for t, line in lines if line.startswith("data:")]
     check(0.28 < t_headers < 1.0, f"first_byte_ms=300: headers after {t_headers * 1000:.0f} ms")
-    check(0.18 < times[1] - times[0] < 0.8 and times[10] - times[1] < 0.15,
-          f"first_token_ms=200 ({(times[1] - times[0]) * 1000:.0f} ms), token_delay_ms=0 ({(times[10] - times[1]) * 1000:.0f} ms for 9)")
+    # Judged from the request, not from the role chunk: a reader woken late for the role chunk
+    # (a loaded machine) would see the pause shrink, but the mock cannot send its token sooner
+    # than 300 + 200 ms after the request.
+    check(0.48 < times[1] < 1.3 and times[10] - times[1] < 0.15,
+          f"first_token_ms=200 (first token {times[1] * 1000:.0f} ms after the request, the role chunk {times[0] * 1000:.0f} ms), "
+          f"token_delay_ms=0 ({(times[10] - times[1]) * 1000:.0f} ms for 9)")
 
     # Client leaves.
     check_leave_noticed(m, "token_delay_ms=1000", 1.5, "client_closed")

@@ -4,11 +4,13 @@
 #pragma once
 
 #include "brandchat/catalog/brand.hpp"
+#include "brandchat/metrics/metrics.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/cancellation_signal.hpp>
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -29,8 +31,11 @@ public:
 
     virtual void send(std::string frame) = 0;
     virtual void send_chunk(std::string_view content, std::string const& conversation_id) = 0;
-    virtual void send_error(std::string_view message) = 0;
+    virtual void send_error(std::string_view message, ErrorCause cause = ErrorCause::other) = 0;
     virtual void flush() = 0;                      // write what is gathered now (the first words)
+    // The chunks sent next carry text that arrived at `when` (ReplyTimes::batch_arrived): the
+    // time until their socket write is counted (GET /metrics, brandchat_chunk_write_delay_seconds).
+    virtual void text_arrived(std::chrono::steady_clock::time_point when) = 0;
 
     virtual bool outbox_full() const = 0;          // the client is behind
     // Returns when woken: the client caught up, the reply was cancelled, or the connection is

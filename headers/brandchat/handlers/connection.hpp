@@ -5,6 +5,7 @@
 
 #include "brandchat/catalog/brand.hpp"
 #include "brandchat/chat/rate_limiter.hpp"
+#include "brandchat/metrics/metrics.hpp"
 #include "brandchat/protocol/client_message.hpp"
 
 #include <boost/asio/awaitable.hpp>
@@ -26,7 +27,8 @@ public:
     virtual bool voice_forced() const = 0;                    // connected on /ws/voice/
 
     virtual void send(std::string frame) = 0;                 // queue a text frame (protocol/server_message.hpp)
-    virtual void send_error(std::string_view message) = 0;    // an `error` frame; the connection stays open
+    // An `error` frame; the connection stays open. The cause is counted (GET /metrics).
+    virtual void send_error(std::string_view message, ErrorCause cause = ErrorCause::other) = 0;
     // Waits while the client is behind (more than --outbox-limit-bytes queued); false once the
     // connection is closing. For a handler that sends much: respect the client's reading pace.
     virtual boost::asio::awaitable<bool> wait_for_room() = 0;

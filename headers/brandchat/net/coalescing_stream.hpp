@@ -25,6 +25,7 @@
 // whatever sits under its WebSocket stream. Everywhere else, asynchronous work is a coroutine.
 #pragma once
 
+#include "brandchat/metrics/metrics.hpp"
 #include "brandchat/net/frame_guard.hpp"
 
 #include <boost/asio/any_completion_handler.hpp>
@@ -59,6 +60,11 @@ public:
 
     // What keeps this stream alive while a write is posted or in flight (the owning session).
     void set_owner(std::weak_ptr<void> owner) { owner_ = std::move(owner); }
+    // Where writes, bytes and chunk delays are counted (the server's; it outlives the stream).
+    void set_meters(StreamMeters* meters) { meters_ = meters; }
+    // The bytes written next (until the next write starts) carry text that arrived at `source`:
+    // that write's start is timed from the earliest such source (StreamMeters::chunk_write_delay).
+    void stamp(std::chrono::steady_clock::time_point source);
 
     // Queues one complete, unmasked WebSocket text frame (server to client, RFC 6455 5.2).
     void write_frame(std::string_view payload);
@@ -151,6 +157,7 @@ private:
 
     struct Output {
         std::string waiting;    // accepted since the last write started
+        std::chrono::steady_clock::time_point stamp{}; // the earliest stamp() on `waiting`; zero: none
         std::string in_flight;  // being written
         bool writing = false;   // a write is on the wire
         bool posted = false;    // a flush is posted
@@ -167,6 +174,7 @@ private:
     std::unique_ptr<Output> out_; // only while bytes wait: an idle connection holds no buffers
     error_code error_;
     std::weak_ptr<void> owner_;
+    StreamMeters* meters_ = nullptr;
 };
 
 } // namespace brandchat

@@ -8,12 +8,15 @@
 #include "brandchat/chat/rate_limiter.hpp"
 #include "brandchat/config/options.hpp"
 #include "brandchat/handlers/registry.hpp"
+#include "brandchat/metrics/metrics.hpp"
 #include "brandchat/net/static_site.hpp"
 #include "brandchat/reply/responder.hpp"
 #include "brandchat/store/store.hpp"
 
+#include <array>
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <unordered_map>
 #include <unordered_set>
@@ -28,6 +31,11 @@ struct UploadRecord {
     std::size_t file_size = 0, products_added = 0;
 };
 
+// How replies ended, per brand (brandchat_replies_total).
+enum class ReplyOutcome : std::uint8_t { complete, error, cancelled, client_left };
+inline constexpr std::size_t reply_outcome_count = 4;
+
+// The counters /health and /metrics show (net/http_api.cpp, net/metrics_page.cpp).
 struct ServerStats {
     std::uint64_t connections_total = 0;
     std::uint64_t connections_refused = 0;         // over --max-connections-per-address
@@ -36,7 +44,18 @@ struct ServerStats {
     std::uint64_t chunks_total = 0;
     std::uint64_t errors_sent = 0;
     std::uint64_t prompt_tokens = 0, completion_tokens = 0;
-    std::map<std::string, TokenUsage> usage_by_brand;
+    std::map<std::string, TokenUsage, std::less<>> usage_by_brand; // at most max_label_values brands, then "other"
+    // Messages by type: the registered types, and "unknown", "invalid" and "binary" for the rest.
+    std::map<std::string, std::uint64_t, std::less<>> messages_by_type;
+    std::array<std::uint64_t, error_cause_count> errors_by_cause{};
+    std::uint64_t rate_limited_connection = 0, rate_limited_address = 0;
+    // At most max_label_values brands; the rest under "other".
+    std::map<std::string, std::array<std::uint64_t, reply_outcome_count>, std::less<>> replies_by_brand;
+    StreamMeters stream;
+    // What the server adds to a reply (chat/reply_pipeline.cpp says where each is taken).
+    Histogram upstream_request_delay; // a chat message read -> the model's request written
+    Histogram first_chunk_added;      // time to first chunk minus the model's time to first text
+    Histogram reply_duration;         // a chat message read -> its `complete` or `error` queued
 };
 
 // Socket writes by every session in this process (CoalescingStream); with chunks_total, how

@@ -18,8 +18,9 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/cancellation_signal.hpp>
 
-#include <vector>
+#include <chrono>
 #include <memory>
+#include <vector>
 #include <string>
 
 namespace brandchat {
@@ -38,6 +39,8 @@ public:
     boost::asio::awaitable<void> run();
     void shutdown(); // server stopping: cancel, close with 1001
     std::string const& brand_id() const { return requested_brand_; }
+    std::size_t queued_chats() const { return chats_.size(); }     // for GET /metrics
+    std::size_t backlog_bytes() const { return queued_bytes(); }   // the outbox and the socket's batch
     // The brand was deleted or deactivated (net/brand_changes.hpp): the reply in flight finishes,
     // queued messages are dropped, then the documented error and a close with 1008.
     void withdraw_brand();
@@ -46,7 +49,7 @@ public:
     ServerContext& server() override { return server_; }
     bool voice_forced() const override { return voice_forced_; }
     void send(std::string frame) override;
-    void send_error(std::string_view message) override;
+    void send_error(std::string_view message, ErrorCause cause = ErrorCause::other) override;
 
     // Connection.
     Brand const& brand() const override { return *brand_; }
@@ -62,6 +65,7 @@ public:
     bool open() const override { return !closing_; }
     void send_chunk(std::string_view content, std::string const& conversation_id) override; // may merge (outbox.hpp)
     void flush() override;                           // write what is gathered now (coalescing_stream.hpp)
+    void text_arrived(std::chrono::steady_clock::time_point when) override { text_arrived_ = when; }
     bool outbox_full() const override;
     boost::asio::awaitable<bool> wait_until_woken() override;
     boost::asio::cancellation_slot reply_cancellation() override { return reply_signal_.slot(); }
@@ -97,6 +101,10 @@ private:
     std::string close_reason_;
     bool assembling_ = false;           // a message's first frames are in, the rest is awaited
     bool assembly_watched_ = false;     // its watchdog is running
+
+    std::chrono::steady_clock::time_point text_arrived_{};  // for the next chunk written at once; zero: none
+    std::chrono::steady_clock::time_point message_read_{};  // the last message's last frame was read
+    std::chrono::steady_clock::time_point reply_ended_{};   // the last reply's end: a queued chat's wait starts then
 
     std::vector<protocol::ChatRequest> chats_; // a few at most; a deque would cost 600 bytes idle
     bool replying_ = false;

@@ -5,6 +5,7 @@
 
 #include <boost/json/object.hpp>
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -32,6 +33,9 @@ struct ChatRequest {
     std::optional<std::string> conversation_id;   // absent or null: a new conversation
     std::optional<std::string> user_id;
     bool voice = false;
+    // Not part of the message: when the server had read it (the session sets it; zero in tests),
+    // where the latency histograms start (chat/reply_pipeline.cpp).
+    std::chrono::steady_clock::time_point received{};
 };
 
 Decoded<ChatRequest> decode_chat(boost::json::object const& data, std::size_t max_message_chars);

@@ -13,7 +13,7 @@ public:
     explicit CatalogResponder(std::chrono::milliseconds word_delay) : word_delay_(word_delay) {}
     std::string_view name() const override { return "built-in catalog responder"; }
     ReplyStream reply(boost::asio::any_io_executor executor, ReplyRequest const& request,
-                      boost::asio::cancellation_slot cancel) override;
+                      boost::asio::cancellation_slot cancel, ReplyTimes& times) override;
 
 private:
     std::chrono::milliseconds word_delay_;

@@ -20,10 +20,11 @@ public:
     ~OpenAiResponder() override;
     std::string_view name() const override;
     ReplyStream reply(boost::asio::any_io_executor executor, ReplyRequest const& request,
-                      boost::asio::cancellation_slot cancel) override;
+                      boost::asio::cancellation_slot cancel, ReplyTimes& times) override;
     void warm_up() override;
     void stop() override;
 
+    void write_metrics(PrometheusText& out) const override;
     struct Shared;
 
 private:

@@ -23,11 +23,13 @@
 #include "brandchat/catalog/ranking.hpp"
 #include "brandchat/chat/conversation.hpp"
 #include "brandchat/language/language.hpp"
+#include "brandchat/metrics/metrics.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/experimental/coro.hpp>
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -49,6 +51,16 @@ struct ReplyRequest {
     std::shared_ptr<Brand const> candidates;
 };
 
+// When the parts of a reply happened, as its responder saw them; the pipeline makes the server's
+// latency histograms of them (GET /metrics). The pipeline owns it and it outlives the generator.
+// A responder without a model leaves the model's two times unset.
+struct ReplyTimes {
+    using Clock = std::chrono::steady_clock;
+    Clock::time_point request_written{}; // the model's request written (its last attempt)
+    Clock::time_point first_text{};      // the model's read that brought the reply's first text
+    Clock::time_point batch_arrived{};   // the batch just yielded came: a model's read, a built-in word
+};
+
 // A failure the client should hear about. `what()` is safe to show: no secrets, no raw bodies.
 class ReplyError : public std::runtime_error {
 public:
@@ -63,13 +75,16 @@ class Responder {
 public:
     virtual ~Responder() = default;
     virtual std::string_view name() const = 0;
-    // The reply's generator; it starts when first resumed. It keeps what it needs of `request`.
+    // The reply's generator; it starts when first resumed. It keeps what it needs of `request`,
+    // and sets `times` as it goes.
     virtual ReplyStream reply(boost::asio::any_io_executor executor, ReplyRequest const& request,
-                              boost::asio::cancellation_slot cancel) = 0;
+                              boost::asio::cancellation_slot cancel, ReplyTimes& times) = 0;
     // Slow one-time preparation (loading certificates), run just after the server starts serving.
     virtual void warm_up() {}
     // The server is stopping: open nothing new in the background, close what is idle.
     virtual void stop() {}
+    // Its own families for GET /metrics (the model's requests, say).
+    virtual void write_metrics(PrometheusText&) const {}
 };
 
 } // namespace brandchat

@@ -73,6 +73,11 @@ public:
     void close();
     bool reusable() const; // the last response ended cleanly with keep-alive
 
+    // For the latency histograms (reply/responder.hpp, ReplyTimes): when the last request was
+    // written, and when the socket read that brought what read_body() last returned completed.
+    std::chrono::steady_clock::time_point request_written_at() const;
+    std::chrono::steady_clock::time_point last_read_at() const;
+
 private:
     struct Impl;
     explicit UpstreamConnection(std::shared_ptr<Impl> impl);

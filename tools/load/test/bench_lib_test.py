@@ -27,6 +27,44 @@ def record(tag, ended_ms, outcome="client_closed", seq=1, started_ms=0):
     }
 
 
+PAGE = """# HELP brandchat_first_chunk_added_seconds x
+# TYPE brandchat_first_chunk_added_seconds histogram
+brandchat_first_chunk_added_seconds_bucket{le="0.0005"} 50
+brandchat_first_chunk_added_seconds_bucket{le="0.001"} 90
+brandchat_first_chunk_added_seconds_bucket{le="0.002"} 100
+brandchat_first_chunk_added_seconds_bucket{le="+Inf"} 100
+brandchat_first_chunk_added_seconds_sum 0.07
+brandchat_first_chunk_added_seconds_count 100
+brandchat_replies_total{brand="a",outcome="complete"} 3
+"""
+
+
+class ServerHistograms(unittest.TestCase):
+    def test_parse_and_quantiles(self):
+        h = b.parse_histograms(PAGE)["brandchat_first_chunk_added_seconds"]
+        self.assertEqual(h["count"], 100)
+        self.assertAlmostEqual(h["sum"], 0.07)
+        self.assertEqual(h["buckets"][-1], (float("inf"), 100))
+        # rank 50 is the first bucket's top; rank 99 is 9/10 of the way through (1 ms, 2 ms]
+        self.assertAlmostEqual(b.histogram_quantile(0.5, h), 0.0005)
+        self.assertAlmostEqual(b.histogram_quantile(0.99, h), 0.0019)
+        self.assertAlmostEqual(b.histogram_quantile(0.25, h), 0.00025)
+        self.assertAlmostEqual(b.share_within(h, 0.001), 0.9)
+
+    def test_past_the_last_bound_and_empty(self):
+        h = {"buckets": [(0.001, 0), (float("inf"), 4)], "count": 4, "sum": 1}
+        self.assertEqual(b.histogram_quantile(0.99, h), 0.001)
+        self.assertEqual(b.share_within(h, 0.001), 0)
+        self.assertIsNone(b.histogram_quantile(0.5, {"buckets": [], "count": 0}))
+        self.assertEqual(b.server_latency(""), {})
+
+    def test_server_latency(self):
+        s = b.server_latency(PAGE)["brandchat_first_chunk_added_seconds"]
+        self.assertAlmostEqual(s["p99"], 1900)
+        self.assertAlmostEqual(s["within_1ms"], 0.9)
+        self.assertNotIn("brandchat_upstream_request_delay_seconds", b.server_latency(PAGE))
+
+
 class Percentile(unittest.TestCase):
     def test_nearest_rank(self):
         values = list(range(1, 101))  # 1..100
