@@ -104,13 +104,14 @@ asio::awaitable<void> stream(ReplySink& session, Responder& responder, PreparedR
         ++sent.chunks;
         session.send_chunk(piece, conversation_id);
     };
-    // The first words leave at once, not after the rest of this turn of the event loop: the
-    // customer is waiting for them. Later ones are written from a post at the end of the turn,
-    // together with every other reply's (coalescing_stream.hpp).
-    auto first_words_out = [&] {
-        if (sent.chunks == 0 || sent.first_chunk_written != std::chrono::steady_clock::time_point{}) return;
+    // Each batch's chunks leave at once, not from a post at the end of this turn of the event
+    // loop, which would put them behind every other connection's work in the turn: the customer
+    // is waiting for them. A write already on the wire takes them next, merged with whatever
+    // comes meanwhile (coalescing_stream.hpp), so a fast model still gets few large writes.
+    auto send_out = [&] {
+        if (sent.chunks == 0) return;
         session.flush();
-        sent.first_chunk_written = std::chrono::steady_clock::now();
+        if (sent.first_chunk_written == std::chrono::steady_clock::time_point{}) sent.first_chunk_written = std::chrono::steady_clock::now();
     };
     try {
         for (;;) {
@@ -133,11 +134,11 @@ asio::awaitable<void> stream(ReplySink& session, Responder& responder, PreparedR
                 auto step = limiter.push(piece);
                 emit(step.forward);
                 if (step.done) {
-                    first_words_out();
+                    send_out();
                     co_return; // one sentence is the whole voice reply
                 }
             }
-            first_words_out();
+            send_out();
         }
         if (voice) emit(limiter.finish().forward);
     } catch (ReplyError const& e) {

@@ -57,6 +57,9 @@ struct OpenAiResponder::Shared {
     // ("connect", "tls", "timeout", "broken", "cancelled"); retries after a failure.
     std::map<std::string, std::uint64_t, std::less<>> requests;
     std::uint64_t retries = 0;
+    // A reply that found no kept connection: how long it waited for a connect slot and the
+    // connect (and TLS handshake) took. It is part of brandchat_upstream_request_delay_seconds.
+    Histogram connect_wait;
 
     void keep(std::unique_ptr<UpstreamConnection> connection) {
         if (!stopped && idle.size() < idle_limit) {
@@ -112,9 +115,11 @@ struct OpenAiResponder::Shared {
     // A kept connection (`pooled`), or a new one once a connect slot is free.
     asio::awaitable<std::unique_ptr<UpstreamConnection>> connection(asio::any_io_executor executor, bool& pooled,
                                                                     std::chrono::milliseconds timeout) {
-        for (;;) {
+        auto const asked = Clock::now();
+        for (bool waited = false;; waited = true) {
             if (auto kept = take()) {
                 pooled = true;
+                if (waited) connect_wait.observe(Clock::now() - asked); // waited for a slot, and a kept one came back
                 co_return kept;
             }
             if (connects_in_flight < std::max<std::size_t>(1, options.max_connects_in_flight)) break;
@@ -122,7 +127,9 @@ struct OpenAiResponder::Shared {
         }
         pooled = false;
         ConnectSlot slot(*this);
-        co_return co_await UpstreamConnection::open(executor, endpoint, trust(), timeout);
+        auto opened = co_await UpstreamConnection::open(executor, endpoint, trust(), timeout);
+        connect_wait.observe(Clock::now() - asked);
+        co_return opened;
     }
     // The newest connection idle for less than --idle-connection-ms, or null; older ones are
     // closed: servers drop idle keep-alive connections, TLS ones often without a word.
@@ -422,6 +429,9 @@ void OpenAiResponder::write_metrics(PrometheusText& out) const {
     for (auto const& [status, n] : shared_->requests) out.sample("brandchat_upstream_requests_total", {{"status", status}}, n);
     out.family("brandchat_upstream_retries_total", "counter", "Requests to the model made again after a failure.");
     out.sample("brandchat_upstream_retries_total", shared_->retries);
+    out.family("brandchat_upstream_connect_seconds", "histogram",
+               "Replies that found no kept connection to the model: the wait for a connect slot and the connect (and TLS handshake).");
+    out.histogram("brandchat_upstream_connect_seconds", {}, shared_->connect_wait);
     out.family("brandchat_upstream_idle_connections", "gauge", "Connections to the model kept open for the next reply.");
     out.sample("brandchat_upstream_idle_connections", shared_->idle.size());
 }

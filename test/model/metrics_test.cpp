@@ -116,6 +116,7 @@ TEST_CASE("GET /metrics: valid for promtool; chats, errors, the model's requests
     CHECK(at(m, R"(brandchat_upstream_requests_total{status="503"})") == 1);
     CHECK(at(m, R"(brandchat_upstream_requests_total{status="200"})") == 2);
     CHECK(at(m, "brandchat_upstream_retries_total") == 1);
+    CHECK(at(m, "brandchat_upstream_connect_seconds_count") >= 1); // the first reply found no kept connection
     CHECK(at(m, "brandchat_outbox_bytes") == 0);
     CHECK(at(m, "brandchat_queued_messages") == 0);
     CHECK(at(m, "process_resident_memory_bytes") > 1e6);

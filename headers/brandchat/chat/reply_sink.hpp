@@ -32,7 +32,7 @@ public:
     virtual void send(std::string frame) = 0;
     virtual void send_chunk(std::string_view content, std::string const& conversation_id) = 0;
     virtual void send_error(std::string_view message, ErrorCause cause = ErrorCause::other) = 0;
-    virtual void flush() = 0;                      // write what is gathered now (the first words)
+    virtual void flush() = 0;                      // write what is gathered now (a batch of chunks)
     // The chunks sent next carry text that arrived at `when` (ReplyTimes::batch_arrived): the
     // time until their socket write is counted (GET /metrics, brandchat_chunk_write_delay_seconds).
     virtual void text_arrived(std::chrono::steady_clock::time_point when) = 0;

@@ -5,9 +5,9 @@
 // one read from the model can hold a dozen tokens. Written one by one, each costs a sendmsg(2)
 // and, on loopback or a LAN, a trip through the receiver's network stack. This stream accepts
 // writes into memory, like a socket buffer, and writes them with one write: at once when the
-// producer asks (flush(), as a reply does for its first words), or else from a post, after the
-// code that produced them yields, together with every other connection's. Nothing waits on a
-// timer. While a write is on the wire, new bytes collect for the next one.
+// producer asks (flush(), as a reply does after each batch of chunks), or else from a post, after
+// the code that produced them yields (the session's other frames). Nothing waits on a timer.
+// While a write is on the wire, new bytes collect for the next one.
 //
 // Every byte for the socket goes through here, in order: the session's own frames (write_frame),
 // and whatever Beast writes (the handshake response, pongs, close frames) through
