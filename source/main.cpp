@@ -121,6 +121,12 @@ int main(int argc, char** argv) {
         return 2;
     }
     log::set_level(level);
+    log::Format format;
+    if (!log::parse_format(context.options.log_format, format)) {
+        std::cerr << "brandchat: --log-format: expected text or json\n";
+        return 2;
+    }
+    log::set_format(format);
     context.options.resources = find_resources(context.options.resources, argv[0]);
     context.options.checkpoint_program = "/proc/self/exe"; // this very binary, even if replaced on disk since
 
@@ -145,7 +151,15 @@ int main(int argc, char** argv) {
     std::string shown_host = context.options.host == "0.0.0.0" || context.options.host == "::" ? "localhost" : context.options.host;
     std::string base = "http://" + shown_host + ":" + std::to_string(port);
     log::info("chat page: ", base, "/ui/");
-    if (!context.new_admin_key.empty()) {
+    if (!context.new_admin_key.empty() && context.options.log_format == "json") {
+        // The one secret a log line ever holds, once: only its hash is kept, so this is the one
+        // chance to copy it. As JSON, so that a log collector reading lines as objects does not choke.
+        log::event(log::Level::warn, "admin key made",
+                   {{"key", context.new_admin_key},
+                    {"note", "The management API needs a key, and none existed: this admin key was made and only its hash kept. "
+                             "Copy it now; it is not shown again (BRANDCHAT_ADMIN_KEY=... sets one of your own instead)"}});
+        context.new_admin_key.clear();
+    } else if (!context.new_admin_key.empty()) {
         // Written once, apart from the log: only its hash is kept, so this is the one chance to copy it.
         std::cerr << "\n  The management API needs a key, and none existed: this admin key was made and only its hash kept.\n"
                   << "  Copy it now; it is not shown again (BRANDCHAT_ADMIN_KEY=... sets one of your own instead):\n\n"

@@ -42,7 +42,9 @@ asio::awaitable<HttpResponse> create_key(ApiCall& call) {
     auto [key, record] = make_api_key(brand, label);
     call.server.store->save_key(record);
     call.server.keys.add(record);
-    log::info("api key ", record.id, " created (", brand ? "brand " + *brand : std::string("admin"), ") by key ", call.principal->key_id);
+    log::event(log::Level::info, "api key created",
+               {{"brand", brand ? std::string_view(*brand) : std::string_view()}, {"key_id", record.id}, {"admin", !brand},
+                {"by_key", call.principal->key_id}});
     auto out = key_json(record);
     out["key"] = key;
     co_return json_answer(out, 201);
@@ -51,7 +53,7 @@ asio::awaitable<HttpResponse> create_key(ApiCall& call) {
 asio::awaitable<HttpResponse> revoke_key(ApiCall& call) {
     if (!call.server.store->delete_key(call.param(0))) co_return detail(404, "API key not found");
     call.server.keys.remove(call.param(0));
-    log::info("api key ", call.param(0), " revoked by key ", call.principal->key_id);
+    log::event(log::Level::info, "api key revoked", {{"key_id", call.param(0)}, {"by_key", call.principal->key_id}});
     co_return json_answer(json::object{{"message", "API key revoked"}, {"id", call.param(0)}});
 }
 

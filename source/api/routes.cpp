@@ -165,7 +165,9 @@ asio::awaitable<HttpResponse> answer_http(ServerContext& server, HttpRequest req
             try {
                 res = co_await found.route->handler(call);
             } catch (std::exception const& e) {
-                log::error("http ", request.method, " ", request.target.substr(0, 200), " failed: ", e.what());
+                log::event(log::Level::error, "http failed",
+                           {{"request", request.id}, {"method", request.method}, {"target", std::string_view(request.target).substr(0, 200)},
+                            {"error", e.what()}});
                 res = api::detail(500, "The server could not do this; nothing was changed. Try again");
             }
         }

@@ -77,6 +77,10 @@ asio::awaitable<PreparedReply> prepare(ReplySink& session, protocol::ChatRequest
     }
     request.ranking = rank_products(*catalog, request.query, context, {server.options.max_suggestions, 0.5});
     server.conversations.add_turn(*conversation, {Turn::Role::user, chat.message});
+    request.conversation_id = conversation->id;
+    request.connection_id = session.connection_id();
+    log::event(log::Level::debug, "chat message",
+               {{"brand", brand->id}, {"conversation", conversation->id}, {"connection", request.connection_id}, {"text", chat.message}});
     request.message = std::move(chat.message);
     co_return reply;
 }
@@ -216,10 +220,18 @@ asio::awaitable<void> finish(ReplySink& session, PreparedReply& reply, Streamed 
     ++bounded_entry(server.stats.replies_by_brand, reply.request.brand->id)[static_cast<std::size_t>(ended)];
     count_latency(server, reply, sent);
     auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
-    log::info("reply: brand=", reply.request.brand->id, " conversation=", conversation.id, " language=",
-              language_code(reply.request.language), reply.request.voice ? " voice" : "", " chunks=", sent.chunks,
-              " products=", ranking.suggestions.size(), " duration=", took.count(), "ms outcome=", outcome,
-              sent.failure ? " error=\"" + *sent.failure + "\"" : "");
+    auto const level = sent.failure ? log::Level::warn : log::Level::info;
+    auto const& brand = reply.request.brand->id;
+    auto const connection = session.connection_id();
+    auto const language = language_code(reply.request.language);
+    if (sent.failure)
+        log::event(level, "reply", {{"brand", brand}, {"conversation", conversation.id}, {"connection", connection}, {"language", language},
+                                    {"voice", reply.request.voice}, {"chunks", sent.chunks}, {"products", ranking.suggestions.size()},
+                                    {"duration_ms", took.count()}, {"outcome", outcome}, {"error", *sent.failure}});
+    else
+        log::event(level, "reply", {{"brand", brand}, {"conversation", conversation.id}, {"connection", connection}, {"language", language},
+                                    {"voice", reply.request.voice}, {"chunks", sent.chunks}, {"products", ranking.suggestions.size()},
+                                    {"duration_ms", took.count()}, {"outcome", outcome}});
 }
 
 } // namespace
@@ -231,7 +243,9 @@ asio::awaitable<void> answer_chat(ReplySink& session, protocol::ChatRequest requ
     Streamed sent;
     co_await stream(session, *server.responder, reply, sent);
     if (sent.failure && sent.chunks == 0 && server.fallback_responder && session.open() && !session.reply_cancelled()) {
-        log::warn("model failed before its first chunk (", *sent.failure, "); answering with the built-in responder");
+        log::event(log::Level::warn, "model failed, built-in responder answers",
+                   {{"brand", reply.request.brand->id}, {"conversation", reply.request.conversation_id},
+                    {"connection", reply.request.connection_id}, {"error", *sent.failure}});
         sent = {};
         co_await stream(session, *server.fallback_responder, reply, sent);
     }

@@ -98,6 +98,7 @@ std::vector<Spec> const& specs() {
          }},
         {"resources", {"BRANDCHAT_RESOURCES"}, "DIR", "folder with brands/ and ui/ (default: the bundled resources)", string_member(&Options::resources)},
         {"log-level", {"BRANDCHAT_LOG_LEVEL"}, "LEVEL", "debug, info, warn, error or off (default info)", string_member(&Options::log_level)},
+        {"log-format", {"BRANDCHAT_LOG_FORMAT"}, "FORMAT", "text, or json: one object per line (default text)", string_member(&Options::log_format)},
         {"cors-origins", {"BRANDCHAT_CORS_ORIGINS"}, "LIST", "origins allowed to call the HTTP API, comma-separated, or * (default *)", string_member(&Options::cors_origins)},
         {"database", {"BRANDCHAT_DATABASE"}, "FILE", "SQLite file for brands, products and conversations, created when missing; :memory: keeps nothing (default brandchat.db)", string_member(&Options::database)},
         {"admin-key", {"BRANDCHAT_ADMIN_KEY"}, "KEY", "an admin key of the management API, besides those kept in the database; without any, the first start creates one and prints it once (prefer the environment variable)", string_member(&Options::admin_key)},

@@ -123,8 +123,9 @@ asio::awaitable<std::optional<Upgrade>> serve_http(beast::tcp_stream& stream, Se
                 static std::vector<std::string> const none;
                 auto origin = req[http::field::origin];
                 if (!origin_allowed(origin, req[http::field::host], brand ? brand->allowed_origins : none, server.options.allowed_origins)) {
-                    log::info("websocket refused: origin '", std::string_view(origin).substr(0, 100), "' is not allowed for brand ",
-                              route->first);
+                    log::event(log::Level::info, "websocket refused",
+                               {{"brand", route->first}, {"origin", std::string_view(origin).substr(0, 100)}, {"from", remote_address},
+                                {"why", "origin not allowed"}});
                     co_await refuse(stream, 403,
                                     "Origin '" + std::string(std::string_view(origin).substr(0, 100)) +
                                         "' may not open this chat: add it to the brand's allowed_origins or --allowed-origins",
@@ -142,12 +143,17 @@ asio::awaitable<std::optional<Upgrade>> serve_http(beast::tcp_stream& stream, Se
         HttpRequest request{std::string(req.method_string()), std::string(req.target()), std::string(req[http::field::origin]),
                             std::string(req[http::field::if_none_match]), std::string(req[http::field::accept_encoding]),
                             std::string(req[http::field::authorization]), std::string(req["X-API-Key"]),
-                            std::string(req[http::field::content_type]), std::move(req.body()), remote_address};
+                            std::string(req[http::field::content_type]), std::move(req.body()), remote_address,
+                            ++server.stats.http_requests};
+        auto const request_id = request.id;
         auto answer = co_await answer_http(server, std::move(request));
         bool keep_alive = req.keep_alive() && !server.stopping;
         auto res = to_beast(answer, req.version(), keep_alive, req.method() == http::verb::head);
         auto [wec, wn] = co_await http::async_write(stream, res, as_tuple(use_awaitable));
-        log::debug("http ", req.method_string(), " ", std::string_view(req.target()).substr(0, 200), " -> ", answer.status);
+        ++bounded_entry(server.stats.http_by_status, std::to_string(answer.status));
+        log::event(log::Level::debug, "http",
+                   {{"request", request_id}, {"method", std::string_view(req.method_string())},
+                    {"target", std::string_view(req.target()).substr(0, 200)}, {"status", answer.status}, {"from", remote_address}});
         if (wec || !keep_alive) {
             beast::error_code ignored;
             stream.socket().shutdown(tcp::socket::shutdown_send, ignored);

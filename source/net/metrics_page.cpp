@@ -66,6 +66,8 @@ std::string metrics_text(ServerContext const& server) {
     out.family("brandchat_outbox_bytes", "gauge", "Bytes waiting to be written to clients, on all connections.");
     out.sample("brandchat_outbox_bytes", backlog);
 
+    out.family("brandchat_http_requests_total", "counter", "HTTP requests answered, by status.");
+    for (auto const& [status, n] : s.http_by_status) out.sample("brandchat_http_requests_total", {{"status", status}}, n);
     out.family("brandchat_messages_received_total", "counter",
                "WebSocket messages received, by type (unknown, invalid and binary for those no handler takes).");
     for (auto const& [type, n] : s.messages_by_type) out.sample("brandchat_messages_received_total", {{"type", type}}, n);

@@ -58,10 +58,11 @@ asio::awaitable<void> Session::run() {
         co_return;
     }
     server_.sessions.insert(this);
-    ++server_.stats.connections_total;
+    connection_id_ = ++server_.stats.connections_total;
     auto connected_at = std::chrono::steady_clock::now();
-    log::info("connection open: brand=", requested_brand_, " from=", remote_address_, voice_forced_ ? " voice" : "",
-              brand_ ? "" : " (unknown or inactive brand)");
+    log::event(log::Level::info, "connection open",
+               {{"brand", requested_brand_}, {"connection", connection_id_}, {"from", remote_address_}, {"voice", voice_forced_},
+                {"served", brand_ != nullptr}});
 
     if (!brand_) {
         send_error("Brand '" + requested_brand_ + "' not found or inactive", ErrorCause::brand_unavailable);
@@ -116,8 +117,9 @@ asio::awaitable<void> Session::run() {
     beast::error_code ignored;
     beast::get_lowest_layer(ws).socket().close(ignored); // a blocked write to a gone peer ends now
     auto lasted = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - connected_at);
-    log::info("connection closed: brand=", requested_brand_, " from=", remote_address_, " after=", lasted.count(),
-              "ms cause=", close_cause);
+    log::event(log::Level::info, "connection closed",
+               {{"brand", requested_brand_}, {"connection", connection_id_}, {"from", remote_address_}, {"after_ms", lasted.count()},
+                {"cause", close_cause}});
 }
 
 // A message's frames must all arrive within --message-timeout-ms of its first: a client that
@@ -142,7 +144,8 @@ asio::awaitable<void> Session::message_watchdog() {
         if (closing_ || !assembling_) break;
         if (!ec && timer.expiry() <= asio::steady_timer::clock_type::now()) {
             auto seconds = std::chrono::duration_cast<std::chrono::milliseconds>(server_.options.message_timeout).count() / 1000.0;
-            log::info("connection from ", remote_address_, ": a message was not completed within ", seconds, " s; closing");
+            log::event(log::Level::info, "message timeout",
+                       {{"brand", requested_brand_}, {"connection", connection_id_}, {"from", remote_address_}, {"seconds", seconds}});
             send_error("Message not completed within " + std::to_string(static_cast<long>(seconds)) + " s: closing the connection",
                        ErrorCause::message_timeout);
             close_soon(static_cast<std::uint16_t>(websocket::close_code::policy_error), "message not completed in time");
@@ -199,7 +202,8 @@ asio::awaitable<void> Session::dispatch(std::string_view frame) {
     try {
         co_await (*handler)(*this, envelope.data);
     } catch (std::exception const& e) {
-        log::error("handler '", envelope.type, "' failed: ", e.what());
+        log::event(log::Level::error, "handler failed",
+                   {{"brand", requested_brand_}, {"connection", connection_id_}, {"type", envelope.type}, {"error", e.what()}});
         send_error("The server could not handle this '" + envelope.type + "' message; please try again", ErrorCause::handler_failed);
     }
 }
@@ -349,7 +353,7 @@ asio::awaitable<void> Session::reply_pump() {
         try {
             co_await answer_chat(*this, std::move(request));
         } catch (std::exception const& e) {
-            log::error("reply failed: ", e.what());
+            log::event(log::Level::error, "reply failed", {{"brand", requested_brand_}, {"connection", connection_id_}, {"error", e.what()}});
             send_error("The reply failed because of an internal error; please try again", ErrorCause::internal);
         }
         reply_ended_ = std::chrono::steady_clock::now();

@@ -275,7 +275,13 @@ bool cancelled_now(asio::cancellation_state const& state) { return state.cancell
 // A connection to the model with the request sent and a 200 header read: a kept one, or a new
 // one when a connect slot is free (Shared::wait_for_turn). Retries what may be retried, with
 // backoff; throws the last UpstreamFailure.
-asio::awaitable<std::unique_ptr<UpstreamConnection>> open_stream(std::shared_ptr<OpenAiResponder::Shared> shared,
+// What a reply's log lines are about.
+struct About {
+    std::string brand, conversation;
+    std::uint64_t connection = 0;
+};
+
+asio::awaitable<std::unique_ptr<UpstreamConnection>> open_stream(std::shared_ptr<OpenAiResponder::Shared> shared, About const& about,
                                                                  std::string const& body, Clock::time_point deadline) {
     auto executor = co_await asio::this_coro::executor;
     auto const& o = shared->options;
@@ -314,7 +320,9 @@ asio::awaitable<std::unique_ptr<UpstreamConnection>> open_stream(std::shared_ptr
         auto delay = retry_delay(attempt, failure->retry_after, std::uniform_real_distribution<double>(0, 1)(shared->rng));
         if (Clock::now() + delay >= deadline) throw *failure;
         ++shared->retries;
-        log::info("model request failed (", failure->what(), "); retry ", attempt + 1, " of ", o.retries, " in ", delay.count(), "ms");
+        log::event(log::Level::info, "model request retried",
+                   {{"brand", about.brand}, {"conversation", about.conversation}, {"connection", about.connection},
+                    {"error", failure->what()}, {"retry", attempt + 1}, {"of", o.retries}, {"in_ms", delay.count()}});
         backoff.expires_after(delay);
         auto [ec] = co_await backoff.async_wait(asio::as_tuple(asio::use_awaitable));
         if (ec) throw UpstreamFailure(UpstreamFailure::Kind::cancelled, "cancelled");
@@ -323,12 +331,14 @@ asio::awaitable<std::unique_ptr<UpstreamConnection>> open_stream(std::shared_ptr
 
 // What the client hears of a failure, as the ReplyError a reply throws (cancellation too: its
 // text is never shown).
-ReplyError reply_error(std::exception_ptr failure, bool started) {
+ReplyError reply_error(std::exception_ptr failure, bool started, About const& about) {
     try {
         std::rethrow_exception(failure);
     } catch (UpstreamFailure const& f) {
         if (f.kind != UpstreamFailure::Kind::cancelled)
-            log::warn("model request failed: ", f.what(), f.status ? " status=" + std::to_string(f.status) : "");
+            log::event(log::Level::warn, "model request failed",
+                       {{"brand", about.brand}, {"conversation", about.conversation}, {"connection", about.connection},
+                        {"error", f.what()}, {"status", f.status}});
         return ReplyError(client_message(f, started));
     }
     // Anything else is not the model's doing: it goes on up as it is.
@@ -339,13 +349,13 @@ ReplyError reply_error(std::exception_ptr failure, bool started) {
 // request, each later one within --idle-chunk-timeout-ms of the last (keep-alive comments do not
 // count), all within --reply-timeout-ms.
 ReplyStream model_reply(asio::any_io_executor executor, std::shared_ptr<OpenAiResponder::Shared> shared, std::string body,
-                        asio::cancellation_slot cancel, ReplyTimes& times) {
+                        asio::cancellation_slot cancel, ReplyTimes& times, About about) {
     auto const& o = shared->options;
     auto const deadline = Clock::now() + o.reply_timeout;
     // A generator cannot await an awaitable: each is spawned, and awaited as an operation.
-    auto open = [shared, &body, deadline] { return open_stream(shared, body, deadline); };
+    auto open = [shared, &about, &body, deadline] { return open_stream(shared, about, body, deadline); };
     auto [not_opened, connection] = co_await await_awaitable(executor, open, cancel, asio::as_tuple(asio::deferred));
-    if (not_opened) throw reply_error(not_opened, false);
+    if (not_opened) throw reply_error(not_opened, false, about);
     times.request_written = connection->request_written_at();
     connection->set_deadline(std::min(deadline, Clock::now() + o.first_byte_timeout));
 
@@ -355,7 +365,7 @@ ReplyStream model_reply(asio::any_io_executor executor, std::shared_ptr<OpenAiRe
     for (;;) {
         auto read = [stream = connection.get()] { return stream->read_body(); };
         auto [failed, bytes] = co_await await_awaitable(executor, read, cancel, asio::as_tuple(asio::deferred));
-        if (failed) throw reply_error(failed, started);
+        if (failed) throw reply_error(failed, started, about);
         if (!bytes) break;
         // Every event of this read is handled before the next suspension: `events` is shared.
         auto& events = shared->events;
@@ -364,7 +374,7 @@ ReplyStream model_reply(asio::any_io_executor executor, std::shared_ptr<OpenAiRe
         if (parser.overflowed())
             throw reply_error(std::make_exception_ptr(UpstreamFailure(UpstreamFailure::Kind::oversized,
                                                                       "a line or event of the stream exceeded the SSE limits")),
-                              started);
+                              started, about);
         ReplyPieces batch;
         std::optional<std::string> error_event;
         for (auto const& event : events) {
@@ -388,11 +398,11 @@ ReplyStream model_reply(asio::any_io_executor executor, std::shared_ptr<OpenAiRe
         }
         if (error_event)
             throw reply_error(std::make_exception_ptr(UpstreamFailure(UpstreamFailure::Kind::broken, "error event in the stream: " + *error_event)),
-                              started);
+                              started, about);
     }
     if (!ended)
         throw reply_error(std::make_exception_ptr(UpstreamFailure(UpstreamFailure::Kind::broken, "the stream ended without [DONE]")),
-                          started);
+                          started, about);
     if (connection->reusable()) shared->keep(std::move(connection));
     co_return usage;
 }
@@ -441,7 +451,8 @@ ReplyStream OpenAiResponder::reply(asio::any_io_executor executor, ReplyRequest 
     auto const& o = shared_->options;
     PromptSettings settings{request.brand->model.empty() ? o.model : request.brand->model, o.temperature, o.max_tokens,
                             o.voice_max_tokens, o.history_budget_chars};
-    return model_reply(executor, shared_, chat_completion_body(request, settings, shared_->prompt_for(request.brand)), cancel, times);
+    return model_reply(executor, shared_, chat_completion_body(request, settings, shared_->prompt_for(request.brand)), cancel, times,
+                       About{request.brand->id, request.conversation_id, request.connection_id});
 }
 
 } // namespace brandchat

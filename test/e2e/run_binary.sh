@@ -11,6 +11,32 @@ pid=""
 cleanup() { [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 fail() { echo "FAIL: $*"; echo "--- server log"; cat "$log" || true; exit 1; }
+# ws_chat PORT MESSAGE UNTIL: a raw WebSocket client of techpro that sends MESSAGE after the
+# welcome. UNTIL=complete: returns once the reply's complete came; UNTIL=chunk: prints
+# "streaming" at the first chunk, then reads until the server closes.
+ws_chat() {
+  python3 - "$@" <<'PY'
+import base64, json, os, socket, sys
+port, message, until = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+s = socket.create_connection(("127.0.0.1", port), timeout=10)
+s.sendall(("GET /ws/chat/techpro HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+           "Sec-WebSocket-Key: " + base64.b64encode(os.urandom(16)).decode() + "\r\nSec-WebSocket-Version: 13\r\n\r\n").encode())
+data, msg = b"", json.dumps({"type": "chat", "data": {"message": message}}).encode()
+mask = os.urandom(4)
+sent = False
+while ('"type":"%s"' % until).encode() not in data:
+    chunk = s.recv(65536)
+    assert chunk, data[-300:]
+    data += chunk
+    if not sent and b'"type":"welcome"' in data:
+        s.sendall(bytes([0x81, 0x80 | len(msg)]) + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(msg)))
+        sent = True
+if until == "chunk":
+    print("streaming", flush=True)
+    while s.recv(65536):
+        pass
+PY
+}
 
 help_text="$("$binary" --help)"
 grep -q -- "--rate-limit-connection" <<<"$help_text" || fail "--help does not document the options"
@@ -101,25 +127,7 @@ if [ -n "$mock" ]; then
   for _ in $(seq 100); do grep -q "listening on" "$log" && break; sleep 0.05; done
   port="$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$log" | head -1)"
   grep -q "responder: OpenAI-compatible model" "$log" || fail "OPENAI_BASE_URL did not select the model"
-  python3 - "$port" >"$work/client.out" 2>&1 <<'PY' &
-import base64, os, socket, sys
-s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
-s.sendall(("GET /ws/chat/techpro HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-           "Sec-WebSocket-Key: " + base64.b64encode(os.urandom(16)).decode() + "\r\nSec-WebSocket-Version: 13\r\n\r\n").encode())
-data, msg = b"", b'{"type":"chat","data":{"message":"hello"}}'
-mask = os.urandom(4)
-sent = False
-while b'"type":"chunk"' not in data:
-    chunk = s.recv(65536)
-    assert chunk, data[-300:]
-    data += chunk
-    if not sent and b'"type":"welcome"' in data:
-        s.sendall(bytes([0x81, 0x80 | len(msg)]) + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(msg)))
-        sent = True
-print("streaming", flush=True)
-while s.recv(65536):
-    pass
-PY
+  ws_chat "$port" hello chunk >"$work/client.out" 2>&1 &
   for _ in $(seq 100); do grep -q streaming "$work/client.out" && break; sleep 0.05; done
   grep -q streaming "$work/client.out" || fail "no streamed reply from the model: $(cat "$work/client.out")"
   kill -TERM "$pid"
@@ -172,5 +180,38 @@ status=0
 "$binary" --verbose 2>"$work/flag.log" || status=$?
 [ "$status" != 0 ] || fail "an unknown option: exit status 0"
 grep -q "unknown option --verbose" "$work/flag.log" || { cat "$work/flag.log"; fail "an unknown option: $(cat "$work/flag.log")"; }
+
+# --log-format json: every line one object with time, level and event; a reply's line carries its
+# brand, conversation and connection; what the customer wrote appears only at debug; the admin
+# key made at a fresh start is the one secret, in an event of its own.
+for level in info debug; do
+  mkdir -p "$work/json-$level"
+  (cd "$work/json-$level" && exec "$binary" --port 0 --host 127.0.0.1 --word-delay-ms 0 --log-format json --log-level "$level" 2>"$work/json-$level.log") &
+  pid=$!
+  for _ in $(seq 100); do grep -q "listening on" "$work/json-$level.log" && break; sleep 0.05; done
+  port="$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$work/json-$level.log" | head -1)"
+  [ -n "$port" ] || { cat "$work/json-$level.log"; fail "--log-format json: no port in the log"; }
+  ws_chat "$port" "my secret wish: a quiet laptop" complete || fail "--log-format json: websocket exchange"
+  kill -TERM "$pid"; wait "$pid" || true; pid=""
+  python3 - "$work/json-$level.log" "$level" <<'PY' || { cat "$work/json-$level.log"; fail "--log-format json ($level)"; }
+import json, sys
+path, level = sys.argv[1], sys.argv[2]
+lines = [json.loads(line) for line in open(path, encoding="utf-8")]  # each line is one object
+assert all({"time", "level", "event", "fields"} <= set(l) for l in lines), "a line lacks time, level, event or fields"
+replies = [l for l in lines if l["event"] == "reply"]
+assert len(replies) == 1 and replies[0]["brand"] == "techpro" and replies[0]["conversation"].startswith("conv-"), replies
+assert replies[0]["connection"] >= 1 and replies[0]["fields"]["outcome"] == "complete", replies
+opened = [l for l in lines if l["event"] == "connection open"]
+assert opened and opened[0]["connection"] == replies[0]["connection"], opened
+keys = [l for l in lines if l["event"] == "admin key made"]
+assert len(keys) == 1 and keys[0]["fields"]["key"].startswith("bck_"), keys
+wrote = [l for l in lines if "my secret wish" in json.dumps(l)]
+if level == "info":
+    assert not wrote, wrote
+else:
+    assert len(wrote) == 1 and wrote[0]["event"] == "chat message" and wrote[0]["level"] == "debug", wrote
+    assert wrote[0]["conversation"] == replies[0]["conversation"], wrote
+PY
+done
 
 echo "end to end: ok"

@@ -11,6 +11,7 @@
 #include <boost/asio/cancellation_signal.hpp>
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -28,6 +29,7 @@ public:
     virtual std::shared_ptr<Brand const> const& brand_ptr() const = 0;
     virtual bool voice_forced() const = 0;
     virtual bool open() const = 0;                 // false once the client is gone or the connection closing
+    virtual std::uint64_t connection_id() const { return 0; } // for log lines (the session's number)
 
     virtual void send(std::string frame) = 0;
     virtual void send_chunk(std::string_view content, std::string const& conversation_id) = 0;

@@ -21,6 +21,7 @@ struct Options {
     std::uint16_t port = 8000;
     std::string resources;                 // empty: found next to the binary or in the source tree
     std::string log_level = "info";
+    std::string log_format = "text";             // text or json (log.hpp)
     std::string cors_origins = "*";        // comma-separated list, or *
 
     // Kept data (store/store.hpp).

@@ -4,6 +4,7 @@
 // The management API (api/api.hpp) answers everything under /brands, /chat, /keys, ... before it.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
@@ -24,6 +25,7 @@ struct HttpRequest {
     std::string content_type;    // Content-Type header
     std::string body;
     std::string remote_address;  // the client's IP address
+    std::uint64_t id = 0;        // this server's count of HTTP requests when it came: in its log lines
 };
 
 struct HttpResponse {

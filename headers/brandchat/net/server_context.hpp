@@ -52,6 +52,8 @@ struct ServerStats {
     // At most max_label_values brands; the rest under "other".
     std::map<std::string, std::array<std::uint64_t, reply_outcome_count>, std::less<>> replies_by_brand;
     StreamMeters stream;
+    std::uint64_t http_requests = 0;                                  // HTTP requests read (their log id)
+    std::map<std::string, std::uint64_t, std::less<>> http_by_status; // answered, by status
     // What the server adds to a reply (chat/reply_pipeline.cpp says where each is taken).
     Histogram upstream_request_delay; // a chat message read -> the model's request written
     Histogram first_chunk_added;      // time to first chunk minus the model's time to first text

@@ -63,6 +63,7 @@ public:
     boost::asio::any_io_executor executor() const override;
     std::shared_ptr<Brand const> const& brand_ptr() const override { return brand_; }
     bool open() const override { return !closing_; }
+    std::uint64_t connection_id() const override { return connection_id_; }
     void send_chunk(std::string_view content, std::string const& conversation_id) override; // may merge (outbox.hpp)
     void flush() override;                           // write what is gathered now (coalescing_stream.hpp)
     void text_arrived(std::chrono::steady_clock::time_point when) override { text_arrived_ = when; }
@@ -93,6 +94,7 @@ private:
     std::string requested_brand_;
     bool voice_forced_;
     std::string remote_address_;
+    std::uint64_t connection_id_ = 0;   // this server's count of connections when it opened: in its log lines
 
     Outbox outbox_;
     bool writing_ = false;

@@ -30,6 +30,7 @@
 #include <boost/asio/experimental/coro.hpp>
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -49,6 +50,9 @@ struct ReplyRequest {
     // For a catalog kept in the store: the products the ranking chose from (its suggestions
     // point into them), kept as long as the request.
     std::shared_ptr<Brand const> candidates;
+    // For the responder's log lines: the conversation and the connection it is about.
+    std::string conversation_id;
+    std::uint64_t connection_id = 0;
 };
 
 // When the parts of a reply happened, as its responder saw them; the pipeline makes the server's
