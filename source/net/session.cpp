@@ -1,6 +1,7 @@
 #include "brandchat/net/session.hpp"
 
 #include "brandchat/chat/reply_pipeline.hpp"
+#include "brandchat/language/customer_texts.hpp"
 #include "brandchat/language/text.hpp"
 #include "brandchat/log.hpp"
 #include "brandchat/net/server_context.hpp"
@@ -322,9 +323,7 @@ void Session::wake_room_waiters() { transport_->room.cancel(); }
 void Session::queue_chat(protocol::ChatRequest request) {
     if (closing_) return;
     if (replying_ && chats_.size() >= server_.options.queue_limit) {
-        send_error("Too many messages waiting: " + std::to_string(server_.options.queue_limit) +
-                   " are already queued behind the reply in progress; wait for it to complete",
-                   ErrorCause::queue_full);
+        send_error(queue_full_text(chat_language(request), server_.options.queue_limit), ErrorCause::queue_full);
         return;
     }
     if (request.received == std::chrono::steady_clock::time_point{}) request.received = message_read_;
@@ -350,16 +349,24 @@ asio::awaitable<void> Session::reply_pump() {
         chats_.erase(chats_.begin());
         reply_cancelled_ = false;
         request.received = std::max(request.received, reply_ended_); // a queued chat waited for the reply before it
+        auto const language = chat_language(request);
         try {
             co_await answer_chat(*this, std::move(request));
         } catch (std::exception const& e) {
             log::event(log::Level::error, "reply failed", {{"brand", requested_brand_}, {"connection", connection_id_}, {"error", e.what()}});
-            send_error("The reply failed because of an internal error; please try again", ErrorCause::internal);
+            send_error(internal_error_text(language), ErrorCause::internal);
         }
         reply_ended_ = std::chrono::steady_clock::now();
     }
     replying_ = false;
     if (brand_withdrawn_) close_for_withdrawn_brand();
+}
+
+Language Session::chat_language(protocol::ChatRequest const& request) const {
+    std::optional<Language> known;
+    if (request.conversation_id)
+        if (auto conversation = server_.conversations.find(*request.conversation_id, brand_->id)) known = conversation->language;
+    return customer_language(request.message, known, brand_->language);
 }
 
 void Session::withdraw_brand() {

@@ -61,7 +61,7 @@ Decoded<ChatRequest> decode_chat(json::object const& data, std::size_t max_messa
     std::string_view text = message->get_string();
     if (is_blank(text)) return DecodeError{"Invalid chat message: \"message\" must not be empty"};
     if (utf8_length(text) > max_message_chars)
-        return DecodeError{"Invalid chat message: \"message\" is longer than " + std::to_string(max_message_chars) + " characters"};
+        return DecodeError{"Invalid chat message: \"message\" is longer than " + std::to_string(max_message_chars) + " characters", true};
     req.message = trim(text);
     if (auto err = optional_id(data, "conversation_id", req.conversation_id)) return *err;
     if (auto err = optional_id(data, "user_id", req.user_id)) return *err;

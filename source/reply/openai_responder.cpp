@@ -224,8 +224,35 @@ bool retryable(UpstreamFailure const& f) {
     }
 }
 
+// What the customer is told, in Indonesian. Never the upstream body, never a credential.
+std::string client_message_id(UpstreamFailure const& f, bool started) {
+    using K = UpstreamFailure::Kind;
+    auto const http = " (HTTP " + std::to_string(f.status) + ")";
+    switch (f.kind) {
+    case K::status:
+        if (f.status == 401 || f.status == 403)
+            return "Model bahasa asisten menolak kredensial toko" + http + "; mohon beri tahu toko, dan coba lagi nanti";
+        if (f.status == 429) return "Model bahasa asisten sedang sibuk" + http + "; silakan coba lagi sebentar lagi";
+        if (f.status == 404) return "Model bahasa asisten tidak ditemukan" + http + "; mohon beri tahu toko";
+        if (f.status == 400) return "Model bahasa asisten menolak permintaan ini" + http + "; coba ubah kalimatnya";
+        return "Model bahasa asisten gagal" + http + "; silakan coba lagi";
+    case K::timeout:
+        return started ? "Model bahasa asisten berhenti menjawab di tengah balasan (waktu habis); silakan coba lagi"
+                       : "Model bahasa asisten tidak menjawab tepat waktu; silakan coba lagi";
+    case K::tls: return "Tidak dapat membuka koneksi aman ke model bahasa asisten (TLS gagal); mohon beri tahu toko";
+    case K::connect: return "Tidak dapat menghubungi model bahasa asisten; silakan coba lagi nanti";
+    case K::broken:
+        return started ? "Model bahasa asisten terputus di tengah balasan; silakan coba lagi"
+                       : "Koneksi ke model bahasa asisten gagal; silakan coba lagi";
+    case K::oversized: return "Model bahasa asisten mengirim lebih banyak sekaligus daripada yang diterima server ini; silakan coba lagi";
+    case K::cancelled: break; // never shown: a cancelled reply ends quietly
+    }
+    return "Model bahasa asisten gagal; silakan coba lagi";
+}
+
 // What the customer is told. Never the upstream body, never a credential.
-std::string client_message(UpstreamFailure const& f, bool started) {
+std::string client_message(UpstreamFailure const& f, bool started, Language language) {
+    if (language == Language::indonesian) return client_message_id(f, started);
     using K = UpstreamFailure::Kind;
     switch (f.kind) {
     case K::status:
@@ -279,6 +306,7 @@ bool cancelled_now(asio::cancellation_state const& state) { return state.cancell
 struct About {
     std::string brand, conversation;
     std::uint64_t connection = 0;
+    Language language = Language::english; // of the customer's messages
 };
 
 asio::awaitable<std::unique_ptr<UpstreamConnection>> open_stream(std::shared_ptr<OpenAiResponder::Shared> shared, About const& about,
@@ -339,7 +367,7 @@ ReplyError reply_error(std::exception_ptr failure, bool started, About const& ab
             log::event(log::Level::warn, "model request failed",
                        {{"brand", about.brand}, {"conversation", about.conversation}, {"connection", about.connection},
                         {"error", f.what()}, {"status", f.status}});
-        return ReplyError(client_message(f, started));
+        return ReplyError(client_message(f, started, about.language));
     }
     // Anything else is not the model's doing: it goes on up as it is.
 }
@@ -452,7 +480,7 @@ ReplyStream OpenAiResponder::reply(asio::any_io_executor executor, ReplyRequest 
     PromptSettings settings{request.brand->model.empty() ? o.model : request.brand->model, o.temperature, o.max_tokens,
                             o.voice_max_tokens, o.history_budget_chars};
     return model_reply(executor, shared_, chat_completion_body(request, settings, shared_->prompt_for(request.brand)), cancel, times,
-                       About{request.brand->id, request.conversation_id, request.connection_id});
+                       About{request.brand->id, request.conversation_id, request.connection_id, request.language});
 }
 
 } // namespace brandchat

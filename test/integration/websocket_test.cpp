@@ -397,3 +397,49 @@ TEST_CASE("CORS origins can be restricted") {
     auto refused = http_get(server.port(), "/brands/active", "GET", "https://evil.example");
     CHECK(refused.find("Access-Control-Allow-Origin") == std::string::npos);
 }
+
+TEST_CASE("what a customer is told follows the conversation's language: rate limit, too long, queue full") {
+    auto options = quiet_options();
+    options.connection_rate = {4, std::chrono::seconds(60)};
+    options.max_message_chars = 40;
+    options.word_delay = std::chrono::milliseconds(5);
+    options.queue_limit = 1;
+    TestServer server(options);
+    WsClient c(server.port(), "/ws/chat/techpro"); // an English shop
+    c.read();
+    auto error_text = [&] {
+        auto f = c.read();
+        REQUIRE(f.type == "error");
+        return str(f.data.at("message"));
+    };
+
+    c.chat("Ada laptop yang murah tidak kak? Yang buat kuliah ya, terima kasih banyak");
+    auto too_long = error_text();
+    CHECK(too_long.find("lebih dari 40 karakter") != std::string::npos);
+    c.chat("I need a laptop for work, cheap please, and a mouse too, and more");
+    CHECK(error_text().find("is longer than 40 characters") != std::string::npos);
+
+    c.chat("ada laptop murah?");
+    auto first = c.read_reply();
+    REQUIRE(first.complete.type == "complete");
+    // Three at once in the same conversation, each saying nothing of its language: the first is
+    // answered, the second waits, the third is refused by the queue in the conversation's language.
+    for (int i = 0; i < 3; ++i) c.chat("laptop", first.conversation_id);
+    std::vector<std::string> errors;
+    for (int completes = 0; completes < 2;) {
+        auto f = c.read();
+        if (f.type == "complete") ++completes;
+        else if (f.type == "error") errors.push_back(str(f.data.at("message")));
+    }
+    REQUIRE(errors.size() == 1);
+    CHECK(errors[0].find("Terlalu banyak pesan menunggu") != std::string::npos);
+
+    // Four chats counted: the fifth hits the per-connection limit, told in Indonesian for an
+    // Indonesian message and in English for an English one.
+    c.chat("berapa harga laptop yang paling murah?");
+    auto limited = error_text();
+    CHECK(limited.find("Terlalu banyak pesan: paling banyak 4 pesan chat per 60 detik dalam satu koneksi") != std::string::npos);
+    CHECK(limited.find("coba lagi dalam") != std::string::npos);
+    c.chat("what is your cheapest laptop?");
+    CHECK(error_text().find("Rate limit exceeded") != std::string::npos);
+}

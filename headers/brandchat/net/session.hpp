@@ -87,6 +87,7 @@ private:
     std::size_t queued_bytes() const;   // outbox + the socket's batch
     void wake_room_waiters();
     void close_for_withdrawn_brand();
+    Language chat_language(protocol::ChatRequest const& request) const; // for what the customer is told
 
     ServerContext& server_;
     std::unique_ptr<Transport> transport_;

@@ -20,6 +20,7 @@ struct Envelope {
 
 struct DecodeError {
     std::string message;
+    bool message_too_long = false; // the chat's message is over the limit: a customer's, not a client's, mistake
 };
 
 template <class T>
