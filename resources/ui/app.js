@@ -357,6 +357,7 @@ class ChatPage {
     }
     this.stopSpeaking();
     this.appendUserBubble(text);
+    this.lastUserText = text;
     this.stickToBottom = true;
     if (this.client.sendMessage(text, { voice: this.voice })) {
       this.input.value = '';
@@ -423,6 +424,10 @@ class ChatPage {
     this.reply = null;
     this.setStreaming(false);
     reply.view.update(text);
+    // The page speaks the conversation's language: the server answers in the customer's (or the
+    // conversation's) language, so the reply's words say which; the customer's own words, when the
+    // reply is too short to tell; else it stays as it was (the brand's, at first).
+    if (!cancelled) this.setLanguage(detectLanguage(text, detectLanguage(this.lastUserText, this.language)));
     reply.view.finish(() => {
       reply.bubble.dataset.state = cancelled ? 'stopped' : 'complete';
       if (!text && !cancelled) reply.body.querySelector('.msg-text').hidden = true;

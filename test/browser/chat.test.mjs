@@ -448,6 +448,28 @@ async function run() {
     assert.equal(typeof pong.msg.data?.timestamp, 'string', `pong: ${JSON.stringify(pong.msg)}`);
   });
 
+  await step('an Indonesian conversation in the English shop gets Indonesian labels, an English one English again', async () => {
+    const before = await botCount(page);
+    await sendByKeyboard(page, 'Saya mau laptop gaming yang murah, ada?');
+    assert.equal(await waitReplyDone(page, before + 1), 'complete');
+    const bubble = page.locator(BOT).last();
+    assert.equal(await page.evaluate(() => document.documentElement.lang), 'id');
+    assert.equal((await page.getByTestId('send').textContent()).trim(), 'Kirim');
+    assert.ok(await bubble.getByTestId('product-card').count() > 0, 'the Indonesian reply shows product cards');
+    {
+      assert.equal((await bubble.locator('.products-title').textContent()).trim(), 'Produk yang disarankan');
+      for (const text of await bubble.getByTestId('availability').allTextContents()) {
+        assert.ok(['Tersedia', 'Stok habis'].includes(text.trim()), `availability "${text}"`);
+      }
+      assert.match(await bubble.getByTestId('confidence').textContent(), /Tingkat kecocokan/);
+    }
+    await sendByKeyboard(page, 'I need a laptop for business work');
+    assert.equal(await waitReplyDone(page, before + 2), 'complete');
+    assert.equal(await page.evaluate(() => document.documentElement.lang), 'en');
+    const english = page.locator(BOT).last();
+    assert.equal((await english.locator('.products-title').textContent()).trim(), 'Suggested products');
+  });
+
   await step('the picker lists the active brands (techpro, rumahkita) and not oldmart', async () => {
     const active = await (await fetch(`${base}/brands/active`)).json();
     const pickerContext = await browser.newContext({ viewport: { width: 1280, height: 860 } });

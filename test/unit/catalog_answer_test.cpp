@@ -89,6 +89,22 @@ TEST_CASE("a question about the shop is answered from its company information, a
     }
 }
 
+TEST_CASE("the shop's facts, written in its language, are introduced in the customer's when it differs") {
+    auto english = request("rumahkita", "Tell me about your company", Language::english, false);
+    auto text = compose_catalog_answer(english);
+    CHECK(text.starts_with("Here is what RumahKita Elektronik Rumah Tangga says about itself (in Indonesian): "));
+    CHECK(text.find(english.brand->company.get("about")) != std::string::npos);
+    auto same = request("rumahkita", "ceritakan tentang toko kamu", Language::indonesian, false);
+    CHECK(compose_catalog_answer(same).find("Berikut informasi") == std::string::npos);
+    CHECK(compose_catalog_answer(same).find("(dalam bahasa") == std::string::npos);
+    auto indonesian = request("techpro", "ceritakan tentang perusahaan kamu", Language::indonesian, false);
+    CHECK(compose_catalog_answer(indonesian).starts_with("Berikut informasi dari TechPro Solutions (dalam bahasa Inggris): "));
+    // In voice mode the introduction and the facts' first sentence are one sentence.
+    auto voice = request("rumahkita", "Tell me about your company", Language::english, true);
+    CHECK(first_sentence(compose_catalog_answer(voice)).starts_with("Here is what RumahKita"));
+    CHECK(first_sentence(compose_catalog_answer(voice)).size() > 80);
+}
+
 TEST_CASE("an out-of-stock product asked for by name is said to be out of stock first") {
     auto r = request("techpro", "Is the MacBook Pro 16 available?", Language::english, false);
     REQUIRE_FALSE(r.ranking.suggestions.empty());
