@@ -31,6 +31,7 @@ const STRINGS = {
     specifications: 'Specifications',
     moreFeatures: (n) => `All features (${n} more)`,
     suggested: 'Suggested products',
+    viewInShop: 'View in the shop',
     confidence: 'Match confidence',
     noProducts: 'No matching products in the catalogue.',
     stopped: 'Stopped.',
@@ -69,6 +70,7 @@ const STRINGS = {
     specifications: 'Spesifikasi',
     moreFeatures: (n) => `Semua fitur (${n} lagi)`,
     suggested: 'Produk yang disarankan',
+    viewInShop: 'Lihat di toko',
     confidence: 'Tingkat kecocokan',
     noProducts: 'Tidak ada produk yang cocok di katalog.',
     stopped: 'Dihentikan.',
@@ -84,6 +86,17 @@ const STRINGS = {
 };
 
 const MAX_FEATURES_SHOWN = 4;
+
+/** `text` when it is an absolute http(s) address (the server checks too), else null: nothing else becomes a src or href. */
+function webAddress(text) {
+  if (typeof text !== 'string' || text === '') return null;
+  try {
+    const url = new URL(text);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url.href : null;
+  } catch {
+    return null;
+  }
+}
 const $ = (id) => document.getElementById(id);
 
 /** Creates an element; `attrs` are attributes (or `text` for textContent); children are appended. */
@@ -489,8 +502,14 @@ class ChatPage {
         extraFeatures.length ? h('ul', { class: 'more-features' }, ...extraFeatures.map((f) => h('li', { text: f }))) : null)
       : null;
 
+    const imageUrl = webAddress(product.image_url);
+    const page = webAddress(product.url);
+    const image = imageUrl ? h('img', { class: 'product-image', 'data-testid': 'product-image', src: imageUrl, alt: '',
+      loading: 'lazy', referrerpolicy: 'no-referrer' }) : null;
+    image?.addEventListener('error', () => image.remove()); // a broken picture is no picture
     return h('article', { class: 'product-card', 'data-testid': 'product-card',
       'data-product-id': product.id },
+    image,
     h('div', { class: 'product-head' },
       h('h3', { class: 'product-name', text: product.name ?? product.id }),
       product.category ? h('span', { class: 'product-category', text: product.category }) : null),
@@ -500,7 +519,9 @@ class ChatPage {
     product.description ? h('p', { class: 'product-desc', text: product.description }) : null,
     features.length ? h('ul', { class: 'features', 'aria-label': t.keyFeatures },
       ...features.slice(0, MAX_FEATURES_SHOWN).map((f) => h('li', { text: f }))) : null,
-    details);
+    details,
+    page ? h('a', { class: 'product-link', 'data-testid': 'product-link', href: page, target: '_blank',
+      rel: 'noopener noreferrer', text: t.viewInShop }) : null);
   }
 
   scrollToEnd(force = false) {

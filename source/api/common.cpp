@@ -199,6 +199,12 @@ std::optional<Product> read_product(json::value const& v, json::array const& loc
         }
     }
     if (auto available = read_bool(o, "availability", loc, errors)) p.availability = *available;
+    for (auto [key, field] : {std::pair{"image_url", &p.image_url}, std::pair{"url", &p.url}}) {
+        auto text = read_string(o, key, loc, errors);
+        if (!text) continue;
+        if (auto problem = web_address_problem(*text)) errors.add(at(loc, key), "Input should be a valid URL: it " + *problem, "url_parsing");
+        else *field = std::move(*text);
+    }
     if (auto owner = read_string(o, "brand_id", loc, errors); owner && *owner != brand_id)
         errors.add(at(loc, "brand_id"), "The product names brand '" + *owner + "', not '" + brand_id + "'", "value_error");
     if (errors.size() != before) return std::nullopt;

@@ -3,8 +3,8 @@
 // and imports it all or nothing as the bulk import does; GET /uploads lists the uploads.
 //
 // The CSV layout is the original system's: a header line naming the columns, in any order,
-// id,name,description,category,price,features,specifications,availability (name, category and
-// price needed; others may be left out); `features` one cell of comma-separated items
+// id,name,description,category,price,features,specifications,availability,image_url,url (name,
+// category and price needed; others may be left out); `features` one cell of comma-separated items
 // ("Cotton blend, Machine washable"); `specifications` one cell holding a JSON object
 // ("{""size"": ""S-XL""}", quotes doubled as CSV quotes them); `availability` true/false, 1/0 or
 // yes/no, empty for true. Quoting is RFC 4180's (libcsv). An invalid cell is named as
@@ -105,7 +105,8 @@ std::optional<json::array> products_of_csv(std::string_view text, FieldErrors& e
                 if (v == "true" || v == "1" || v == "yes") p["availability"] = true;
                 else if (v == "false" || v == "0" || v == "no") p["availability"] = false;
                 else if (!v.empty()) errors.add(at(loc, "availability"), "Input should be true or false", "bool_type");
-            } else if (key == "id" || key == "name" || key == "description" || key == "category" || key == "price" || key == "brand_id") {
+            } else if (key == "id" || key == "name" || key == "description" || key == "category" || key == "price" || key == "brand_id" ||
+                       key == "image_url" || key == "url") {
                 if (!cell.empty() || key == "name") p[key] = cell;
             }
         }

@@ -5,6 +5,7 @@
 #include "brandchat/protocol/json_text.hpp"
 
 #include <boost/json.hpp>
+#include <boost/url/parse.hpp>
 
 #include <algorithm>
 #include <filesystem>
@@ -57,12 +58,29 @@ Product parse_product(json::value const& v, std::string const& brand_id) {
             p.specifications.emplace_back(std::string(key),
                                           value.is_string() ? std::string(value.get_string()) : json::serialize(value));
     if (auto const* a = o.if_contains("availability"); a && a->is_bool()) p.availability = a->get_bool();
+    for (auto [key, field] : {std::pair{"image_url", &p.image_url}, std::pair{"url", &p.url}}) {
+        auto const* v = o.if_contains(key);
+        if (!v || v->is_null()) continue;
+        if (!v->is_string()) throw std::runtime_error(where + ": \"" + key + "\" must be a string");
+        if (auto problem = web_address_problem(v->get_string())) throw std::runtime_error(where + ": \"" + key + "\" " + *problem);
+        *field = v->get_string();
+    }
 
     derive_product_fields(p);
     return p;
 }
 
 } // namespace
+
+std::optional<std::string> web_address_problem(std::string_view text) {
+    if (text.size() > 2048) return "is longer than 2048 bytes";
+    auto parsed = boost::urls::parse_absolute_uri(text);
+    if (!parsed) return "is not an absolute address (" + parsed.error().message() + ")";
+    auto scheme = parsed->scheme_id();
+    if (scheme != boost::urls::scheme::http && scheme != boost::urls::scheme::https) return "must be an http or https address";
+    if (!parsed->has_authority() || parsed->host().empty()) return "must name a host";
+    return std::nullopt;
+}
 
 std::string product_json(Product const& p) {
     json::object out;
@@ -78,6 +96,8 @@ std::string product_json(Product const& p) {
     for (auto const& [k, val] : p.specifications) specs[k] = val;
     out["specifications"] = std::move(specs);
     out["availability"] = p.availability;
+    if (!p.image_url.empty()) out["image_url"] = p.image_url;
+    if (!p.url.empty()) out["url"] = p.url;
     return protocol::json_text(out); // "price":19999000.0, as the document shows it
 }
 

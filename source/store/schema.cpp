@@ -12,7 +12,7 @@ namespace {
 constexpr std::int64_t application_id = 0x62636874;
 
 // Times are milliseconds since the epoch (INTEGER). JSON columns hold what Boost.JSON wrote.
-constexpr std::array<std::string_view, 4> migrations = {
+constexpr std::array<std::string_view, 5> migrations = {
     // 1: brands, products, conversations, turns, token usage per brand.
     R"sql(
 CREATE TABLE brands (
@@ -149,6 +149,7 @@ INSERT INTO product_text (product_text) VALUES ('rebuild');
 ALTER TABLE brand_words ADD COLUMN in_names INTEGER NOT NULL DEFAULT 0;
 DELETE FROM brand_words;
 )sql",
+    // 5 (below): products' optional picture and page.
     // 4: API keys for the management API, as SHA-256 hashes (never the keys).
     R"sql(
 CREATE TABLE api_keys (
@@ -158,6 +159,11 @@ CREATE TABLE api_keys (
     label TEXT NOT NULL DEFAULT '',
     created_at INTEGER NOT NULL
 ) STRICT;
+)sql",
+    // 5: a product's picture and its page in the shop (absolute http(s) addresses; '' for none).
+    R"sql(
+ALTER TABLE products ADD COLUMN image_url TEXT NOT NULL DEFAULT '';
+ALTER TABLE products ADD COLUMN url TEXT NOT NULL DEFAULT '';
 )sql",
 };
 

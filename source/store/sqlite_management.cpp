@@ -66,10 +66,10 @@ ProductWriter::ProductWriter(sqlite::Database& db, std::string brand_id)
       find_(db.prepare(std::string("SELECT ") + product_columns + " FROM products p WHERE p.brand_id = ?1 AND p.id = ?2")),
       insert_(db.prepare(R"sql(
           INSERT INTO products (brand_id, id, position, name, description, category, price, features, specifications,
-                                availability, kinds) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11))sql")),
+                                availability, kinds, image_url, url) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13))sql")),
       update_(db.prepare(R"sql(
           UPDATE products SET name = ?2, description = ?3, category = ?4, price = ?5, features = ?6, specifications = ?7,
-                              availability = ?8, kinds = ?9 WHERE n = ?1)sql")),
+                              availability = ?8, kinds = ?9, image_url = ?10, url = ?11 WHERE n = ?1)sql")),
       clear_kinds_(db.prepare("DELETE FROM product_kinds WHERE n = ?1")),
       insert_kind_(db.prepare("INSERT OR IGNORE INTO product_kinds (brand_id, kind, price, n) VALUES (?1, ?2, ?3, ?4)")),
       add_word_(db.prepare(R"sql(
@@ -109,12 +109,12 @@ void ProductWriter::put(Product const& p) {
         tally(old, -1);
         clear_kinds_.bind(n).run();
         update_.bind(n, p.name, p.description, p.category, p.price, json_strings(p.features), json_pairs(p.specifications), p.availability,
-                     kinds_text(p))
+                     kinds_text(p), p.image_url, p.url)
             .run();
     } else {
         find_.reset();
         insert_.bind(brand_id_, p.id, position_++, p.name, p.description, p.category, p.price, json_strings(p.features),
-                     json_pairs(p.specifications), p.availability, kinds_text(p))
+                     json_pairs(p.specifications), p.availability, kinds_text(p), p.image_url, p.url)
             .run();
         n = db_.last_insert_rowid();
     }

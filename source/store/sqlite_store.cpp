@@ -105,6 +105,8 @@ Product product_from(sqlite::Statement const& row) {
     for_each_kind(row.text(9), [&](std::string_view name) {
         if (auto const* c = kind_named(name)) p.kinds.push_back(c);
     });
+    p.image_url = row.text(10);
+    p.url = row.text(11);
     derive_product_fields(p, false);
     return p;
 }
@@ -329,7 +331,7 @@ void SqliteStore::save_brands(std::vector<Brand> const& brands) {
     auto clear = db_.prepare("DELETE FROM products WHERE brand_id = ?1");
     auto insert = db_.prepare(R"sql(
         INSERT INTO products (brand_id, id, position, name, description, category, price, features, specifications,
-                              availability, kinds) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11))sql");
+                              availability, kinds, image_url, url) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13))sql");
     auto insert_kind = db_.prepare("INSERT INTO product_kinds (brand_id, kind, price, n) VALUES (?1, ?2, ?3, ?4)");
     begin_.bind().run();
     try {
@@ -340,7 +342,7 @@ void SqliteStore::save_brands(std::vector<Brand> const& brands) {
             for (auto const& p : b.products) {
                 auto kinds = kinds_of_product(p);
                 insert.bind(b.id, p.id, position++, p.name, p.description, p.category, p.price, json_strings(p.features),
-                            json_pairs(p.specifications), p.availability, kinds_text(p))
+                            json_pairs(p.specifications), p.availability, kinds_text(p), p.image_url, p.url)
                     .run();
                 auto n = db_.last_insert_rowid();
                 for (auto const* c : kinds) insert_kind.bind(b.id, c->name, p.price, n).run();

@@ -44,7 +44,7 @@ void roll_back(sqlite::Database& db);
 
 // The columns every product query selects, read back into a Product.
 inline constexpr char const* product_columns =
-    "p.n, p.id, p.name, p.description, p.category, p.price, p.features, p.specifications, p.availability, p.kinds";
+    "p.n, p.id, p.name, p.description, p.category, p.price, p.features, p.specifications, p.availability, p.kinds, p.image_url, p.url";
 
 // Calls f with each concept name of a kinds column ('|'-separated, kinds_text).
 template <class F>

@@ -30,6 +30,9 @@ const MOBILE_SCREENSHOT = mobileScreenshotArg ? path.resolve(mobileScreenshotArg
 const CHROMIUM = process.env.BRANDCHAT_CHROMIUM || '/usr/bin/chromium';
 const OVERALL_TIMEOUT_MS = Number(process.env.BRANDCHAT_BROWSER_TEST_TIMEOUT_MS || 120_000);
 const VERBOSE = process.env.BRANDCHAT_TEST_VERBOSE === '1';
+// The management API's key for this test's servers (they inherit the environment).
+const ADMIN_KEY = 'browser-test-admin-key';
+process.env.BRANDCHAT_ADMIN_KEY = ADMIN_KEY;
 const WORD_DELAY_MS = 25;
 const PRICE_PATTERN = /^Rp \d{1,3}(\.\d{3})+$/;
 
@@ -468,6 +471,35 @@ async function run() {
     assert.equal(await page.evaluate(() => document.documentElement.lang), 'en');
     const english = page.locator(BOT).last();
     assert.equal((await english.locator('.products-title').textContent()).trim(), 'Suggested products');
+  });
+
+  await step('a product with a picture and a page shows both on its card', async () => {
+    // A one-pixel PNG, served for the picture's address so nothing leaves the machine.
+    const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
+    await context.route('https://images.brandchat.test/**', (route) => route.fulfill({ status: 200, contentType: 'image/png', body: png }));
+    const product = {
+      id: 'mouse-77', name: 'Logitech MX Anywhere 3S Mouse', category: 'Accessory', price: 999000,
+      image_url: 'https://images.brandchat.test/mx-anywhere-3s.png', url: 'https://techpro.example/p/mouse-77',
+    };
+    const added = await fetch(`${base}/brands/techpro/products`, {
+      method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${ADMIN_KEY}` }, body: JSON.stringify(product),
+    });
+    assert.equal(added.status, 200, await added.text());
+    const before = await botCount(page);
+    await sendByKeyboard(page, 'Do you have the Logitech MX Anywhere 3S mouse?');
+    assert.equal(await waitReplyDone(page, before + 1), 'complete');
+    const card = page.locator(BOT).last().locator('[data-product-id="mouse-77"]');
+    await card.waitFor();
+    const image = card.getByTestId('product-image');
+    assert.equal(await image.getAttribute('src'), product.image_url);
+    await page.waitForFunction((el) => el.complete && el.naturalWidth > 0, await image.elementHandle());
+    const link = card.getByTestId('product-link');
+    assert.equal(await link.getAttribute('href'), product.url);
+    assert.equal(await link.getAttribute('rel'), 'noopener noreferrer');
+    assert.equal((await link.textContent()).trim(), 'View in the shop');
+    // The other cards have neither.
+    const others = page.locator(BOT).last().locator('[data-testid="product-card"]:not([data-product-id="mouse-77"])');
+    assert.equal(await others.locator('[data-testid="product-image"], [data-testid="product-link"]').count(), 0);
   });
 
   await step('the picker lists the active brands (techpro, rumahkita) and not oldmart', async () => {

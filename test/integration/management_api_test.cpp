@@ -2,6 +2,7 @@
 // validation errors, in the original system's shapes; changes reaching open connections live.
 #include <doctest/doctest.h>
 
+#include "store_support.hpp"
 #include "test_server.hpp"
 
 #include <boost/json.hpp>
@@ -500,4 +501,55 @@ TEST_CASE("uploads: a CSV or JSON file of products is imported all or nothing, a
     auto techpro_key = new_key(port, R"({"brand_id":"techpro"})");
     CHECK(http_call(port, "GET", "/uploads/products.csv", "", bearer(techpro_key)).status == 200);
     CHECK(http_call(port, "GET", "/uploads", "", bearer(techpro_key)).json().as_array().size() == 4);
+}
+
+TEST_CASE("products may carry a picture and a page: kept, shown in complete and the API only when present; anything but http(s) is 422") {
+    store_support::TempDir dir;
+    auto options = api_options();
+    options.database = dir.file("links.db");
+    std::string body =
+        R"({"id":"mouse-7","name":"Logitech MX Anywhere 3S Mouse","category":"Accessory","price":999000,)"
+        R"("image_url":"https://images.techpro.example/mx-anywhere-3s.png","url":"https://techpro.example/p/mouse-7"})";
+    {
+        TestServer server(options);
+        auto port = server.port();
+        REQUIRE(http_call(port, "POST", "/brands/techpro/products", body, bearer(admin)).status == 200);
+        auto mouse = product_of(port, "techpro", "mouse-7");
+        CHECK(mouse.at("image_url") == "https://images.techpro.example/mx-anywhere-3s.png");
+        CHECK(mouse.at("url") == "https://techpro.example/p/mouse-7");
+        CHECK_FALSE(product_of(port, "techpro", "laptop-001").contains("image_url")); // absent, not ""
+
+        for (auto bad : {R"x("javascript:alert(1)")x", R"x("ftp://techpro.example/x.png")x", R"x("/images/x.png")x", R"x("https://")x", "42"}) {
+            CAPTURE(bad);
+            auto refused = http_call(port, "POST", "/brands/techpro/products",
+                                     std::string(R"({"id":"bad-1","name":"Bad Link","category":"Accessory","price":1,"image_url":)") + bad + "}",
+                                     bearer(admin));
+            CHECK(refused.status == 422);
+            CHECK(has(locations(refused), "body.image_url"));
+        }
+        auto long_url = "https://techpro.example/" + std::string(2100, 'a');
+        CHECK(http_call(port, "POST", "/brands/techpro/products",
+                        R"({"id":"bad-2","name":"Long","category":"Accessory","price":1,"url":")" + long_url + "\"}", bearer(admin))
+                  .status == 422);
+    }
+    // After a restart on the same file: read back from the store, and in the chat's suggestions.
+    TestServer server(options);
+    auto mouse = product_of(server.port(), "techpro", "mouse-7");
+    CHECK(mouse.at("url") == "https://techpro.example/p/mouse-7");
+    WsClient c(server.port(), "/ws/chat/techpro");
+    c.read();
+    c.chat("Do you have the Logitech MX Anywhere 3S mouse?");
+    auto reply = c.read_reply();
+    REQUIRE(reply.complete.type == "complete");
+    bool shown = false;
+    for (auto const& p : reply.complete.data.at("suggested_products").as_array()) {
+        if (p.at("id") != "mouse-7") {
+            CHECK_FALSE(p.as_object().contains("url"));
+            continue;
+        }
+        shown = true;
+        CHECK(p.at("image_url") == "https://images.techpro.example/mx-anywhere-3s.png");
+        CHECK(p.at("url") == "https://techpro.example/p/mouse-7");
+    }
+    CHECK(shown);
 }

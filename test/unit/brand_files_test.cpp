@@ -39,7 +39,9 @@ TEST_CASE("a bad brand file, a bad product and a repeated id are skipped with fi
     {"id": "p1", "name": "Kettle", "category": "Kitchen", "price": 250000},
     {"id": "p2", "name": "Toaster", "category": "Kitchen"},
     {"id": "p1", "name": "Kettle again", "category": "Kitchen", "price": 1},
-    {"id": "p3", "name": "Mixer", "category": "Kitchen", "price": 900000}
+    {"id": "p3", "name": "Mixer", "category": "Kitchen", "price": 900000},
+    {"id": "p4", "name": "Blender", "category": "Kitchen", "price": 1, "image_url": "javascript:alert(1)"},
+    {"id": "p5", "name": "Juicer", "category": "Kitchen", "price": 2, "image_url": "https://img.example/j.png", "url": "http://shop.example/j"}
   ]})");
     dir.write("b_broken.json", "{\"id\": \"broken\",\n \"name\": \"Broken\",\n \"products\": [\n {\"id\": \"x\" \"name\": 1}\n]}");
     dir.write("c_nameless.json", R"({"id": "nameless"})");
@@ -49,12 +51,16 @@ TEST_CASE("a bad brand file, a bad product and a repeated id are skipped with fi
     auto brands = BrandCatalog::read_directory(dir.path.string(), &problems);
     REQUIRE(brands.size() == 1);
     CHECK(brands[0].id == "good");
-    REQUIRE(brands[0].products.size() == 2);
+    REQUIRE(brands[0].products.size() == 3);
     CHECK(brands[0].products[0].id == "p1");
     CHECK(brands[0].products[0].name == "Kettle");
+    CHECK(brands[0].products[0].json.find("image_url") == std::string::npos); // none: not in its JSON
     CHECK(brands[0].products[1].id == "p3");
+    CHECK(brands[0].products[2].image_url == "https://img.example/j.png");
+    CHECK(brands[0].products[2].json.find(R"("url":"http://shop.example/j")") != std::string::npos);
 
-    CHECK(problems.size() == 5);
+    CHECK(problems.size() == 6);
+    CHECK(mentions(problems, "a_good.json: line 7, product 5", "\"image_url\" must be an http or https address"));
     CHECK(mentions(problems, "a_good.json: line 4, product 2", "\"price\" must be a number"));
     CHECK(mentions(problems, "a_good.json: line 5, product 3", "used twice"));
     CHECK(mentions(problems, "b_broken.json: line 4", "not valid JSON"));

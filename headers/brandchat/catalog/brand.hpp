@@ -8,7 +8,9 @@
 #include <array>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <cstdint>
 #include <unordered_map>
 #include <vector>
@@ -41,6 +43,10 @@ struct Product {
     std::vector<std::string> features;
     std::vector<std::pair<std::string, std::string>> specifications; // in file order
     bool availability = true;
+    // Optional: a picture of it and its page in the shop, absolute http(s) addresses
+    // (web_address_problem); empty when the catalog has none, and then left out of its JSON.
+    std::string image_url;
+    std::string url;
 
     std::string json;         // the product as the protocol shows it, serialized once at load (empty:
                               // a candidate read from the store, product_json() when suggested)
@@ -100,6 +106,9 @@ struct Brand {
 // Without `with_json` the json field stays empty (product_json makes it when it is needed).
 void derive_product_fields(Product& product, bool with_json = true);
 // The product as the protocol shows it.
+// Why `text` is not a product's image_url or url: an absolute http or https address with a host,
+// at most 2,048 bytes; nullopt when it is one.
+std::optional<std::string> web_address_problem(std::string_view text);
 std::string product_json(Product const& product);
 
 // All brands, by id. A brand is never changed in place: a change puts a new version in (add),
