@@ -1,4 +1,5 @@
-// The chat page: `?brand=ID` chats with that brand; without it, a picker of the active brands.
+// The chat page: `?brand=ID` chats with that brand; without it, a picker of the active brands
+// (`?from=ID`, as "Change shop" links to it: that brand first, marked as the current one).
 import { ChatClient } from './chat-client.js';
 import {
   detectLanguage, formatPercent, formatRupiah, humanizeKey, normalizeLanguage, speechLanguageTag,
@@ -183,7 +184,7 @@ function chatIcon() {
   return svg;
 }
 
-async function showPicker() {
+async function showPicker(current = null) {
   const view = $('picker-view');
   view.hidden = false;
   document.querySelector('.skip-link').hidden = true;
@@ -202,29 +203,31 @@ async function showPicker() {
       return;
     }
     state.textContent = `${brands.length} ${brands.length === 1 ? 'shop' : 'shops'} available.`;
-    for (const brand of brands) list.append(brandCard(brand));
+    const ordered = [...brands.filter((b) => b.id === current), ...brands.filter((b) => b.id !== current)];
+    for (const brand of ordered) list.append(brandCard(brand, brand.id === current));
   } catch (err) {
     state.textContent = `Could not load the shops (${err.message}). `;
     const retry = h('button', { type: 'button', class: 'link-button', text: 'Try again' });
-    retry.addEventListener('click', showPicker);
+    retry.addEventListener('click', () => showPicker(current));
     state.append(retry);
   } finally {
     document.documentElement.dataset.ready = 'picker';
   }
 }
 
-function brandCard(brand) {
+function brandCard(brand, isCurrent = false) {
   const language = normalizeLanguage(brand.language);
   const logo = h('span', { class: 'logo', 'aria-hidden': 'true', text: logoTextOf(brand) });
   applyAppearance(appearanceOf(brand), logo);
   const link = h('a', { class: 'brand-link', href: `/ui/?brand=${encodeURIComponent(brand.id)}`,
-    lang: language },
+    lang: language, 'aria-current': isCurrent ? 'true' : null },
   logo,
   h('span', { class: 'brand-link-text' },
     h('span', { class: 'brand-link-name', text: brand.name ?? brand.id }),
     brand.description ? h('span', { class: 'brand-link-desc', text: brand.description }) : null,
     h('span', { class: 'brand-link-lang', lang: 'en',
-      text: language === 'id' ? 'Chats in Bahasa Indonesia' : 'Chats in English' })));
+      text: language === 'id' ? 'Chats in Bahasa Indonesia' : 'Chats in English' }),
+    isCurrent ? h('span', { class: 'brand-link-current', lang: 'en', 'data-testid': 'current-brand', text: 'The shop you were chatting with' }) : null));
   return h('li', { 'data-testid': 'brand-option', 'data-brand-id': brand.id }, link);
 }
 
@@ -248,6 +251,7 @@ class ChatPage {
   async start() {
     $('chat-view').hidden = false;
     $('change-shop').hidden = false;
+    $('change-shop').href = `/ui/?from=${encodeURIComponent(this.brandId)}`;
     $('brand-name').textContent = this.brandId;
     $('brand-logo').textContent = this.brandId.charAt(0).toUpperCase();
     this.setLanguage('en');
@@ -331,7 +335,7 @@ class ChatPage {
       if (duringReply) this.endReply('error', null);
       this.showError(message);
       if (fatal) {
-        $('error-text').append(' ', h('a', { href: '/ui/', text: this.t.chooseAnother }));
+        $('error-text').append(' ', h('a', { href: `/ui/?from=${encodeURIComponent(this.brandId)}`, text: this.t.chooseAnother }));
       }
     });
   }
@@ -685,9 +689,10 @@ class TypingView {
 }
 
 function main() {
-  const brandId = new URLSearchParams(globalThis.location.search).get('brand')?.trim();
+  const params = new URLSearchParams(globalThis.location.search);
+  const brandId = params.get('brand')?.trim();
   if (brandId) new ChatPage(brandId).start();
-  else showPicker();
+  else showPicker(params.get('from')?.trim() || null);
 }
 
 main();

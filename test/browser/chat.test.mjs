@@ -534,6 +534,19 @@ async function run() {
       }
       console.log(`    rumahkita reply showed ${availability.length} product card(s): ${JSON.stringify(availability)}`);
 
+      // "Change shop" leads to the picker with the shop chatted with first, marked.
+      const change = picker.getByTestId('change-shop');
+      assert.equal(await change.getAttribute('href'), '/ui/?from=rumahkita');
+      await Promise.all([picker.waitForURL(/\?from=rumahkita$/), change.click()]);
+      await picker.getByTestId('brand-option').first().waitFor();
+      const order = await picker.getByTestId('brand-option').evaluateAll((items) => items.map((li) => li.dataset.brandId));
+      assert.equal(order[0], 'rumahkita', `picker order ${JSON.stringify(order)}`);
+      assert.equal(await picker.locator('[data-brand-id="rumahkita"] a').getAttribute('aria-current'), 'true');
+      assert.equal(await picker.getByTestId('current-brand').count(), 1);
+      await picker.goto(`${base}/ui/?from=techpro`);
+      await picker.getByTestId('brand-option').first().waitFor();
+      assert.equal(await picker.getByTestId('brand-option').first().getAttribute('data-brand-id'), 'techpro');
+
       await picker.goto(`${base}/ui/?brand=oldmart`);
       const error = picker.getByTestId('error');
       await error.waitFor({ state: 'visible' });
