@@ -3,6 +3,7 @@
 #include "brandchat/protocol/json_text.hpp"
 #include "brandchat/protocol/server_message.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <cstdio>
@@ -42,7 +43,9 @@ void append_value(std::string& out, Value const& value, bool json) {
             using T = std::decay_t<decltype(v)>;
             if constexpr (std::is_same_v<T, std::string_view>) {
                 if (json) return protocol::append_json_string(out, v);
-                bool quote = v.empty() || v.find_first_of(" \"=\t\n") != std::string_view::npos;
+                bool quote = v.empty() || std::any_of(v.begin(), v.end(), [](char c) {
+                    return c == ' ' || c == '"' || c == '=' || static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
+                });
                 if (!quote) return void(out.append(v));
                 protocol::append_json_string(out, v); // quoted and escaped the JSON way: one line, readable
             } else if constexpr (std::is_same_v<T, bool>) {

@@ -154,7 +154,7 @@ int main(int argc, char** argv) {
     if (!context.new_admin_key.empty() && context.options.log_format == "json") {
         // The one secret a log line ever holds, once: only its hash is kept, so this is the one
         // chance to copy it. As JSON, so that a log collector reading lines as objects does not choke.
-        log::event(log::Level::warn, "admin key made",
+        log::write_event(log::Level::warn, "admin key made", // whatever --log-level says: it is shown once or never
                    {{"key", context.new_admin_key},
                     {"note", "The management API needs a key, and none existed: this admin key was made and only its hash kept. "
                              "Copy it now; it is not shown again (BRANDCHAT_ADMIN_KEY=... sets one of your own instead)"}});

@@ -41,6 +41,7 @@ public:
     void send_error(std::string_view message, ErrorCause) override { error = std::string(message); }
     void flush() override {}
     void text_arrived(std::chrono::steady_clock::time_point) override {}
+    bool streams() const override { return false; }
     bool outbox_full() const override { return false; }
     asio::awaitable<bool> wait_until_woken() override { co_return true; }
     asio::cancellation_slot reply_cancellation() override { return cancel_.slot(); }

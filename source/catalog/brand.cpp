@@ -74,7 +74,7 @@ Product parse_product(json::value const& v, std::string const& brand_id) {
 
 std::optional<std::string> web_address_problem(std::string_view text) {
     if (text.size() > 2048) return "is longer than 2048 bytes";
-    auto parsed = boost::urls::parse_absolute_uri(text);
+    auto parsed = boost::urls::parse_uri(text); // a URI with a scheme; a #fragment is allowed
     if (!parsed) return "is not an absolute address (" + parsed.error().message() + ")";
     auto scheme = parsed->scheme_id();
     if (scheme != boost::urls::scheme::http && scheme != boost::urls::scheme::https) return "must be an http or https address";

@@ -112,10 +112,13 @@ asio::awaitable<void> stream(ReplySink& session, Responder& responder, PreparedR
     // loop, which would put them behind every other connection's work in the turn: the customer
     // is waiting for them. A write already on the wire takes them next, merged with whatever
     // comes meanwhile (coalescing_stream.hpp), so a fast model still gets few large writes.
+    // (flush() starts the write at once unless one is on the wire; then these follow it when it
+    // completes, and the time taken here is a little early.)
     auto send_out = [&] {
         if (sent.chunks == 0) return;
         session.flush();
-        if (sent.first_chunk_written == std::chrono::steady_clock::time_point{}) sent.first_chunk_written = std::chrono::steady_clock::now();
+        if (sent.first_chunk_written == std::chrono::steady_clock::time_point{} && session.streams())
+            sent.first_chunk_written = std::chrono::steady_clock::now();
     };
     try {
         for (;;) {
@@ -246,7 +249,9 @@ asio::awaitable<void> answer_chat(ReplySink& session, protocol::ChatRequest requ
         log::event(log::Level::warn, "model failed, built-in responder answers",
                    {{"brand", reply.request.brand->id}, {"conversation", reply.request.conversation_id},
                     {"connection", reply.request.connection_id}, {"error", *sent.failure}});
+        auto const model_request = sent.times.request_written; // the model's part is still counted
         sent = {};
+        sent.times.request_written = model_request;
         co_await stream(session, *server.fallback_responder, reply, sent);
     }
     co_await finish(session, reply, sent, started);

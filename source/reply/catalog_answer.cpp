@@ -98,7 +98,7 @@ std::string company(ReplyRequest const& r) {
     std::string out;
     // The shop wrote its facts in its own language: a customer writing in the other one is told
     // so, in theirs, before them.
-    if (r.language != r.brand->language)
+    if (r.language != r.brand->language && !parts.empty() && !parts.front().empty())
         out = indonesian(r) ? "Berikut informasi dari " + r.brand->name + " (dalam bahasa Inggris): "
                             : "Here is what " + r.brand->name + " says about itself (in Indonesian): ";
     for (auto const& p : parts) out += (out.empty() || out.ends_with(": ") ? "" : "\n") + p;

@@ -321,7 +321,7 @@ asio::awaitable<std::unique_ptr<UpstreamConnection>> open_stream(std::shared_ptr
         try {
             connection = co_await shared->connection(executor, pooled, left(deadline, o.connect_timeout));
             auto header = co_await connection->request(shared->target, shared->header_lines, body, left(deadline, o.first_byte_timeout));
-            ++shared->requests[std::to_string(header.status)];
+            ++bounded_entry(shared->requests, std::to_string(header.status));
             if (header.status == 200) {
                 OpenAiResponder::Shared::top_up(shared, executor);
                 co_return connection;

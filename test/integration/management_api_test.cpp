@@ -527,6 +527,10 @@ TEST_CASE("products may carry a picture and a page: kept, shown in complete and 
             CHECK(refused.status == 422);
             CHECK(has(locations(refused), "body.image_url"));
         }
+        CHECK(http_call(port, "POST", "/brands/techpro/products",
+                        R"({"id":"frag-1","name":"Fragment","category":"Accessory","price":1,"url":"https://techpro.example/p/frag-1?tab=2#reviews"})",
+                        bearer(admin))
+                  .status == 200); // a query and a #fragment are part of an address
         auto long_url = "https://techpro.example/" + std::string(2100, 'a');
         CHECK(http_call(port, "POST", "/brands/techpro/products",
                         R"({"id":"bad-2","name":"Long","category":"Accessory","price":1,"url":")" + long_url + "\"}", bearer(admin))

@@ -40,7 +40,7 @@ TEST_CASE("a bad brand file, a bad product and a repeated id are skipped with fi
     {"id": "p2", "name": "Toaster", "category": "Kitchen"},
     {"id": "p1", "name": "Kettle again", "category": "Kitchen", "price": 1},
     {"id": "p3", "name": "Mixer", "category": "Kitchen", "price": 900000},
-    {"id": "p4", "name": "Blender", "category": "Kitchen", "price": 1, "image_url": "javascript:alert(1)"},
+    {"id": "p4", "name": "Blender", "category": "Kitchen", "price": 1, "image_url": "javascript:alert"},
     {"id": "p5", "name": "Juicer", "category": "Kitchen", "price": 2, "image_url": "https://img.example/j.png", "url": "http://shop.example/j"}
   ]})");
     dir.write("b_broken.json", "{\"id\": \"broken\",\n \"name\": \"Broken\",\n \"products\": [\n {\"id\": \"x\" \"name\": 1}\n]}");

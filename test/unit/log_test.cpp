@@ -50,10 +50,11 @@ TEST_CASE("log events: text with key=value, JSON with the ids at the top; free t
     log::set_format(log::Format::text);
     auto text = captured([] {
         log::event(log::Level::info, "reply", {{"brand", "techpro"}, {"connection", 7}, {"duration_ms", std::int64_t{-3}},
-                                               {"outcome", "client left"}, {"voice", false}, {"ratio", 0.5}, {"empty", ""}});
+                                               {"outcome", "client left"}, {"voice", false}, {"ratio", 0.5}, {"empty", ""},
+                                               {"cr", "a\rb"}});
         log::event(log::Level::debug, "chat message", {{"text", "below the level"}});
     });
-    CHECK(text.find(" info reply: brand=techpro connection=7 duration_ms=-3 outcome=\"client left\" voice=false ratio=0.5 empty=\"\"\n") !=
+    CHECK(text.find(" info reply: brand=techpro connection=7 duration_ms=-3 outcome=\"client left\" voice=false ratio=0.5 empty=\"\" cr=\"a\\rb\"\n") !=
           std::string::npos);
     CHECK(text.find("below the level") == std::string::npos);
     CHECK(std::count(text.begin(), text.end(), '\n') == 1);

@@ -30,6 +30,9 @@ public:
     virtual bool voice_forced() const = 0;
     virtual bool open() const = 0;                 // false once the client is gone or the connection closing
     virtual std::uint64_t connection_id() const { return 0; } // for log lines (the session's number)
+    // Chunks reach a socket as they are sent (a WebSocket), not gathered into one answer (POST
+    // /chat): only then is the time to the first chunk's write measured.
+    virtual bool streams() const { return true; }
 
     virtual void send(std::string frame) = 0;
     virtual void send_chunk(std::string_view content, std::string const& conversation_id) = 0;
