@@ -65,6 +65,61 @@ class ServerHistograms(unittest.TestCase):
         self.assertNotIn("brandchat_upstream_request_delay_seconds", b.server_latency(PAGE))
 
 
+def chat_run(series, repeat, order, steal, within):
+    lat = {"brandchat_chunk_write_delay_seconds": {"count": 1000, "p50": 50.0, "p99": 900.0 if within >= 0.99 else 3000.0,
+                                                   "within_1ms": within}}
+    return {"name": f"chat-01000-{series}-{repeat}", "load": {"chat": {}},
+            "params": {"part": "chat", "series": series, "repeat": repeat, "order": order, "connections": 1000},
+            "cpu": {"steal_pct": steal}, "server_latency": lat}
+
+
+class InServerJudgement(unittest.TestCase):
+    NAME = "brandchat_chunk_write_delay_seconds"
+
+    def runs(self):
+        return [chat_run("main", 1, 1, 30.0, 0.95), chat_run("main", 2, 2, 1.0, 0.995),
+                chat_run("quiet", 1, 5, 4.9, 0.993), chat_run("quiet", 2, 6, 5.0, 0.90),
+                chat_run("pace", 1, 3, 0.0, 0.5)]
+
+    def test_only_main_and_quiet_runs_of_1000_count_in_order(self):
+        runs = self.runs() + [dict(chat_run("main", 1, 0, 0.0, 1.0), params={"part": "chat", "series": "main", "connections": 100})]
+        picked = b.in_server_runs(runs)
+        self.assertEqual([r["name"] for r in picked],
+                         ["chat-01000-main-1", "chat-01000-main-2", "chat-01000-quiet-1", "chat-01000-quiet-2"])
+
+    def test_judged_on_runs_below_the_steal_bound(self):
+        runs = b.in_server_runs(self.runs())
+        judged, bound = b.judged_in_server_runs(runs, {"quiet_steal_pct": 5})
+        self.assertEqual(bound, 5)
+        self.assertEqual([r["name"] for r in judged], ["chat-01000-main-2", "chat-01000-quiet-1"])  # 5.0 is not below 5
+        row = b.in_server_target_row(self.NAME, "x", judged, len(runs), bound)
+        self.assertIn("median of the 2 runs with steal < 5 %", row)
+        self.assertIn("**met**", row)
+        # the noisy runs alone would miss it
+        noisy = [r for r in runs if r not in judged]
+        self.assertIn("**missed**", b.in_server_target_row(self.NAME, "x", noisy, len(runs), None))
+
+    def test_not_judged_without_a_quiet_run(self):
+        runs = [chat_run("main", 1, 1, 30.0, 0.995)]
+        judged, bound = b.judged_in_server_runs(runs, {"quiet_steal_pct": 5})
+        self.assertEqual(judged, [])
+        self.assertIn("**not judged**", b.in_server_target_row(self.NAME, "x", judged, 1, bound))
+
+    def test_older_results_are_judged_on_every_run(self):
+        runs = b.in_server_runs(self.runs())
+        judged, bound = b.judged_in_server_runs(runs, {})
+        self.assertIsNone(bound)
+        self.assertEqual(len(judged), 4)
+
+    def test_section_lists_every_run_with_its_steal(self):
+        runs = b.in_server_runs(self.runs())
+        judged, bound = b.judged_in_server_runs(runs, {"quiet_steal_pct": 5, "quiet_extra_max": 6, "quiet_needed": 3})
+        lines = b.in_server_section(runs, judged, bound, {"quiet_extra_max": 6, "quiet_needed": 3})
+        rows = [line for line in lines if line.startswith("| ") and "%" in line and "steal" not in line]
+        self.assertEqual([row.split(" | ")[0] for row in rows], ["| 1", "| 2", "| quiet-1", "| quiet-2"])
+        self.assertEqual([row.split(" | ")[2] for row in rows], ["no", "yes", "yes", "no"])
+
+
 class Percentile(unittest.TestCase):
     def test_nearest_rank(self):
         values = list(range(1, 101))  # 1..100
