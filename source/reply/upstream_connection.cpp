@@ -223,6 +223,11 @@ asio::awaitable<std::unique_ptr<UpstreamConnection>> UpstreamConnection::open(as
         throw f;
     }
     lowest.socket().set_option(tcp::no_delay(true));
+    if (!impl->secure) { // request() writes to it directly first
+        beast::error_code nec;
+        lowest.socket().non_blocking(true, nec);
+        if (nec) throw transport_failure(nec, false, "connecting");
+    }
     if (impl->secure) {
         auto* native = impl->secure->native_handle();
         if (!SSL_set_tlsext_host_name(native, endpoint.host.c_str()))
@@ -256,8 +261,20 @@ asio::awaitable<UpstreamConnection::Header> UpstreamConnection::request(std::str
     impl.keep_alive = false;
     impl.lowest().expires_after(timeout);
     beast::error_code ec;
-    if (impl.secure) std::tie(ec, std::ignore) = co_await asio::async_write(*impl.secure, message, as_tuple(use_awaitable));
-    else std::tie(ec, std::ignore) = co_await asio::async_write(impl.plain, message, as_tuple(use_awaitable));
+    if (impl.secure) {
+        std::tie(ec, std::ignore) = co_await asio::async_write(*impl.secure, message, as_tuple(use_awaitable));
+    } else {
+        // Straight into the socket (non-blocking since open()), which nearly always takes the few
+        // KB at once: that spares the write's completion a trip through the event loop's queue,
+        // behind every other connection's work, before the model has the request. What the
+        // socket does not take goes the asynchronous way.
+        auto sent = asio::write(impl.plain.socket(), message, ec);
+        if (ec == asio::error::would_block || ec == asio::error::try_again) {
+            beast::buffers_suffix<std::array<asio::const_buffer, 2>> rest(message);
+            rest.consume(sent);
+            std::tie(ec, std::ignore) = co_await asio::async_write(impl.plain, rest, as_tuple(use_awaitable));
+        }
+    }
     if (ec) throw transport_failure(ec, impl.closed, "sending the request");
     impl.written_at = std::chrono::steady_clock::now();
 
