@@ -1281,8 +1281,11 @@ def in_server_target_row(name, what, judged, run_count, quiet_pct):
     p99 = _median([m["p99"] for _, m in measured if m["p99"] is not None])
     within = _median([m["within_1ms"] for _, m in measured if m["within_1ms"] is not None])
     each = ", ".join(f"{_ms(m['p99'])} ms ({100 * m['within_1ms']:.2f} % ≤ 1 ms)" for _, m in measured)
-    runs = (f"median of the {len(measured)} runs with steal < {quiet_pct} %" if quiet_pct is not None
-            else f"median of {len(measured)} runs")
+    if len(measured) == 1:
+        runs = f"the one run with steal < {quiet_pct} %" if quiet_pct is not None else "one run"
+    else:
+        runs = (f"median of the {len(measured)} runs with steal < {quiet_pct} %" if quiet_pct is not None
+                else f"median of {len(measured)} runs")
     return (head + f"p99 {_ms(p99)} ms, {100 * within:.2f} % within 1 ms ({runs}: {each}) | "
             f"**{verdict(within, 0.99, below=False)}** (judged on the share within the 1 ms bucket) |")
 
