@@ -72,6 +72,7 @@ bool is_id(std::string_view key) {
 void set_level(Level l) { current = l; }
 Level level() { return current; }
 void set_format(Format f) { current_format = f; }
+Format format() { return current_format; }
 
 bool parse_level(std::string_view text, Level& out) {
     for (int i = 0; i < 5; ++i)

@@ -84,7 +84,16 @@ boost::asio::awaitable<void> serve_until_signalled(boost::asio::io_context& io, 
 int main(int argc, char** argv) {
     using namespace brandchat;
     // The store's checkpoint process (store/sqlite_checkpoint.cpp): this program, started by itself.
-    if (argc == 3 && std::string_view(argv[1]) == "--checkpoint-log") return checkpoint_sqlite_log(argv[2]);
+    // `brandchat --checkpoint-log FILE [--log-format json]`, in the server's log format.
+    if ((argc == 3 || argc == 5) && std::string_view(argv[1]) == "--checkpoint-log") {
+        log::Format format = log::Format::text;
+        if (argc == 5 && (std::string_view(argv[3]) != "--log-format" || !log::parse_format(argv[4], format))) {
+            std::cerr << "brandchat --checkpoint-log: usage: brandchat --checkpoint-log FILE [--log-format text|json]\n";
+            return 2;
+        }
+        log::set_format(format);
+        return checkpoint_sqlite_log(argv[2]);
+    }
     ParsedCommandLine parsed;
     try {
         parsed = parse_options(std::vector<std::string>(argv + 1, argv + argc), process_environment());

@@ -29,6 +29,7 @@ void set_level(Level level);
 Level level();
 bool parse_level(std::string_view text, Level& out);
 void set_format(Format format);
+Format format();
 bool parse_format(std::string_view text, Format& out);
 void write(Level level, std::string_view line);
 

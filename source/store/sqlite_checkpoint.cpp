@@ -21,7 +21,6 @@
 #include <boost/process/v2/process.hpp>
 
 #include <chrono>
-#include <iostream>
 #include <optional>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -47,7 +46,8 @@ int checkpoint_sqlite_log(std::string const& path) {
         if (rc != SQLITE_OK) sqlite::fail(db.handle(), rc, "checkpointing " + path);
         return 0;
     } catch (std::exception const& e) {
-        std::cerr << "brandchat --checkpoint-log: " << e.what() << "\n";
+        // On the server's stderr, in its log format (spawn_checkpoint passes --log-format json)
+        log::event(log::Level::error, "checkpoint failed", {{"file", path}, {"error", e.what()}});
         return 1;
     }
 }
@@ -79,8 +79,10 @@ pid_t spawn_checkpoint(std::string program, std::string path) {
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_addclosefrom_np(&actions, 3);
-    std::string flag = "--checkpoint-log";
-    char* argv[] = {program.data(), flag.data(), path.data(), nullptr};
+    std::string flag = "--checkpoint-log", format_flag = "--log-format", json = "json";
+    // Its only line, should it fail, in the server's own log format.
+    bool const as_json = log::format() == log::Format::json;
+    char* argv[] = {program.data(), flag.data(), path.data(), as_json ? format_flag.data() : nullptr, json.data(), nullptr};
     pid_t pid = -1;
     int rc = ::posix_spawn(&pid, program.c_str(), &actions, nullptr, argv, environ);
     posix_spawn_file_actions_destroy(&actions);

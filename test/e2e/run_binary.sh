@@ -214,4 +214,19 @@ else:
 PY
 done
 
+# The store's checkpoint process (the server started as `--checkpoint-log FILE`, with
+# `--log-format json` when the server logs JSON): a failure is one line in that format.
+status=0
+"$binary" --checkpoint-log "$work/no-such-dir/x.db" --log-format json 2>"$work/checkpoint.log" || status=$?
+[ "$status" = 1 ] || fail "--checkpoint-log on a missing file: exit status $status, not 1"
+python3 - "$work/checkpoint.log" <<'PY' || { cat "$work/checkpoint.log"; fail "--checkpoint-log --log-format json"; }
+import json, sys
+lines = [json.loads(line) for line in open(sys.argv[1], encoding="utf-8")]
+assert len(lines) == 1 and lines[0]["event"] == "checkpoint failed" and lines[0]["level"] == "error", lines
+assert lines[0]["fields"]["file"].endswith("no-such-dir/x.db") and lines[0]["fields"]["error"], lines
+PY
+status=0
+"$binary" --checkpoint-log "$work/x.db" --log-format yaml 2>/dev/null || status=$?
+[ "$status" = 2 ] || fail "--checkpoint-log with a bad --log-format: exit status $status, not 2"
+
 echo "end to end: ok"
