@@ -227,8 +227,7 @@ asio::awaitable<std::unique_ptr<UpstreamConnection>> UpstreamConnection::open(as
         beast::error_code nec;
         lowest.socket().non_blocking(true, nec);
         if (nec) throw transport_failure(nec, false, "connecting");
-    }
-    if (impl->secure) {
+    } else {
         auto* native = impl->secure->native_handle();
         if (!SSL_set_tlsext_host_name(native, endpoint.host.c_str()))
             throw UpstreamFailure(UpstreamFailure::Kind::tls, "cannot set TLS server name");
