@@ -140,7 +140,7 @@ std::vector<Quantity> quantities_in(std::string_view text) {
 std::vector<AskedQuantity> asked_quantities(std::string_view lower) {
     std::vector<AskedQuantity> out;
     scan(lower, [&](Quantity q, std::size_t begin, std::size_t end) {
-        AskedQuantity a{q, AskedQuantity::Compare::equal, begin, end};
+        AskedQuantity a{q, AskedQuantity::Compare::equal, begin, end, {}};
         auto before = lower.substr(0, begin);
         auto after = lower.substr(end);
         if (ends_with_words(before, {"at least", "minimal", "minimum", "min", "more than", "over", "above", "lebih dari",

@@ -402,6 +402,8 @@ Query parse_query(std::string_view message) {
 
     // Amounts with units ("16GB", "1,5 PK", "55 inci"): attributes, not words to look for.
     q.quantities = asked_quantities(lower);
+    auto const& written = lower.size() == message.size() ? message : std::string_view(lower); // the case as typed
+    for (auto& a : q.quantities) a.said = written.substr(a.begin, a.end - a.begin);
     std::string words = lower;
     for (auto& a : q.quantities) {
         std::fill(words.begin() + static_cast<long>(a.begin), words.begin() + static_cast<long>(a.end), ' ');

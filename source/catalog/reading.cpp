@@ -40,7 +40,15 @@ Query read_query(Brand const& brand, std::string_view message) {
             q.other_terms = std::move(fixed.other_terms);
             q.beside_a_name = std::move(fixed.beside_a_name);
             q.concept_words = std::move(fixed.concept_words);
-            q.quantities = std::move(fixed.quantities); // "2 pintuu": an amount once its unit is spelt right
+            // "2 pintuu": an amount once its unit is spelt right. One the customer spelt right
+            // keeps how they wrote it ("16GB", where the corrected copy says "16gb").
+            for (auto& a : fixed.quantities) {
+                auto same = std::find_if(q.quantities.begin(), q.quantities.end(), [&](AskedQuantity const& b) {
+                    return b.quantity == a.quantity && b.compare == a.compare;
+                });
+                if (same != q.quantities.end()) a.said = same->said;
+            }
+            q.quantities = std::move(fixed.quantities);
         }
     }
     // A word that names a kind and is also a maker in this catalog whose products are not that

@@ -127,11 +127,8 @@ std::string follow_up(ReplyRequest const& r) {
     }
     if (!q.quantities.empty()) {
         // "Does it have 16GB RAM?": which of them have the amounts asked for.
-        std::string lower = r.message;
-        normalize_search_text(lower);
         std::vector<std::string> amounts, yes, no;
-        auto const& said = lower.size() == r.message.size() ? r.message : lower; // as the customer wrote it
-        for (auto const& a : q.quantities) amounts.push_back(said.substr(a.begin, a.end - a.begin));
+        for (auto const& a : q.quantities) amounts.push_back(a.said);
         for (auto const* p : products) {
             bool all = std::all_of(q.quantities.begin(), q.quantities.end(), [&](AskedQuantity const& a) { return has_quantity(*p, a); });
             (all ? yes : no).push_back(p->name);

@@ -128,6 +128,29 @@ TEST_CASE("a follow-up asking for an amount says which of the products shown hav
     CHECK(compose_catalog_answer(yes).starts_with("Yes, the "));
 }
 
+TEST_CASE("a follow-up quotes the amount as the customer wrote it when another word was a slip") {
+    // The amounts are read from the corrected copy of the message ("performancee" ->
+    // "performance", "gamingé" -> "gaming"), whose bytes no longer line up with the message's:
+    // the answer once quoted " 16G" and "e 16", and, with a two-byte character before the amount,
+    // half of it (invalid UTF-8 in a text frame; found by the query fuzz target).
+    auto shown = request("techpro", "show me gaming laptops", Language::english, false);
+    RankingContext context;
+    for (auto const& s : shown.ranking.suggestions) context.last_product_ids.push_back(s.product->id);
+    context.recent_user_messages = {"show me gaming laptops"};
+    auto const& techpro = *test::bundled_brands().find("techpro");
+    for (std::string message : {"do they have 16GB RAM?", "is the performancee good, does it have 16GB RAM?",
+                                "gamingé: does it have 16GB RAM?", "gamingé: does it have « 16GB RAM »?"}) {
+        CAPTURE(message);
+        auto r = request("techpro", message, Language::english, false, context);
+        r.query = read_query(techpro, message);
+        r.ranking = rank_products(techpro, r.query, context);
+        REQUIRE(r.ranking.follow_up);
+        auto text = compose_catalog_answer(r);
+        CHECK(valid_utf8(text));
+        CHECK((text.find(" has 16GB") != std::string::npos || text.find(" have 16GB") != std::string::npos));
+    }
+}
+
 TEST_CASE("an Indonesian shop's categories are not given English plurals in an English answer") {
     auto const& rumah = *test::bundled_brands().find("rumahkita");
     auto english = list_categories(rumah, Language::english);

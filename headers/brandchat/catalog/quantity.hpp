@@ -27,6 +27,8 @@ struct AskedQuantity {
     Quantity quantity;
     Compare compare = Compare::equal;
     std::size_t begin = 0, end = 0; // its bytes in the text it was read from (number and unit)
+    std::string said;               // those bytes as the customer wrote them ("16GB"), for an answer to
+                                    // quote: the text it was read from may be a corrected copy
     Concept const* about = nullptr; // the quality said beside it ("RAM 8GB", "8GB RAM": memory), which
                                     // the product must say beside its amount ("8GB RAM", not "RTX 4060 8GB")
 };
